@@ -1,0 +1,280 @@
+// A seeded market model: random-walk prices on each instrument's tick size, cumulative volume and
+// VWAP, OI for derivatives, and a 5-level book that moves with the price. Broker servers in this
+// folder read its state and put it on their own wire formats.
+import { DEPTH_FIELDS, type DepthBook } from '../../shared/model';
+import { gaussian, mulberry32 } from './random';
+
+export interface SimInstrument {
+  /** Kite-style instrument token: exchangeToken << 8 | segment code. */
+  token: number;
+  exchangeToken: number;
+  symbol: string;
+  name: string;
+  exchange: string;
+  /** Kite segment column, e.g. NSE, NFO-OPT, INDICES. */
+  segment: string;
+  instrumentType: 'EQ' | 'FUT' | 'CE' | 'PE';
+  expiry?: string;
+  strike?: number;
+  tickSize: number;
+  lotSize: number;
+  basePrice: number;
+}
+
+/** Live state of one instrument; shaped so that wire encoders can read it directly. */
+export interface SimQuote {
+  token: number;
+  ltp: number;
+  ltq: number;
+  atp: number;
+  volume: number;
+  totalBuyQty: number;
+  totalSellQty: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  lastTradeTime: number;
+  oi: number;
+  oiDayHigh: number;
+  oiDayLow: number;
+  tsExchange: number;
+  depth: DepthBook;
+  /** Model time (ms) of the last change, before any wire rounds it to seconds. */
+  tsModel: number;
+  /** Bumped on every change. */
+  seq: number;
+}
+
+export interface MarketOptions {
+  instruments: SimInstrument[];
+  seed?: number;
+  levels?: number;
+  now?: () => number;
+}
+
+
+export function kiteToken(exchangeToken: number, segmentCode: number): number {
+  return exchangeToken * 256 + segmentCode;
+}
+
+function roundToTick(price: number, tick: number): number {
+  const steps = Math.max(1, Math.round(price / tick));
+  // Avoid binary noise (e.g. 0.1 + 0.2) by rounding to the tick's decimals.
+  const decimals = Math.min(8, Math.max(0, Math.ceil(-Math.log10(tick)) + 1));
+  return Number((steps * tick).toFixed(decimals));
+}
+
+export class MarketModel {
+  readonly instruments: SimInstrument[];
+  readonly levels: number;
+  private readonly quotes = new Map<number, SimQuote>();
+  private readonly byIndex: SimQuote[] = [];
+  private readonly rnd: () => number;
+  private readonly now: () => number;
+  private turnover = new Map<number, number>();
+
+  constructor(opts: MarketOptions) {
+    this.instruments = opts.instruments;
+    this.levels = opts.levels ?? 5;
+    this.rnd = mulberry32(opts.seed ?? 1);
+    this.now = opts.now ?? Date.now;
+    const t = this.now();
+    for (const ins of this.instruments) {
+      const close = roundToTick(ins.basePrice, ins.tickSize);
+      const isDerivative = ins.instrumentType !== 'EQ';
+      const q: SimQuote = {
+        token: ins.token,
+        ltp: close,
+        ltq: 0,
+        atp: close,
+        volume: 0,
+        totalBuyQty: 0,
+        totalSellQty: 0,
+        open: close,
+        high: close,
+        low: close,
+        close,
+        lastTradeTime: t,
+        oi: isDerivative ? 10_000 * ins.lotSize : 0,
+        oiDayHigh: isDerivative ? 10_000 * ins.lotSize : 0,
+        oiDayLow: isDerivative ? 10_000 * ins.lotSize : 0,
+        tsExchange: t,
+        depth: new Float64Array(this.levels * DEPTH_FIELDS),
+        tsModel: t,
+        seq: 0,
+      };
+      this.rebuildBook(q, ins);
+      this.quotes.set(ins.token, q);
+      this.byIndex.push(q);
+      this.turnover.set(ins.token, 0);
+    }
+  }
+
+  quote(token: number): SimQuote | undefined {
+    return this.quotes.get(token);
+  }
+
+  instrument(token: number): SimInstrument | undefined {
+    return this.instruments.find((i) => i.token === token);
+  }
+
+  /** Advances `count` randomly chosen instruments by one event each; returns the changed quotes. */
+  step(count: number): SimQuote[] {
+    const changed: SimQuote[] = [];
+    const n = this.byIndex.length;
+    if (n === 0) return changed;
+    const t = this.now();
+    for (let k = 0; k < count; k++) {
+      const idx = Math.floor(this.rnd() * n);
+      const q = this.byIndex[idx];
+      this.advance(q, this.instruments[idx], t);
+      changed.push(q);
+    }
+    return changed;
+  }
+
+  private advance(q: SimQuote, ins: SimInstrument, t: number): void {
+    const r = this.rnd;
+    const isIndex = ins.segment === 'INDICES';
+    // Most events are trades; some only move the book (still a change in full mode).
+    const trade = isIndex || r() < 0.8;
+    if (trade) {
+      const sigma = Math.max(ins.tickSize, q.ltp * 0.0004);
+      const move = Math.round((gaussian(r) * sigma) / ins.tickSize) * ins.tickSize;
+      // Mean-revert gently towards the base price so long runs stay plausible.
+      const pull = (ins.basePrice - q.ltp) * 0.001;
+      q.ltp = roundToTick(q.ltp + move + pull, ins.tickSize);
+      if (!isIndex) {
+        const qty = ins.lotSize * (1 + Math.floor(r() * 20));
+        q.ltq = qty;
+        q.volume += qty;
+        const turnover = this.turnover.get(q.token)! + qty * q.ltp;
+        this.turnover.set(q.token, turnover);
+        q.atp = Math.round((turnover / q.volume) * 100) / 100;
+        q.lastTradeTime = t;
+        if (ins.instrumentType !== 'EQ') {
+          q.oi = Math.max(ins.lotSize, q.oi + ins.lotSize * Math.round(gaussian(r) * 3));
+          if (q.oi > q.oiDayHigh) q.oiDayHigh = q.oi;
+          if (q.oi < q.oiDayLow) q.oiDayLow = q.oi;
+        }
+      }
+      if (q.ltp > q.high) q.high = q.ltp;
+      if (q.ltp < q.low) q.low = q.ltp;
+    }
+    if (!isIndex) this.rebuildBook(q, ins);
+    q.tsExchange = t;
+    q.tsModel = t;
+    q.seq++;
+  }
+
+  /** A book around the last price: best bid one tick below (or at) ltp, best ask above. */
+  private rebuildBook(q: SimQuote, ins: SimInstrument): void {
+    if (ins.segment === 'INDICES') return;
+    const n = this.levels;
+    const book = q.depth;
+    const r = this.rnd;
+    const tick = ins.tickSize;
+    const spreadTicks = 1 + Math.floor(r() * 2);
+    const bestBid = roundToTick(q.ltp - (r() < 0.5 ? 0 : tick), tick);
+    const bestAsk = roundToTick(bestBid + spreadTicks * tick, tick);
+    let buy = 0;
+    let sell = 0;
+    for (let i = 0; i < n; i++) {
+      const bq = ins.lotSize * (1 + Math.floor(r() * 50 * (1 + i * 0.3)));
+      const aq = ins.lotSize * (1 + Math.floor(r() * 50 * (1 + i * 0.3)));
+      book[i] = roundToTick(bestBid - i * tick, tick);
+      book[n + i] = bq;
+      book[2 * n + i] = 1 + Math.floor(r() * 20);
+      book[3 * n + i] = roundToTick(bestAsk + i * tick, tick);
+      book[4 * n + i] = aq;
+      book[5 * n + i] = 1 + Math.floor(r() * 20);
+      buy += bq;
+      sell += aq;
+    }
+    q.totalBuyQty = buy * 7;
+    q.totalSellQty = sell * 7;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A default universe that looks like a trader's: indices, large caps, index futures and a NIFTY
+// option chain around the money, plus currency and commodity contracts (other price divisors).
+
+function expiryAfter(days: number, from = new Date()): string {
+  const d = new Date(from.getTime() + days * 86400_000);
+  // Next Thursday on or after d (NSE's weekly expiry day of old; good enough for a simulator).
+  while (d.getUTCDay() !== 4) d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+function yymmm(expiry: string): string {
+  const [y, m] = expiry.split('-');
+  return y.slice(2) + ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'][Number(m) - 1];
+}
+
+export function defaultUniverse(opts: { optionStrikes?: number; from?: Date } = {}): SimInstrument[] {
+  const out: SimInstrument[] = [];
+  const add = (i: Omit<SimInstrument, 'token'>, segCode: number) => out.push({ ...i, token: kiteToken(i.exchangeToken, segCode) });
+  add({ exchangeToken: 1001, symbol: 'NIFTY 50', name: 'NIFTY 50', exchange: 'NSE', segment: 'INDICES', instrumentType: 'EQ', tickSize: 0.05, lotSize: 1, basePrice: 24500 }, 9);
+  add({ exchangeToken: 1016, symbol: 'NIFTY BANK', name: 'NIFTY BANK', exchange: 'NSE', segment: 'INDICES', instrumentType: 'EQ', tickSize: 0.05, lotSize: 1, basePrice: 52000 }, 9);
+  const equities: Array<[number, string, string, number]> = [
+    [1594, 'INFY', 'INFOSYS', 1850],
+    [2885, 'RELIANCE', 'RELIANCE INDUSTRIES', 2900],
+    [11536, 'TCS', 'TATA CONSULTANCY SERV', 4100],
+    [1333, 'HDFCBANK', 'HDFC BANK', 1650],
+    [3045, 'SBIN', 'STATE BANK OF INDIA', 820],
+    [4963, 'ICICIBANK', 'ICICI BANK', 1250],
+    [1660, 'ITC', 'ITC', 470],
+    [1922, 'KOTAKBANK', 'KOTAK MAHINDRA BANK', 1780],
+    [11483, 'LT', 'LARSEN & TOUBRO', 3600],
+    [5900, 'AXISBANK', 'AXIS BANK', 1150],
+    [16675, 'BAJFINANCE', 'BAJAJ FINANCE', 7100],
+    [3456, 'TATAMOTORS', 'TATA MOTORS', 980],
+    [10999, 'MARUTI', 'MARUTI SUZUKI INDIA', 12500],
+    [317, 'BAJAJFINSV', 'BAJAJ FINSERV', 1600],
+    [3499, 'TATASTEEL', 'TATA STEEL', 150],
+    [2475, 'ONGC', 'OIL AND NATURAL GAS CORP', 270],
+    [14977, 'POWERGRID', 'POWER GRID CORP', 320],
+    [11630, 'NTPC', 'NTPC', 360],
+    [1394, 'HINDUNILVR', 'HINDUSTAN UNILEVER', 2500],
+    [236, 'ASIANPAINT', 'ASIAN PAINTS', 2900],
+  ];
+  for (const [et, sym, name, px] of equities)
+    add({ exchangeToken: et, symbol: sym, name, exchange: 'NSE', segment: 'NSE', instrumentType: 'EQ', tickSize: 0.05, lotSize: 1, basePrice: px }, 1);
+  add({ exchangeToken: 500325, symbol: 'RELIANCE', name: 'RELIANCE INDUSTRIES', exchange: 'BSE', segment: 'BSE', instrumentType: 'EQ', tickSize: 0.05, lotSize: 1, basePrice: 2900 }, 4);
+
+  const monthly = expiryAfter(20, opts.from);
+  const weekly = expiryAfter(1, opts.from);
+  let et = 40000;
+  add({ exchangeToken: et++, symbol: `NIFTY${yymmm(monthly)}FUT`, name: 'NIFTY', exchange: 'NFO', segment: 'NFO-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 0.1, lotSize: 75, basePrice: 24560 }, 2);
+  add({ exchangeToken: et++, symbol: `BANKNIFTY${yymmm(monthly)}FUT`, name: 'BANKNIFTY', exchange: 'NFO', segment: 'NFO-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 0.2, lotSize: 35, basePrice: 52100 }, 2);
+  const strikes = opts.optionStrikes ?? 40;
+  for (let k = 0; k < strikes; k++) {
+    const strike = 24500 + (k - Math.floor(strikes / 2)) * 50;
+    for (const type of ['CE', 'PE'] as const) {
+      const intrinsic = Math.max(0, type === 'CE' ? 24500 - strike : strike - 24500);
+      add(
+        {
+          exchangeToken: et++,
+          symbol: `NIFTY${yymmm(weekly)}${strike}${type}`,
+          name: 'NIFTY',
+          exchange: 'NFO',
+          segment: 'NFO-OPT',
+          instrumentType: type,
+          expiry: weekly,
+          strike,
+          tickSize: 0.05,
+          lotSize: 75,
+          basePrice: intrinsic + 40 + Math.abs(strike - 24500) * 0.05,
+        },
+        2,
+      );
+    }
+  }
+  add({ exchangeToken: 1200, symbol: `USDINR${yymmm(monthly)}FUT`, name: 'USDINR', exchange: 'CDS', segment: 'CDS-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 0.0025, lotSize: 1000, basePrice: 84.25 }, 3);
+  add({ exchangeToken: 1300, symbol: `USDINR${yymmm(monthly)}FUT`, name: 'USDINR', exchange: 'BCD', segment: 'BCD-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 0.0025, lotSize: 1000, basePrice: 84.25 }, 6);
+  add({ exchangeToken: 2400, symbol: `CRUDEOIL${yymmm(monthly)}FUT`, name: 'CRUDEOIL', exchange: 'MCX', segment: 'MCX-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 1, lotSize: 100, basePrice: 6200 }, 7);
+  return out;
+}
+

@@ -1,0 +1,362 @@
+// The SQLite journal: every tick appended (WAL, one transaction per flush), instruments, feed gaps,
+// and the queries that charts, export and replay read.
+import Database from 'better-sqlite3';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Candle, CandleInterval, DepthBook, FeedGap, Instrument, NewInstrument, Tick } from '../../shared/model';
+import type { GapRecorder } from '../feed/connection';
+import { candlesFromTicks } from '../pipeline/candles';
+
+export const SQLITE_MIGRATIONS_DIR = fileURLToPath(new URL('../../../db/sqlite/', import.meta.url));
+
+export interface JournalOptions {
+  /** Flush at least this often, ms. */
+  flushMs?: number;
+  /** Flush as soon as this many rows are waiting. */
+  maxPendingRows?: number;
+  readonly?: boolean;
+}
+
+/** A tick row as stored (depth decoded back to a book). */
+export interface TickRow extends Tick {
+  id: number;
+}
+
+type Row = Record<string, number | string | null | Buffer>;
+
+const TICK_COLUMNS = [
+  'instrument_id',
+  'ts_exchange',
+  'ts_received',
+  'ltp',
+  'ltq',
+  'atp',
+  'volume',
+  'vol_delta',
+  'oi',
+  'total_buy_qty',
+  'total_sell_qty',
+  'open',
+  'high',
+  'low',
+  'close',
+  'bid',
+  'ask',
+  'bid_qty',
+  'ask_qty',
+  'depth',
+] as const;
+
+export const INSERT_TICK_SQL = `INSERT INTO ticks (${TICK_COLUMNS.join(', ')}) VALUES (${TICK_COLUMNS.map(() => '?').join(', ')})`;
+
+function depthBlob(book: DepthBook | undefined): Buffer | null {
+  return book ? Buffer.from(book.buffer, book.byteOffset, book.byteLength) : null;
+}
+
+/** Positional parameters for INSERT_TICK_SQL (shared with the bench's raw-insert baseline). */
+export function tickParams(t: Tick): unknown[] {
+  return [
+    t.instrumentId,
+    t.tsExchange,
+    t.tsReceived,
+    t.ltp,
+    t.ltq ?? null,
+    t.atp ?? null,
+    t.volume ?? null,
+    t.volDelta ?? null,
+    t.oi ?? null,
+    t.totalBuyQty ?? null,
+    t.totalSellQty ?? null,
+    t.open ?? null,
+    t.high ?? null,
+    t.low ?? null,
+    t.close ?? null,
+    t.bid ?? null,
+    t.ask ?? null,
+    t.bidQty ?? null,
+    t.askQty ?? null,
+    depthBlob(t.depth5),
+  ];
+}
+
+function rowToTick(r: Row): TickRow {
+  const t: TickRow = {
+    id: r.id as number,
+    instrumentId: r.instrument_id as number,
+    tsExchange: r.ts_exchange as number,
+    tsReceived: r.ts_received as number,
+    ltp: r.ltp as number,
+  };
+  const opt = (k: keyof Tick, col: string) => {
+    const v = r[col];
+    if (v !== null && v !== undefined) (t as unknown as Record<string, unknown>)[k] = v;
+  };
+  opt('ltq', 'ltq');
+  opt('atp', 'atp');
+  opt('volume', 'volume');
+  opt('volDelta', 'vol_delta');
+  opt('oi', 'oi');
+  opt('totalBuyQty', 'total_buy_qty');
+  opt('totalSellQty', 'total_sell_qty');
+  opt('open', 'open');
+  opt('high', 'high');
+  opt('low', 'low');
+  opt('close', 'close');
+  opt('bid', 'bid');
+  opt('ask', 'ask');
+  opt('bidQty', 'bid_qty');
+  opt('askQty', 'ask_qty');
+  const blob = r.depth as Buffer | null;
+  if (blob) {
+    // Copy: the row's buffer may not be 8-byte aligned.
+    const copy = new Uint8Array(blob.byteLength);
+    copy.set(blob);
+    t.depth5 = new Float64Array(copy.buffer);
+  }
+  return t;
+}
+
+function rowToInstrument(r: Row): Instrument {
+  const i: Instrument = {
+    id: r.id as number,
+    broker: r.broker as Instrument['broker'],
+    token: r.token as string,
+    exchange: r.exchange as string,
+    segment: r.segment as string,
+    symbol: r.symbol as string,
+    tickSize: r.tick_size as number,
+    lotSize: r.lot_size as number,
+  };
+  if (r.name !== null) i.name = r.name as string;
+  if (r.expiry !== null) i.expiry = r.expiry as string;
+  if (r.strike !== null) i.strike = r.strike as number;
+  if (r.option_type !== null) i.optionType = r.option_type as 'CE' | 'PE';
+  return i;
+}
+
+export class Journal implements GapRecorder {
+  readonly db: Database.Database;
+  private readonly insertTick: Database.Statement;
+  private readonly insertMany: (rows: Tick[]) => void;
+  private pending: Tick[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private readonly flushMs: number;
+  private readonly maxPending: number;
+  /** Rows committed by this process since it opened the journal. */
+  committed = 0;
+  flushes = 0;
+  /** Receive-to-commit time of the oldest row in the last flush, ms. */
+  lastLagMs = 0;
+  /** Called after each commit with the rows just made durable. */
+  onCommit: ((rows: readonly Tick[], commitTs: number) => void) | null = null;
+
+  constructor(
+    readonly path: string,
+    opts: JournalOptions = {},
+  ) {
+    this.db = new Database(path, { readonly: opts.readonly ?? false });
+    this.flushMs = opts.flushMs ?? 100;
+    this.maxPending = opts.maxPendingRows ?? 5000;
+    if (!opts.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a committed transaction survives a process crash; only an OS crash or
+      // power loss can roll back the last few commits.
+      this.db.pragma('synchronous = NORMAL');
+      this.migrate();
+    }
+    this.db.pragma('busy_timeout = 5000');
+    if (opts.readonly) {
+      this.insertTick = undefined as unknown as Database.Statement;
+      this.insertMany = () => {
+        throw new Error('journal opened read-only');
+      };
+      return;
+    }
+    this.insertTick = this.db.prepare(INSERT_TICK_SQL);
+    this.insertMany = this.db.transaction((rows: Tick[]) => {
+      for (const t of rows) this.insertTick.run(tickParams(t));
+    });
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => r.version as number));
+    const files = readdirSync(SQLITE_MIGRATIONS_DIR)
+      .filter((f) => /^\d+_.*\.sql$/.test(f))
+      .sort();
+    for (const f of files) {
+      const version = parseInt(f, 10);
+      if (applied.has(version)) continue;
+      const sql = readFileSync(SQLITE_MIGRATIONS_DIR + f, 'utf8');
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, f, Date.now());
+      })();
+    }
+  }
+
+  get schemaVersion(): number {
+    return ((this.db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as Row).v as number) ?? 0;
+  }
+
+  // --- instruments ----------------------------------------------------------------------------
+
+  /** Inserts or updates by (broker, exchange, symbol); returns the stable local id. */
+  upsertInstrument(i: NewInstrument): number {
+    const r = this.db
+      .prepare(
+        `INSERT INTO instruments (broker, token, exchange, segment, symbol, name, expiry, strike, option_type, tick_size, lot_size, updated_at)
+         VALUES (@broker, @token, @exchange, @segment, @symbol, @name, @expiry, @strike, @optionType, @tickSize, @lotSize, @now)
+         ON CONFLICT (broker, exchange, symbol) DO UPDATE SET token = excluded.token, segment = excluded.segment,
+           name = excluded.name, expiry = excluded.expiry, strike = excluded.strike, option_type = excluded.option_type,
+           tick_size = excluded.tick_size, lot_size = excluded.lot_size, updated_at = excluded.updated_at
+         RETURNING id`,
+      )
+      .get({
+        ...i,
+        name: i.name ?? null,
+        expiry: i.expiry ?? null,
+        strike: i.strike ?? null,
+        optionType: i.optionType ?? null,
+        now: Date.now(),
+      }) as Row;
+    return r.id as number;
+  }
+
+  upsertInstruments(list: readonly NewInstrument[]): number[] {
+    return this.db.transaction(() => list.map((i) => this.upsertInstrument(i)))();
+  }
+
+  instruments(): Instrument[] {
+    return (this.db.prepare('SELECT * FROM instruments ORDER BY id').all() as Row[]).map(rowToInstrument);
+  }
+
+  instrument(id: number): Instrument | undefined {
+    const r = this.db.prepare('SELECT * FROM instruments WHERE id = ?').get(id) as Row | undefined;
+    return r && rowToInstrument(r);
+  }
+
+  /** Finds an instrument by local id, "EXCHANGE:SYMBOL", or broker token. */
+  findInstrument(ref: string, broker?: string): Instrument | undefined {
+    const bySymbol = /^([A-Z]+):(.+)$/.exec(ref);
+    let r: Row | undefined;
+    if (bySymbol) {
+      r = this.db
+        .prepare(`SELECT * FROM instruments WHERE exchange = ? AND symbol = ? ${broker ? 'AND broker = ?' : ''} ORDER BY id LIMIT 1`)
+        .get(...[bySymbol[1], bySymbol[2], ...(broker ? [broker] : [])]) as Row | undefined;
+      // Kite lists indices under exchange NSE/BSE but with segment INDICES; accept either.
+      r ??= this.db.prepare('SELECT * FROM instruments WHERE segment = ? AND symbol = ? ORDER BY id LIMIT 1').get(bySymbol[1], bySymbol[2]) as Row | undefined;
+    } else if (/^\d+$/.test(ref)) {
+      r = this.db.prepare(`SELECT * FROM instruments WHERE token = ? ${broker ? 'AND broker = ?' : ''} ORDER BY id LIMIT 1`).get(...[ref, ...(broker ? [broker] : [])]) as Row | undefined;
+      r ??= this.db.prepare('SELECT * FROM instruments WHERE id = ?').get(Number(ref)) as Row | undefined;
+    }
+    return r && rowToInstrument(r);
+  }
+
+  // --- ticks ----------------------------------------------------------------------------------
+
+  /** Queues a tick; it is committed by the next flush (≤ flushMs, or at once past maxPendingRows). */
+  append(t: Tick): void {
+    this.pending.push(t);
+    if (this.pending.length >= this.maxPending) this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  get pendingRows(): number {
+    return this.pending.length;
+  }
+
+  /** Commits every queued tick in one transaction; returns the number of rows written. */
+  flush(): number {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const rows = this.pending;
+    if (rows.length === 0) return 0;
+    this.pending = [];
+    this.insertMany(rows);
+    const now = Date.now();
+    this.committed += rows.length;
+    this.flushes++;
+    this.lastLagMs = now - rows[0].tsReceived;
+    this.onCommit?.(rows, now);
+    return rows.length;
+  }
+
+  countTicks(instrumentId?: number, fromMs = -Infinity, toMs = Infinity): number {
+    const lo = Number.isFinite(fromMs) ? fromMs : Number.MIN_SAFE_INTEGER;
+    const hi = Number.isFinite(toMs) ? toMs : Number.MAX_SAFE_INTEGER;
+    const r =
+      instrumentId === undefined
+        ? this.db.prepare('SELECT count(*) AS n FROM ticks WHERE ts_exchange BETWEEN ? AND ?').get(lo, hi)
+        : this.db.prepare('SELECT count(*) AS n FROM ticks WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ?').get(instrumentId, lo, hi);
+    return (r as Row).n as number;
+  }
+
+  /** Ticks of one instrument in [fromMs, toMs], in time order, streamed (constant memory). */
+  *iterateTicks(instrumentId: number, fromMs: number, toMs: number): Generator<TickRow> {
+    const stmt = this.db.prepare('SELECT * FROM ticks WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ? ORDER BY ts_exchange, id');
+    for (const r of stmt.iterate(instrumentId, fromMs, toMs)) yield rowToTick(r as Row);
+  }
+
+  ticks(instrumentId: number, fromMs: number, toMs: number): TickRow[] {
+    return [...this.iterateTicks(instrumentId, fromMs, toMs)];
+  }
+
+  /** Time range of the journal's ticks for one instrument (or all), ms; null when empty. */
+  tickRange(instrumentId?: number): { from: number; to: number } | null {
+    const r = (
+      instrumentId === undefined
+        ? this.db.prepare('SELECT min(ts_exchange) AS a, max(ts_exchange) AS b FROM ticks').get()
+        : this.db.prepare('SELECT min(ts_exchange) AS a, max(ts_exchange) AS b FROM ticks WHERE instrument_id = ?').get(instrumentId)
+    ) as Row;
+    return r.a === null ? null : { from: r.a as number, to: r.b as number };
+  }
+
+  /** Candles aggregated from the journal's ticks (same builder as live candles). */
+  candles(instrumentId: number, interval: CandleInterval, fromMs: number, toMs: number): Candle[] {
+    const stmt = this.db.prepare(
+      'SELECT ts_exchange AS tsExchange, ltp, vol_delta AS volDelta, oi FROM ticks WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ? ORDER BY ts_exchange, id',
+    );
+    const rows = stmt.iterate(instrumentId, fromMs, toMs) as IterableIterator<{ tsExchange: number; ltp: number; volDelta: number | null; oi: number | null }>;
+    function* clean() {
+      for (const r of rows) yield { tsExchange: r.tsExchange, ltp: r.ltp, volDelta: r.volDelta ?? 0, oi: r.oi ?? undefined };
+    }
+    return candlesFromTicks(clean(), interval);
+  }
+
+  // --- gaps -----------------------------------------------------------------------------------
+
+  openGap(feed: string, connection: number, startTs: number, reason: string): number {
+    const r = this.db
+      .prepare('INSERT INTO feed_gaps (feed, connection, start_ts, reason) VALUES (?, ?, ?, ?) RETURNING id')
+      .get(feed, connection, startTs, reason) as Row;
+    return r.id as number;
+  }
+
+  closeGap(id: number, endTs: number): void {
+    this.db.prepare('UPDATE feed_gaps SET end_ts = ? WHERE id = ? AND end_ts IS NULL').run(endTs, id);
+  }
+
+  gaps(): FeedGap[] {
+    return (this.db.prepare('SELECT * FROM feed_gaps ORDER BY id').all() as Row[]).map((r) => ({
+      id: r.id as number,
+      feed: r.feed as string,
+      connection: r.connection as number,
+      startTs: r.start_ts as number,
+      endTs: r.end_ts as number | null,
+      reason: r.reason as string,
+    }));
+  }
+
+  integrityCheck(): string {
+    return this.db.pragma('integrity_check', { simple: true }) as string;
+  }
+
+  /** Flushes what is queued and closes the database. */
+  close(): void {
+    if (!this.db.open) return;
+    if (!this.db.readonly) this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.db.close();
+  }
+}

@@ -1,0 +1,167 @@
+// Broker-neutral domain model: what every adapter produces and every consumer reads.
+import { z } from 'zod';
+
+export const Broker = z.enum(['kite', 'dhan', 'fyers', 'upstox', 'yahoo', 'sim']);
+export type Broker = z.infer<typeof Broker>;
+
+export const OptionType = z.enum(['CE', 'PE']);
+
+export const Instrument = z.object({
+  /** Stable local id (journal row id). */
+  id: z.number().int().nonnegative(),
+  broker: Broker,
+  /** The broker's own id for the instrument, as text (Kite: instrument_token). */
+  token: z.string().min(1),
+  exchange: z.string().min(1),
+  segment: z.string(),
+  symbol: z.string().min(1),
+  name: z.string().optional(),
+  expiry: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  strike: z.number().nonnegative().optional(),
+  optionType: OptionType.optional(),
+  tickSize: z.number().positive(),
+  lotSize: z.number().int().positive(),
+});
+export type Instrument = z.infer<typeof Instrument>;
+export type NewInstrument = Omit<Instrument, 'id'>;
+
+/**
+ * Five (or N) levels of depth in one allocation. Layout, N = levels:
+ * [bidPrice×N, bidQty×N, bidOrders×N, askPrice×N, askQty×N, askOrders×N].
+ * Empty levels are all zeros. Best level first on each side.
+ */
+export type DepthBook = Float64Array;
+export const DEPTH_FIELDS = 6;
+
+export function depthLevels(book: DepthBook): number {
+  return book.length / DEPTH_FIELDS;
+}
+export function bidPrice(book: DepthBook, i: number): number {
+  return book[i];
+}
+export function bidQty(book: DepthBook, i: number): number {
+  return book[depthLevels(book) + i];
+}
+export function bidOrders(book: DepthBook, i: number): number {
+  return book[2 * depthLevels(book) + i];
+}
+export function askPrice(book: DepthBook, i: number): number {
+  return book[3 * depthLevels(book) + i];
+}
+export function askQty(book: DepthBook, i: number): number {
+  return book[4 * depthLevels(book) + i];
+}
+export function askOrders(book: DepthBook, i: number): number {
+  return book[5 * depthLevels(book) + i];
+}
+
+export interface DepthLevel {
+  price: number;
+  qty: number;
+  orders: number;
+}
+
+/** The book as plain objects (for JSON output); levels that are all zero are dropped. */
+export function depthToLevels(book: DepthBook): { bids: DepthLevel[]; asks: DepthLevel[] } {
+  const n = depthLevels(book);
+  const bids: DepthLevel[] = [];
+  const asks: DepthLevel[] = [];
+  for (let i = 0; i < n; i++) {
+    if (book[i] !== 0 || book[n + i] !== 0) bids.push({ price: book[i], qty: book[n + i], orders: book[2 * n + i] });
+    if (book[3 * n + i] !== 0 || book[4 * n + i] !== 0)
+      asks.push({ price: book[3 * n + i], qty: book[4 * n + i], orders: book[5 * n + i] });
+  }
+  return { bids, asks };
+}
+
+/** A normalized trade/quote update. Prices are rupees (broker divisor applied). */
+export interface Tick {
+  instrumentId: number;
+  /** Exchange time, ms UTC. When the broker's packet carries none, the receive time. */
+  tsExchange: number;
+  /** Time the frame arrived at our socket, ms UTC. */
+  tsReceived: number;
+  ltp: number;
+  ltq?: number;
+  atp?: number;
+  /** Cumulative volume traded today. */
+  volume?: number;
+  /** Volume since the previous tick of this instrument (enrichment; 0 on the first tick seen). */
+  volDelta?: number;
+  oi?: number;
+  totalBuyQty?: number;
+  totalSellQty?: number;
+  open?: number;
+  high?: number;
+  low?: number;
+  close?: number;
+  bid?: number;
+  ask?: number;
+  bidQty?: number;
+  askQty?: number;
+  spread?: number;
+  mid?: number;
+  /** (bidQty − askQty)/(bidQty + askQty) over the whole book carried by the tick. */
+  imbalance?: number;
+  depth5?: DepthBook;
+}
+
+export const Side = z.enum(['bid', 'ask']);
+export type Side = z.infer<typeof Side>;
+
+/** One side of an order book at one moment: arrays, never a row per level. */
+export interface DepthSnapshot {
+  instrumentId: number;
+  ts: number;
+  side: Side;
+  levels: number;
+  price: Float64Array;
+  qty: Uint32Array;
+  orders: Uint32Array;
+}
+
+export const CandleInterval = z.enum(['1s', '1m', '3m', '5m', '15m', '30m', '1h', '1d']);
+export type CandleInterval = z.infer<typeof CandleInterval>;
+
+export const INTERVAL_SECONDS: Record<CandleInterval, number> = {
+  '1s': 1,
+  '1m': 60,
+  '3m': 180,
+  '5m': 300,
+  '15m': 900,
+  '30m': 1800,
+  '1h': 3600,
+  '1d': 86400,
+};
+
+/** IST is UTC+05:30 with no daylight saving; candle buckets align to IST wall-clock boundaries. */
+export const IST_OFFSET_S = 19800;
+
+/** Bucket start (epoch seconds) of the candle holding time `tsMs`. */
+export function bucketStart(tsMs: number, interval: CandleInterval): number {
+  const iv = INTERVAL_SECONDS[interval];
+  const s = Math.floor(tsMs / 1000);
+  return Math.floor((s + IST_OFFSET_S) / iv) * iv - IST_OFFSET_S;
+}
+
+export interface Candle {
+  /** Bucket start, epoch seconds. */
+  t: number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+  oi?: number;
+}
+
+export interface FeedGap {
+  id: number;
+  feed: string;
+  connection: number;
+  startTs: number;
+  endTs: number | null;
+  reason: string;
+}
+
+export type FeedState = 'connecting' | 'connected' | 'reconnecting' | 'login-needed' | 'stopped';
