@@ -32,6 +32,8 @@ const only = process.argv.slice(2);
 if (only.length === 0) {
   run('lint', 'npx', ['eslint', '.', '--max-warnings=0']);
   run('typecheck', 'npm', ['run', '-s', 'typecheck']);
+  // Electron's binary is not needed to build main, preload and renderer bundles.
+  run('build (electron-vite)', 'npx', ['electron-vite', 'build', '--logLevel', 'warn']);
 }
 const files = only.length ? only : [...findTests('src'), ...findTests('e2e')].sort();
 run(`tests (${files.length} files)`, process.execPath, [

@@ -2,6 +2,7 @@
 // and the queries that charts, export and replay read.
 import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Candle, CandleInterval, DepthBook, FeedGap, Instrument, NewInstrument, Tick } from '../../shared/model';
 import type { GapRecorder } from '../feed/connection';
@@ -15,6 +16,8 @@ export interface JournalOptions {
   /** Flush as soon as this many rows are waiting. */
   maxPendingRows?: number;
   readonly?: boolean;
+  /** Where the numbered .sql migrations live (packaged apps ship them as resources). */
+  migrationsDir?: string;
 }
 
 /** A tick row as stored (depth decoded back to a book). */
@@ -162,7 +165,7 @@ export class Journal implements GapRecorder {
       // NORMAL in WAL mode: a committed transaction survives a process crash; only an OS crash or
       // power loss can roll back the last few commits.
       this.db.pragma('synchronous = NORMAL');
-      this.migrate();
+      this.migrate(opts.migrationsDir ?? SQLITE_MIGRATIONS_DIR);
     }
     this.db.pragma('busy_timeout = 5000');
     if (opts.readonly) {
@@ -178,16 +181,16 @@ export class Journal implements GapRecorder {
     });
   }
 
-  private migrate(): void {
+  private migrate(dir: string): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
     const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => r.version as number));
-    const files = readdirSync(SQLITE_MIGRATIONS_DIR)
+    const files = readdirSync(dir)
       .filter((f) => /^\d+_.*\.sql$/.test(f))
       .sort();
     for (const f of files) {
       const version = parseInt(f, 10);
       if (applied.has(version)) continue;
-      const sql = readFileSync(SQLITE_MIGRATIONS_DIR + f, 'utf8');
+      const sql = readFileSync(join(dir, f), 'utf8');
       this.db.transaction(() => {
         this.db.exec(sql);
         this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, f, Date.now());

@@ -1,0 +1,27 @@
+// Small argument helpers shared by the CLI commands.
+
+export class UsageError extends Error {}
+
+/** "20s", "5m", "1h", "1500ms", or plain seconds → ms. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) throw new UsageError(`bad duration "${s}" (examples: 20s, 5m, 1h)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
+}
+
+/** ISO 8601 (with or without zone; no zone means IST), a date (IST midnight), or epoch ms. */
+export function parseTime(s: string): number {
+  if (/^\d{10,}$/.test(s)) return Number(s);
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(s);
+  const text = /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00+05:30` : hasZone ? s : `${s.replace(' ', 'T')}+05:30`;
+  const t = Date.parse(text);
+  if (!Number.isFinite(t)) throw new UsageError(`bad time "${s}" (use ISO 8601 like 2026-11-20T09:15:00+05:30, or epoch ms)`);
+  return t;
+}
+
+/** ms → ISO 8601 in IST with its offset, e.g. 2026-11-20T09:15:00.000+05:30. */
+export function isoIst(ms: number): string {
+  return new Date(ms + 19800_000).toISOString().replace('Z', '+05:30');
+}

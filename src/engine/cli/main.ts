@@ -1,0 +1,44 @@
+// The `tickdesk` command.
+import { UsageError } from './args';
+import { decodeCommand, DECODE_HELP } from './decode';
+import { exportCommand, EXPORT_HELP } from './export';
+import { recordCommand, RECORD_HELP } from './record';
+
+const HELP = `tickdesk — record, export and decode Indian market data
+
+Commands:
+${RECORD_HELP}
+
+${EXPORT_HELP}
+
+${DECODE_HELP}`;
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  record: recordCommand,
+  export: exportCommand,
+  decode: decodeCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    console.log(HELP);
+    return cmd ? 0 : 1;
+  }
+  const run = commands[cmd];
+  if (!run) {
+    console.error(`tickdesk: unknown command "${cmd}" (try: ${Object.keys(commands).join(', ')})`);
+    return 2;
+  }
+  try {
+    return await run(rest);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`tickdesk ${cmd}: ${err.message}`);
+      return 2;
+    }
+    console.error(`tickdesk ${cmd}: ${err.name === 'Error' ? '' : err.name + ': '}${err.message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,118 @@
+// Streaming CSV writers: rows go out as they are read, with backpressure, in constant memory.
+import type { Writable } from 'node:stream';
+import { depthLevels, type Candle, type CandleInterval, type Instrument } from '../../shared/model';
+import type { Journal, TickRow } from '../store/journal';
+import { isoIst } from '../cli/args';
+
+export type ExportProgress = (rowsWritten: number, rowsTotal: number) => void;
+
+const LEVELS = 5;
+const depthHeader: string[] = [];
+for (const side of ['bid', 'ask'])
+  for (let i = 1; i <= LEVELS; i++) depthHeader.push(`${side}_price_${i}`, `${side}_qty_${i}`, `${side}_orders_${i}`);
+
+export const TICK_CSV_HEADER = [
+  'ts_exchange',
+  'ts_received',
+  'exchange',
+  'symbol',
+  'ltp',
+  'ltq',
+  'atp',
+  'volume',
+  'vol_delta',
+  'oi',
+  'total_buy_qty',
+  'total_sell_qty',
+  'open',
+  'high',
+  'low',
+  'close',
+  ...depthHeader,
+];
+
+export const CANDLE_CSV_HEADER = ['time', 'exchange', 'symbol', 'interval', 'open', 'high', 'low', 'close', 'volume', 'oi'];
+
+const v = (x: number | undefined) => (x === undefined ? '' : String(x));
+const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+function tickLine(t: TickRow, ins: Instrument): string {
+  const cells = [
+    isoIst(t.tsExchange),
+    isoIst(t.tsReceived),
+    ins.exchange,
+    quote(ins.symbol),
+    v(t.ltp),
+    v(t.ltq),
+    v(t.atp),
+    v(t.volume),
+    v(t.volDelta),
+    v(t.oi),
+    v(t.totalBuyQty),
+    v(t.totalSellQty),
+    v(t.open),
+    v(t.high),
+    v(t.low),
+    v(t.close),
+  ];
+  const book = t.depth5;
+  const n = book ? depthLevels(book) : 0;
+  for (let side = 0; side < 2; side++)
+    for (let i = 0; i < LEVELS; i++) {
+      if (!book || i >= n) cells.push('', '', '');
+      else cells.push(String(book[3 * n * side + i]), String(book[3 * n * side + n + i]), String(book[3 * n * side + 2 * n + i]));
+    }
+  return cells.join(',') + '\n';
+}
+
+function candleLine(c: Candle, ins: Instrument, interval: CandleInterval): string {
+  return [isoIst(c.t * 1000), ins.exchange, quote(ins.symbol), interval, c.o, c.h, c.l, c.c, c.v, v(c.oi)].join(',') + '\n';
+}
+
+async function writeLines(out: Writable, lines: Iterable<string>, total: number, onProgress?: ExportProgress): Promise<number> {
+  let n = 0;
+  let chunk = '';
+  for (const line of lines) {
+    chunk += line;
+    n++;
+    if (chunk.length >= 64 * 1024) {
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', r));
+      chunk = '';
+      onProgress?.(n, total);
+    }
+  }
+  if (chunk) out.write(chunk);
+  onProgress?.(n, total);
+  return n;
+}
+
+/** Writes the header and every tick of one instrument in [fromMs, toMs]; returns the data rows. */
+export async function exportTicksCsv(
+  journal: Journal,
+  ins: Instrument,
+  fromMs: number,
+  toMs: number,
+  out: Writable,
+  onProgress?: ExportProgress,
+): Promise<number> {
+  out.write(TICK_CSV_HEADER.join(',') + '\n');
+  const total = journal.countTicks(ins.id, fromMs, toMs);
+  function* lines() {
+    for (const t of journal.iterateTicks(ins.id, fromMs, toMs)) yield tickLine(t, ins);
+  }
+  return writeLines(out, lines(), total, onProgress);
+}
+
+export async function exportCandlesCsv(
+  journal: Journal,
+  ins: Instrument,
+  interval: CandleInterval,
+  fromMs: number,
+  toMs: number,
+  out: Writable,
+  onProgress?: ExportProgress,
+): Promise<number> {
+  out.write(CANDLE_CSV_HEADER.join(',') + '\n');
+  const candles = journal.candles(ins.id, interval, fromMs, toMs);
+  return writeLines(out, candles.map((c) => candleLine(c, ins, interval)), candles.length, onProgress);
+}
