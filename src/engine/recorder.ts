@@ -9,6 +9,7 @@ import { CaptureWriter } from './capture/capture';
 import { TickBus } from './pipeline/bus';
 import { Pipeline, type ValidationOptions } from './pipeline/pipeline';
 import { KiteSimulator } from './sim/kite-server';
+import type { SimInstrument } from './sim/market';
 import { Journal } from './store/journal';
 
 export const KITE_REST_ROOT = 'https://api.kite.trade';
@@ -25,7 +26,7 @@ export interface RecorderOptions {
   restRoot?: string;
   capturePath?: string;
   /** Simulator only. */
-  sim?: { ticksPerSecond?: number; seed?: number };
+  sim?: { ticksPerSecond?: number; seed?: number; instruments?: SimInstrument[] };
   silenceMs?: number;
   validation?: Partial<ValidationOptions>;
   flushMs?: number;
@@ -84,7 +85,11 @@ export class Recorder {
   async start(): Promise<void> {
     let { apiKey, accessToken, wsRoot, restRoot } = this.opts;
     if (this.opts.broker === 'sim') {
-      this.sim = new KiteSimulator({ ticksPerSecond: this.opts.sim?.ticksPerSecond ?? 3000, seed: this.opts.sim?.seed ?? Date.now() % 1e9 });
+      this.sim = new KiteSimulator({
+        ticksPerSecond: this.opts.sim?.ticksPerSecond ?? 3000,
+        seed: this.opts.sim?.seed ?? Date.now() % 1e9,
+        instruments: this.opts.sim?.instruments,
+      });
       await this.sim.start();
       apiKey = this.sim.apiKey;
       accessToken = 'sim_access_token';

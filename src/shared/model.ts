@@ -33,6 +33,26 @@ export type NewInstrument = Omit<Instrument, 'id'>;
 export type DepthBook = Float64Array;
 export const DEPTH_FIELDS = 6;
 
+// Allocating a fresh Float64Array costs ~0.7 µs in V8 (each gets its own ArrayBuffer); a view on
+// a shared slab costs ~20 ns. Books are carved from 64 KiB slabs; a slab is freed by the GC once
+// no book in it is referenced any more.
+const SLAB_BYTES = 64 * 1024;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabOffset = 0;
+
+/** A zeroed book of `levels` levels per side. */
+export function newDepthBook(levels: number): DepthBook {
+  const bytes = levels * DEPTH_FIELDS * 8;
+  if (bytes > SLAB_BYTES / 4) return new Float64Array(levels * DEPTH_FIELDS);
+  if (slabOffset + bytes > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabOffset = 0;
+  }
+  const book = new Float64Array(slab, slabOffset, levels * DEPTH_FIELDS);
+  slabOffset += bytes;
+  return book;
+}
+
 export function depthLevels(book: DepthBook): number {
   return book.length / DEPTH_FIELDS;
 }

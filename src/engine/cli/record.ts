@@ -55,7 +55,7 @@ export async function recordCommand(argv: string[]): Promise<number> {
   }
   const list = values.instruments;
   if (broker === 'kite' && (!list || list === 'all')) {
-    throw new UsageError('--broker kite needs --instruments (e.g. NSE:INFY,NFO:NIFTY24NOVFUT or tokens): Kite caps a session at 9000');
+    throw new UsageError('--broker kite needs --instruments (e.g. NSE:INFY,NFO:NIFTY26DECFUT or tokens): Kite caps a session at 9000');
   }
   const opts: RecorderOptions = {
     broker,

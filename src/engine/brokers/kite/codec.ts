@@ -4,7 +4,7 @@
 // Packet kind is chosen by length alone: 8 (ltp), 28/32 (index quote/full), 44/184 (quote/full).
 // The docs type every 4-byte field as int32, so all 4-byte fields are read signed (as the official JS
 // client effectively does); depth `orders` is a u16 followed by 2 bytes of padding.
-import type { DepthBook } from '../../../shared/model';
+import { newDepthBook, type DepthBook } from '../../../shared/model';
 
 export type KiteMode = 'ltp' | 'quote' | 'full';
 
@@ -110,8 +110,6 @@ export function newDecodeStats(): DecodeStats {
   return { frames: 0, heartbeats: 0, packets: 0, unknownPackets: 0, malformedFrames: 0 };
 }
 
-const KNOWN_LENGTH = new Set([PACKET_LTP, PACKET_INDEX_QUOTE, PACKET_INDEX_FULL, PACKET_QUOTE, PACKET_FULL]);
-
 /**
  * Checks that a binary frame's packet count and lengths exactly cover its bytes.
  * Returns the packet count, 0 for a heartbeat/empty frame, or -1 when malformed.
@@ -164,10 +162,42 @@ export function decodePacket(view: DataView, off: number, plen: number): KitePac
   }
 
   const close = view.getInt32(off + 40) / div;
-  const p: KitePacket = {
+  const change = close !== 0 ? ((ltp - close) * 100) / close : 0;
+  if (plen === PACKET_QUOTE) {
+    return {
+      token,
+      segment,
+      mode: 'quote',
+      tradable: segment !== 9,
+      ltp,
+      ltq: view.getInt32(off + 8),
+      atp: view.getInt32(off + 12) / div,
+      volume: view.getInt32(off + 16),
+      totalBuyQty: view.getInt32(off + 20),
+      totalSellQty: view.getInt32(off + 24),
+      open: view.getInt32(off + 28) / div,
+      high: view.getInt32(off + 32) / div,
+      low: view.getInt32(off + 36) / div,
+      close,
+      change,
+    };
+  }
+  // Full packet: one object literal (one hidden class) and one typed array for the book.
+  const book = newDepthBook(DEPTH_LEVELS);
+  for (let i = 0, b = off + 64; i < DEPTH_LEVELS; i++, b += 12) {
+    book[i + 5] = view.getInt32(b); // bid qty
+    book[i] = view.getInt32(b + 4) / div; // bid price
+    book[i + 10] = view.getUint16(b + 8); // bid orders
+    book[i + 20] = view.getInt32(b + 60); // ask qty
+    book[i + 15] = view.getInt32(b + 64) / div; // ask price
+    book[i + 25] = view.getUint16(b + 68); // ask orders
+  }
+  const ltt = view.getInt32(off + 44);
+  const ts = view.getInt32(off + 60);
+  return {
     token,
     segment,
-    mode: plen === PACKET_QUOTE ? 'quote' : 'full',
+    mode: 'full',
     tradable: segment !== 9,
     ltp,
     ltq: view.getInt32(off + 8),
@@ -179,28 +209,14 @@ export function decodePacket(view: DataView, off: number, plen: number): KitePac
     high: view.getInt32(off + 32) / div,
     low: view.getInt32(off + 36) / div,
     close,
-    change: close !== 0 ? ((ltp - close) * 100) / close : 0,
+    change,
+    lastTradeTime: ltt === 0 ? null : ltt * 1000,
+    oi: view.getInt32(off + 48),
+    oiDayHigh: view.getInt32(off + 52),
+    oiDayLow: view.getInt32(off + 56),
+    tsExchange: ts === 0 ? null : ts * 1000,
+    depth: book,
   };
-  if (plen === PACKET_FULL) {
-    p.lastTradeTime = readTime(view, off + 44);
-    p.oi = view.getInt32(off + 48);
-    p.oiDayHigh = view.getInt32(off + 52);
-    p.oiDayLow = view.getInt32(off + 56);
-    p.tsExchange = readTime(view, off + 60);
-    const book = new Float64Array(DEPTH_LEVELS * 6);
-    for (let i = 0; i < DEPTH_LEVELS; i++) {
-      const b = off + 64 + 12 * i;
-      book[i + 5] = view.getInt32(b); // bid qty
-      book[i] = view.getInt32(b + 4) / div; // bid price
-      book[i + 10] = view.getUint16(b + 8); // bid orders
-      const a = b + 60;
-      book[i + 20] = view.getInt32(a); // ask qty
-      book[i + 15] = view.getInt32(a + 4) / div; // ask price
-      book[i + 25] = view.getUint16(a + 8); // ask orders
-    }
-    p.depth = book;
-  }
-  return p;
 }
 
 /**
@@ -227,7 +243,7 @@ export function decodeFrame(
   for (let i = 0; i < n; i++) {
     const plen = view.getUint16(off);
     off += 2;
-    if (KNOWN_LENGTH.has(plen)) {
+    if (plen === PACKET_FULL || plen === PACKET_QUOTE || plen === PACKET_LTP || plen === PACKET_INDEX_FULL || plen === PACKET_INDEX_QUOTE) {
       stats.packets++;
       onPacket(decodePacket(view, off, plen));
     } else {
