@@ -27,7 +27,7 @@ export default tseslint.config(
   },
   {
     files: ['bin/**/*.mjs', 'scripts/**/*.mjs', 'eslint.config.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
   },
   {
     files: ['src/shared/**/*.ts'],
@@ -37,6 +37,11 @@ export default tseslint.config(
       'src/shared is pure TypeScript: no Node, DOM, Electron or other layers',
     ),
     languageOptions: { globals: {} },
+  },
+  {
+    // Tests run under Node whatever layer they test.
+    files: ['src/shared/**/*.test.ts'],
+    rules: { 'no-restricted-imports': 'off' },
   },
   {
     files: ['src/engine/**/*.ts'],

@@ -166,3 +166,17 @@ test('bad input gets a clear message and exit code 2; a garbage capture is count
   assert.deepEqual(JSON.parse(d.stdout).ltp, 100);
   assert.match(d.stderr, /decoded 3 frames: 1 ticks, 1 heartbeats, 1 malformed/);
 });
+
+test('record --sim-instruments runs the simulator on a Kite-format instrument list', () => {
+  const list = new URL('../../shared/fixtures/kite/instruments_nse.csv', import.meta.url).pathname;
+  const path = join(dir, 'fixture-universe.sqlite');
+  const r = run(['record', '--sim-instruments', list, '--instruments', 'NSE:ERAINFRA,4352001', '--mode', 'quote', '--duration', '2s', '--journal', path, '--rate', '500']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /\| 2 instruments \|/);
+  const j = new Journal(path, { readonly: true });
+  assert.equal(j.instruments().length, 99, 'the whole list is registered');
+  const ids = new Set((j.db.prepare('SELECT DISTINCT instrument_id AS id FROM ticks').all() as Array<{ id: number }>).map((x) => x.id));
+  assert.deepEqual([...ids].sort(), [j.findInstrument('NSE:ERAINFRA')!.id, j.findInstrument('NSE:GISOLUTION-BE')!.id].sort());
+  assert.equal((j.db.prepare('SELECT count(*) AS n FROM ticks WHERE depth IS NOT NULL').get() as { n: number }).n, 0, 'quote mode carries no depth');
+  j.close();
+});

@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { KiteMode } from '../brokers/kite/codec';
+import { parseKiteInstrumentsCsv } from '../brokers/kite/instruments';
 import { Recorder, type RecorderOptions } from '../recorder';
+import { universeFromKiteRows } from '../sim/market';
 import { parseDuration, UsageError } from './args';
 import { ProgressLine } from './progress';
 
@@ -16,6 +18,7 @@ export const RECORD_HELP = `tickdesk record [options]
   --config FILE            JSON config: {"kite": {"apiKey": "...", "accessToken": "..."}}
   --rate N                 simulator only: market events per second (default 3000)
   --seed N                 simulator only: random seed (default: time-based)
+  --sim-instruments FILE   simulator only: its instrument list, a Kite-format instruments CSV
   --ws-root URL            override the broker WebSocket root (e.g. a local simulator)
   --rest-root URL          override the broker REST root
 Kite credentials also come from KITE_API_KEY and KITE_ACCESS_TOKEN.`;
@@ -33,6 +36,7 @@ export async function recordCommand(argv: string[]): Promise<number> {
       config: { type: 'string' },
       rate: { type: 'string' },
       seed: { type: 'string' },
+      'sim-instruments': { type: 'string' },
       'ws-root': { type: 'string' },
       'rest-root': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -67,7 +71,13 @@ export async function recordCommand(argv: string[]): Promise<number> {
     wsRoot: values['ws-root'],
     restRoot: values['rest-root'],
     capturePath: values.capture,
-    sim: { ticksPerSecond: values.rate ? Number(values.rate) : undefined, seed: values.seed ? Number(values.seed) : undefined },
+    sim: {
+      ticksPerSecond: values.rate ? Number(values.rate) : undefined,
+      seed: values.seed ? Number(values.seed) : undefined,
+      instruments: values['sim-instruments']
+        ? universeFromKiteRows(parseKiteInstrumentsCsv(readFileSync(values['sim-instruments'], 'utf8')))
+        : undefined,
+    },
   };
   const durationMs = values.duration ? parseDuration(values.duration) : Infinity;
 

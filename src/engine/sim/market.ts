@@ -2,6 +2,7 @@
 // VWAP, OI for derivatives, and a 5-level book that moves with the price. Broker servers in this
 // folder read its state and put it on their own wire formats.
 import { DEPTH_FIELDS, type DepthBook } from '../../shared/model';
+import type { KiteInstrumentRow } from '../brokers/kite/instruments';
 import { gaussian, mulberry32 } from './random';
 
 export interface SimInstrument {
@@ -278,3 +279,30 @@ export function defaultUniverse(opts: { optionStrikes?: number; from?: Date } = 
   return out;
 }
 
+
+/**
+ * A universe from a Kite-format instruments CSV (e.g. a real dump, or a trimmed copy of it).
+ * Prices start at the dump's last_price, or at a plausible level when it is 0.
+ */
+export function universeFromKiteRows(
+  rows: readonly KiteInstrumentRow[],
+): SimInstrument[] {
+  return rows.map((r) => {
+    const type = (['EQ', 'FUT', 'CE', 'PE'].includes(r.instrumentType) ? r.instrumentType : 'EQ') as SimInstrument['instrumentType'];
+    const guess = r.segment === 'INDICES' ? 20000 : type === 'CE' || type === 'PE' ? 100 : 1000;
+    return {
+      token: r.instrumentToken,
+      exchangeToken: r.exchangeToken,
+      symbol: r.tradingsymbol,
+      name: r.name,
+      exchange: r.exchange,
+      segment: r.segment,
+      instrumentType: type,
+      expiry: r.expiry || undefined,
+      strike: r.strike || undefined,
+      tickSize: r.tickSize > 0 ? r.tickSize : 0.05,
+      lotSize: r.lotSize > 0 ? r.lotSize : 1,
+      basePrice: r.lastPrice > 0 ? r.lastPrice : guess,
+    };
+  });
+}
