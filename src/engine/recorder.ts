@@ -83,6 +83,15 @@ export class Recorder {
   }
 
   async start(): Promise<void> {
+    try {
+      await this.startFeed();
+    } catch (e) {
+      await this.stop(); // never leave a simulator or a socket running behind an error
+      throw e;
+    }
+  }
+
+  private async startFeed(): Promise<void> {
     let { apiKey, accessToken, wsRoot, restRoot } = this.opts;
     if (this.opts.broker === 'sim') {
       this.sim = new KiteSimulator({

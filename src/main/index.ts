@@ -1,16 +1,16 @@
-// Electron main: one hardened window, the engine in a utilityProcess, status relayed to the page.
-import { app, BrowserWindow } from 'electron';
+// Electron main: hardened windows, the engine in a supervised utilityProcess, and one MessagePort
+// per window between the page and the engine (main brokers it, then steps out of the data path).
+import { app, BrowserWindow, ipcMain } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EngineSupervisor, engineEntry, type EngineMessage } from './engine-host';
-import { hardenSession } from './security';
+import { EngineSupervisor, engineEntry, type EngineState } from './engine-host';
+import { hardenSession, isTrustedSender } from './security';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-let win: BrowserWindow | null = null;
 
 function createWindow(): BrowserWindow {
   const w = new BrowserWindow({
-    width: 1400,
+    width: 1440,
     height: 900,
     backgroundColor: '#0b0e11',
     title: 'Tickdesk',
@@ -30,19 +30,26 @@ function createWindow(): BrowserWindow {
 
 app.whenReady().then(() => {
   hardenSession();
-  win = createWindow();
   const engine = new EngineSupervisor(
     engineEntry(here),
     {
       TICKDESK_DATA_DIR: app.getPath('userData'),
       TICKDESK_MIGRATIONS_DIR: app.isPackaged ? join(process.resourcesPath, 'db/sqlite') : join(app.getAppPath(), 'db/sqlite'),
     },
-    (msg: EngineMessage) => win?.webContents.send('engine:status', msg),
+    (s: EngineState) => {
+      for (const w of BrowserWindow.getAllWindows()) w.webContents.send('engine:state', s);
+    },
   );
   engine.start();
+  ipcMain.on('engine:port-request', (e) => {
+    const win = BrowserWindow.fromWebContents(e.sender);
+    if (!isTrustedSender(win, e.senderFrame)) return;
+    engine.connect(e.sender);
+  });
+  createWindow();
   app.on('before-quit', () => engine.stop());
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) win = createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });
 });
 

@@ -1,12 +1,22 @@
 // The page's only door to the app: named functions, never ipcRenderer itself.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 
+// Main answers a port request with a MessagePort wired to the engine; hand it to the page's own
+// window (ports cannot cross contextBridge as arguments, but window.postMessage can transfer them).
+ipcRenderer.on('engine:port', (e: IpcRendererEvent) => {
+  window.postMessage('tickdesk:engine-port', window.location.origin === 'null' ? '*' : window.location.origin, e.ports);
+});
+
 const api = {
-  /** Engine status updates (feed state, ticks committed); returns an unsubscribe function. */
-  onEngineStatus(fn: (msg: unknown) => void): () => void {
-    const listener = (_e: IpcRendererEvent, msg: unknown) => fn(msg);
-    ipcRenderer.on('engine:status', listener);
-    return () => ipcRenderer.removeListener('engine:status', listener);
+  /** Asks main for a fresh MessagePort to the engine (delivered as a window message). */
+  requestEnginePort(): void {
+    ipcRenderer.send('engine:port-request');
+  },
+  /** Engine process state (running, restarting after a crash); returns an unsubscribe function. */
+  onEngineState(fn: (s: { state: string; detail: string }) => void): () => void {
+    const listener = (_e: IpcRendererEvent, s: { state: string; detail: string }) => fn({ state: String(s?.state), detail: String(s?.detail) });
+    ipcRenderer.on('engine:state', listener);
+    return () => ipcRenderer.removeListener('engine:state', listener);
   },
 };
 

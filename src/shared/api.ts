@@ -27,6 +27,15 @@ export const Requests = {
       limit: z.number().int().min(1).max(50_000).default(5000),
     })
     .strict(),
+  /** Focus one instrument: its candles at `interval`, its depth and its tape stream from now on. */
+  watch: z
+    .object({
+      instrumentId: InstrumentId,
+      interval: CandleInterval,
+      limit: z.number().int().min(1).max(20_000).default(2000),
+    })
+    .strict(),
+  unwatch: z.object({}).strict(),
   getTicks: z
     .object({
       instrumentId: InstrumentId,
@@ -69,22 +78,54 @@ export interface EngineStatus {
   sink: { state: 'none' | 'connected' | 'disconnected'; backlogRows: number; backlogSeconds: number } | null;
 }
 
+export interface Bar {
+  t: number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+  oi?: number;
+}
+
+export interface Trade {
+  ts: number;
+  ltp: number;
+  ltq?: number;
+  /** Volume since the previous tick: what actually traded. */
+  volDelta?: number;
+}
+
+export interface DepthUpdate {
+  instrumentId: number;
+  ts: number;
+  levels: number;
+  /** DepthBook layout: [bidPx×N, bidQty×N, bidOrders×N, askPx×N, askQty×N, askOrders×N]. */
+  book: number[];
+}
+
 /** Result types, one per method. */
 export interface Responses {
   status: EngineStatus;
   searchInstruments: Instrument[];
   getInstrument: Instrument;
-  subscribe: { subscribed: number[] };
+  subscribe: { subscribed: number[]; quotes: Quote[] };
   unsubscribe: { unsubscribed: number[] };
-  getCandles: Array<{ t: number; o: number; h: number; l: number; c: number; v: number; oi?: number }>;
-  getTicks: Array<{ ts: number; ltp: number; ltq?: number; volume?: number }>;
+  getCandles: Bar[];
+  watch: { instrumentId: number; interval: CandleInterval; candles: Bar[]; depth: DepthUpdate | null; tape: Trade[] };
+  unwatch: { ok: true };
+  getTicks: Trade[];
 }
 
-/** Event streams the engine pushes (coalesced per frame by the bridge). */
+/** Event streams the engine pushes, coalesced per frame by the bridge. */
 export interface Events {
   quotes: Quote[];
-  candles: Array<{ instrumentId: number; interval: CandleInterval; t: number; o: number; h: number; l: number; c: number; v: number }>;
-  depth: { instrumentId: number; ts: number; levels: number; bids: number[]; asks: number[] };
+  /** Bars of the watched instrument that changed in this frame, oldest first. */
+  candles: { instrumentId: number; interval: CandleInterval; bars: Bar[] };
+  /** The latest book of the watched instrument. */
+  depth: DepthUpdate;
+  /** Ticks of the watched instrument since the last frame. */
+  tape: { instrumentId: number; trades: Trade[] };
   status: EngineStatus;
 }
 

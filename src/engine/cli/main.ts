@@ -3,11 +3,14 @@ import { UsageError } from './args';
 import { decodeCommand, DECODE_HELP } from './decode';
 import { exportCommand, EXPORT_HELP } from './export';
 import { recordCommand, RECORD_HELP } from './record';
+import { serveCommand, SERVE_HELP } from './serve';
 
 const HELP = `tickdesk — record, export and decode Indian market data
 
 Commands:
 ${RECORD_HELP}
+
+${SERVE_HELP}
 
 ${EXPORT_HELP}
 
@@ -17,6 +20,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   record: recordCommand,
   export: exportCommand,
   decode: decodeCommand,
+  serve: serveCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -35,6 +35,11 @@ export class CandleBuilder {
     return c;
   }
 
+  /** Continues from a bar built elsewhere (the journal's current bar) so live updates extend it. */
+  seed(bar: Candle | null): void {
+    this.current = bar ? { ...bar } : null;
+  }
+
   get open(): Candle | null {
     return this.current;
   }

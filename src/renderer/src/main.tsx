@@ -1,26 +1,25 @@
-// Renderer entry. The workstation (watchlist, chart, ladder) lands with the UI issue; for now the
-// window shows what the engine reports, which proves the process wiring end to end.
-import { StrictMode, useEffect, useState } from 'react';
+// Renderer entry: the workstation layout. Data arrives over the bridge (see session.ts).
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-
-interface Bridge {
-  onEngineStatus(fn: (msg: unknown) => void): () => void;
-}
-
-declare global {
-  interface Window {
-    tickdesk?: Bridge;
-  }
-}
+import { Chart } from './features/chart/Chart';
+import { Ladder } from './features/depth/Ladder';
+import { StatusBar } from './features/status/StatusBar';
+import { Tape } from './features/tape/Tape';
+import { Watchlist } from './features/watchlist/Watchlist';
+import { startSession } from './session';
+import './styles.css';
 
 function App() {
-  const [status, setStatus] = useState<unknown>(null);
-  useEffect(() => window.tickdesk?.onEngineStatus(setStatus), []);
   return (
-    <main style={{ fontFamily: 'ui-monospace, monospace', color: '#d1d4dc', background: '#0b0e11', minHeight: '100vh', padding: 16 }}>
-      <h1 style={{ fontSize: 18 }}>Tickdesk</h1>
-      <pre>{status ? JSON.stringify(status, null, 2) : 'waiting for the engine…'}</pre>
-    </main>
+    <div className="app">
+      <Watchlist />
+      <Chart />
+      <div className="right">
+        <Ladder />
+        <Tape />
+      </div>
+      <StatusBar />
+    </div>
   );
 }
 
@@ -29,3 +28,4 @@ createRoot(document.getElementById('root')!).render(
     <App />
   </StrictMode>,
 );
+void startSession();

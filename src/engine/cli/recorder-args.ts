@@ -1,0 +1,125 @@
+// Options shared by the commands that run a recorder (`record`, `serve`), and the run loop:
+// progress line, --duration, SIGINT/SIGTERM → flush and exit 0.
+import { readFileSync } from 'node:fs';
+import type { KiteMode } from '../brokers/kite/codec';
+import { parseKiteInstrumentsCsv } from '../brokers/kite/instruments';
+import type { Recorder, RecorderOptions } from '../recorder';
+import { universeFromKiteRows } from '../sim/market';
+import { UsageError } from './args';
+import { ProgressLine } from './progress';
+
+export const RECORDER_HELP = `  --broker sim|kite        data source (default: sim, the built-in market simulator)
+  --instruments LIST       "all" (default on sim), or comma-separated Kite tokens / EXCHANGE:SYMBOL
+  --mode ltp|quote|full    subscription mode (default: full)
+  --duration D             stop after D (20s, 5m, 1h); default: until Ctrl-C
+  --journal PATH           SQLite journal (default: tickdesk.sqlite)
+  --capture FILE           also save every raw binary frame ([u64le ms][u32le len][bytes] records)
+  --config FILE            JSON config: {"kite": {"apiKey": "...", "accessToken": "..."}}
+  --rate N                 simulator only: market events per second (default 3000)
+  --seed N                 simulator only: random seed (default: time-based)
+  --sim-instruments FILE   simulator only: its instrument list, a Kite-format instruments CSV
+  --ws-root URL            override the broker WebSocket root (e.g. a local simulator)
+  --rest-root URL          override the broker REST root
+Kite credentials also come from KITE_API_KEY and KITE_ACCESS_TOKEN.`;
+
+export const RECORDER_ARGS = {
+  broker: { type: 'string', default: 'sim' },
+  instruments: { type: 'string' },
+  mode: { type: 'string', default: 'full' },
+  duration: { type: 'string' },
+  journal: { type: 'string', default: 'tickdesk.sqlite' },
+  capture: { type: 'string' },
+  config: { type: 'string' },
+  rate: { type: 'string' },
+  seed: { type: 'string' },
+  'sim-instruments': { type: 'string' },
+  'ws-root': { type: 'string' },
+  'rest-root': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type RecorderArgValues = { [K in keyof typeof RECORDER_ARGS]?: (typeof RECORDER_ARGS)[K]['type'] extends 'boolean' ? boolean : string };
+
+export function recorderOptions(values: RecorderArgValues): RecorderOptions {
+  const broker = values.broker ?? 'sim';
+  if (broker !== 'sim' && broker !== 'kite') throw new UsageError(`--broker must be sim or kite (got "${broker}")`);
+  const mode = (values.mode ?? 'full') as KiteMode;
+  if (!['ltp', 'quote', 'full'].includes(mode)) throw new UsageError('--mode must be ltp, quote or full');
+  let apiKey = process.env.KITE_API_KEY;
+  let accessToken = process.env.KITE_ACCESS_TOKEN;
+  if (values.config) {
+    const cfg = JSON.parse(readFileSync(values.config, 'utf8')) as { kite?: { apiKey?: string; accessToken?: string } };
+    apiKey = cfg.kite?.apiKey ?? apiKey;
+    accessToken = cfg.kite?.accessToken ?? accessToken;
+  }
+  const list = values.instruments;
+  if (broker === 'kite' && (!list || list === 'all')) {
+    throw new UsageError('--broker kite needs --instruments (e.g. NSE:INFY,NFO:NIFTY26DECFUT or tokens): Kite caps a session at 9000');
+  }
+  return {
+    broker,
+    journalPath: values.journal ?? 'tickdesk.sqlite',
+    instruments: !list || list === 'all' ? 'all' : list.split(',').map((s) => s.trim()).filter(Boolean),
+    mode,
+    apiKey,
+    accessToken,
+    wsRoot: values['ws-root'],
+    restRoot: values['rest-root'],
+    capturePath: values.capture,
+    sim: {
+      ticksPerSecond: values.rate ? Number(values.rate) : undefined,
+      seed: values.seed ? Number(values.seed) : undefined,
+      instruments: values['sim-instruments']
+        ? universeFromKiteRows(parseKiteInstrumentsCsv(readFileSync(values['sim-instruments'], 'utf8')))
+        : undefined,
+    },
+  };
+}
+
+/**
+ * Prints a progress line every second until --duration passes or SIGINT/SIGTERM arrives; then
+ * runs `beforeStop`, stops the recorder (committing what is queued) and resolves.
+ */
+export async function runUntilStopped(
+  recorder: Recorder,
+  journalPath: string,
+  durationMs: number,
+  beforeStop: () => Promise<void> | void = () => {},
+): Promise<void> {
+  const progress = new ProgressLine();
+  const timers: { ticker?: NodeJS.Timeout; deadline?: NodeJS.Timeout } = {};
+  let stopping: Promise<void> | null = null;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const stop = (why: string) => {
+    stopping ??= (async () => {
+      clearInterval(timers.ticker);
+      clearTimeout(timers.deadline);
+      await beforeStop();
+      await recorder.stop();
+      const s = recorder.stats();
+      progress.done(`${why}: committed ${s.committed} ticks to ${journalPath} (rejects ${s.rejected}, reconnects ${s.reconnects})`);
+      done();
+    })();
+  };
+  process.once('SIGINT', () => stop('interrupted'));
+  process.once('SIGTERM', () => stop('terminated'));
+  const started = Date.now();
+  let lastCommitted = recorder.stats().committed;
+  let lastAt = started;
+  let notices = 0;
+  timers.ticker = setInterval(() => {
+    const s = recorder.stats();
+    const now = Date.now();
+    const rate = ((s.committed - lastCommitted) * 1000) / Math.max(1, now - lastAt);
+    lastCommitted = s.committed;
+    lastAt = now;
+    for (; notices < recorder.notices.length; notices++) progress.update(`! ${recorder.notices[notices]}`);
+    progress.update(
+      `${((now - started) / 1000).toFixed(0)}s | ${Math.round(rate)} ticks/s | committed ${s.committed} | rejects ${s.rejected} | ` +
+        `reconnects ${s.reconnects} | journal lag ${s.lagMs} ms, ${s.pending} pending | ${s.instruments} instruments | ${s.state}`,
+    );
+  }, 1000);
+  if (Number.isFinite(durationMs)) timers.deadline = setTimeout(() => stop('done'), durationMs);
+  await finished;
+}

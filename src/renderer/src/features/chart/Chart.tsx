@@ -1,0 +1,119 @@
+// Candles and volume with lightweight-charts: history from `watch`, then live bars via update().
+import { useEffect, useRef, useState } from 'react';
+import {
+  CandlestickSeries,
+  ColorType,
+  createChart,
+  CrosshairMode,
+  HistogramSeries,
+  type IChartApi,
+  type ISeriesApi,
+  type UTCTimestamp,
+} from 'lightweight-charts';
+import type { Bar } from '../../../../shared/api';
+import { CandleInterval } from '../../../../shared/model';
+import { decimalsFor, price, qty } from '../../format';
+import { useApp } from '../../store/app';
+import { live } from '../../store/live';
+
+const IST_S = 19800;
+const UP = '#26a69a';
+const DOWN = '#ef5350';
+export const CHART_INTERVALS: CandleInterval[] = ['1s', '1m', '3m', '5m', '15m', '1h', '1d'];
+
+/** lightweight-charts draws UTC; shifting by +05:30 makes its axis read IST. */
+const ist = (t: number) => (t + IST_S) as UTCTimestamp;
+
+export function Chart() {
+  const box = useRef<HTMLDivElement>(null);
+  const [legend, setLegend] = useState<Bar | null>(null);
+  const selectedId = useApp((s) => s.selectedId);
+  const ins = useApp((s) => (s.selectedId !== null ? s.instruments[s.selectedId] : undefined));
+  const interval = useApp((s) => s.interval);
+  const setInterval = useApp((s) => s.setInterval);
+  const decimals = decimalsFor(ins?.tickSize ?? 0.05);
+
+  useEffect(() => {
+    const el = box.current!;
+    const chart: IChartApi = createChart(el, {
+      autoSize: true,
+      layout: { background: { type: ColorType.Solid, color: '#0b0e11' }, textColor: '#8b93a1', fontSize: 11 },
+      grid: { vertLines: { color: '#161b22' }, horzLines: { color: '#161b22' } },
+      crosshair: { mode: CrosshairMode.Normal },
+      rightPriceScale: { borderColor: '#222a35' },
+      timeScale: { borderColor: '#222a35', timeVisible: true, secondsVisible: true },
+    });
+    const candles: ISeriesApi<'Candlestick'> = chart.addSeries(CandlestickSeries, {
+      upColor: UP,
+      downColor: DOWN,
+      borderVisible: false,
+      wickUpColor: UP,
+      wickDownColor: DOWN,
+    });
+    const volume: ISeriesApi<'Histogram'> = chart.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, priceScaleId: 'vol' });
+    volume.priceScale().applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
+    const bars = new Map<number, Bar>();
+    let last: Bar | null = null;
+
+    const show = (b: Bar | null) => {
+      setLegend(b);
+      el.dataset.lastTime = last ? String(last.t) : '';
+      el.dataset.lastClose = last ? String(last.c) : '';
+      el.dataset.bars = String(bars.size);
+    };
+    const offBars = live.onBars((list, replace) => {
+      if (replace) {
+        bars.clear();
+        for (const b of list) bars.set(b.t, b);
+        candles.setData(list.map((b) => ({ time: ist(b.t), open: b.o, high: b.h, low: b.l, close: b.c })));
+        volume.setData(list.map((b) => ({ time: ist(b.t), value: b.v, color: b.c >= b.o ? '#26a69a55' : '#ef535055' })));
+        last = list.at(-1) ?? null;
+        if (list.length) chart.timeScale().scrollToRealTime();
+      } else {
+        for (const b of list) {
+          if (last && b.t < last.t) continue; // older than what is drawn: the chart cannot take it
+          candles.update({ time: ist(b.t), open: b.o, high: b.h, low: b.l, close: b.c });
+          volume.update({ time: ist(b.t), value: b.v, color: b.c >= b.o ? '#26a69a55' : '#ef535055' });
+          bars.set(b.t, b);
+          last = b;
+        }
+      }
+      show(last);
+    });
+    chart.subscribeCrosshairMove((param) => {
+      if (!param.time) return show(last);
+      const b = bars.get((param.time as number) - IST_S);
+      setLegend(b ?? last);
+    });
+    return () => {
+      offBars();
+      chart.remove();
+    };
+  }, []);
+
+  return (
+    <section className="panel chart">
+      <header>
+        <span className="title" data-testid="chart-title">
+          {ins ? `${ins.exchange}:${ins.symbol}` : 'No instrument'}
+        </span>
+        <span className="intervals">
+          {CHART_INTERVALS.map((iv) => (
+            <button key={iv} className={iv === interval ? 'on' : ''} data-testid={`interval-${iv}`} onClick={() => setInterval(iv)}>
+              {iv}
+            </button>
+          ))}
+        </span>
+        <span className="legend" data-testid="chart-legend">
+          {legend && selectedId !== null ? (
+            <>
+              O <b>{price(legend.o, decimals)}</b> H <b>{price(legend.h, decimals)}</b> L <b>{price(legend.l, decimals)}</b> C{' '}
+              <b className={legend.c >= legend.o ? 'up' : 'down'}>{price(legend.c, decimals)}</b> V <b>{qty(legend.v)}</b>
+            </>
+          ) : null}
+        </span>
+      </header>
+      <div className="chart-box" ref={box} data-testid="chart" />
+    </section>
+  );
+}

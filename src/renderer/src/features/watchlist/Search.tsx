@@ -1,0 +1,77 @@
+// Instrument search: type a symbol, an underlying with strike and CE/PE, or "NIFTY FUT"; Enter adds.
+import { useEffect, useRef, useState } from 'react';
+import type { Instrument } from '../../../../shared/model';
+import { searchInstruments } from '../../session';
+import { useApp } from '../../store/app';
+
+function describe(i: Instrument): string {
+  if (i.optionType) return `${i.name ?? ''} ${i.expiry} ${i.strike} ${i.optionType}`;
+  if (i.expiry) return `${i.name ?? ''} ${i.expiry} FUT`;
+  return i.name ?? '';
+}
+
+export function Search() {
+  const [query, setQuery] = useState('');
+  const [results, setResults] = useState<Instrument[]>([]);
+  const [active, setActive] = useState(0);
+  const add = useApp((s) => s.addToWatchlist);
+  const select = useApp((s) => s.select);
+  const seq = useRef(0);
+
+  useEffect(() => {
+    const my = ++seq.current;
+    const t = setTimeout(async () => {
+      const r = await searchInstruments(query).catch(() => []);
+      if (my === seq.current) {
+        setResults(r);
+        setActive(0);
+      }
+    }, 80);
+    return () => clearTimeout(t);
+  }, [query]);
+
+  const choose = (ins: Instrument) => {
+    add(ins);
+    select(ins.id);
+    setQuery('');
+    setResults([]);
+  };
+
+  return (
+    <div className="search">
+      <input
+        data-testid="search-input"
+        placeholder="Search: INFY, NIFTY 24500 CE, BANKNIFTY FUT"
+        value={query}
+        spellCheck={false}
+        onChange={(e) => setQuery(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'ArrowDown') setActive((a) => Math.min(results.length - 1, a + 1));
+          else if (e.key === 'ArrowUp') setActive((a) => Math.max(0, a - 1));
+          else if (e.key === 'Enter' && results[active]) choose(results[active]);
+          else if (e.key === 'Escape') setQuery('');
+        }}
+      />
+      {results.length > 0 && (
+        <ul className="search-results" data-testid="search-results">
+          {results.map((r, i) => (
+            <li
+              key={r.id}
+              className={i === active ? 'active' : ''}
+              data-testid="search-result"
+              data-symbol={`${r.exchange}:${r.symbol}`}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                choose(r);
+              }}
+            >
+              <span className="sym">{r.symbol}</span>
+              <span className="exch">{r.exchange}</span>
+              <span className="desc">{describe(r)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

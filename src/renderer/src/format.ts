@@ -1,0 +1,39 @@
+// Display formatting: prices by tick size, compact quantities, IST times.
+const IST_MS = 19_800_000;
+
+export function istClock(ms: number): string {
+  return new Date(ms + IST_MS).toISOString().slice(11, 19);
+}
+
+export function istTime(ms: number): string {
+  return new Date(ms + IST_MS).toISOString().slice(11, 23);
+}
+
+export function decimalsFor(tickSize: number): number {
+  if (!(tickSize > 0)) return 2;
+  return Math.min(6, Math.max(2, Math.ceil(-Math.log10(tickSize) - 1e-9)));
+}
+
+export function price(v: number | undefined, decimals = 2): string {
+  return v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(decimals);
+}
+
+export function qty(v: number | undefined): string {
+  if (v === undefined) return '—';
+  if (v >= 1e7) return (v / 1e7).toFixed(2) + 'Cr';
+  if (v >= 1e5) return (v / 1e5).toFixed(2) + 'L';
+  if (v >= 1e3) return (v / 1e3).toFixed(1) + 'K';
+  return String(v);
+}
+
+export function pct(v: number | undefined): string {
+  return v === undefined ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(2)}%`;
+}
+
+/** NSE cash/F&O hours, Monday–Friday 09:15–15:30 IST (exchange holidays not yet known here). */
+export function marketOpen(ms: number): boolean {
+  const d = new Date(ms + IST_MS);
+  const day = d.getUTCDay();
+  const minutes = d.getUTCHours() * 60 + d.getUTCMinutes();
+  return day >= 1 && day <= 5 && minutes >= 9 * 60 + 15 && minutes < 15 * 60 + 30;
+}

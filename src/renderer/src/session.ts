@@ -1,0 +1,106 @@
+// Owns the engine connection: connects (with retry), keeps quotes subscribed for the watchlist,
+// watches the selected instrument, and routes events into the store and live data.
+import type { Instrument } from '../../shared/model';
+import { BridgeClient, connect } from './bridge/client';
+import { useApp } from './store/app';
+import { live } from './store/live';
+
+let client: BridgeClient | null = null;
+let watchKey = '';
+let subscribed = new Set<number>();
+
+export function bridge(): BridgeClient | null {
+  return client;
+}
+
+const DEFAULT_WATCHLIST = ['NIFTY 50', 'NIFTY BANK', 'INFY', 'RELIANCE', 'NIFTY FUT'];
+
+async function seedWatchlist(c: BridgeClient): Promise<void> {
+  const add = useApp.getState().addToWatchlist;
+  for (const q of DEFAULT_WATCHLIST) {
+    const [hit] = await c.request('searchInstruments', { query: q, limit: 1 });
+    if (hit) add(hit);
+  }
+}
+
+async function syncSubscriptions(): Promise<void> {
+  const c = client;
+  if (!c || c.closed) return;
+  const want = new Set(useApp.getState().watchlist);
+  const add = [...want].filter((id) => !subscribed.has(id));
+  const drop = [...subscribed].filter((id) => !want.has(id));
+  subscribed = want;
+  if (drop.length) await c.request('unsubscribe', { instrumentIds: drop });
+  if (add.length) {
+    const r = await c.request('subscribe', { instrumentIds: add });
+    useApp.getState().applyQuotes(r.quotes);
+  }
+}
+
+async function syncWatch(): Promise<void> {
+  const c = client;
+  const { selectedId, interval } = useApp.getState();
+  if (!c || c.closed || selectedId === null) return;
+  const key = `${selectedId}/${interval}`;
+  if (key === watchKey) return;
+  watchKey = key;
+  const r = await c.request('watch', { instrumentId: selectedId, interval });
+  if (watchKey !== key) return; // superseded while in flight
+  live.pushBars(r.candles, true);
+  live.setDepth(r.depth);
+  live.resetTape(r.tape);
+}
+
+function attach(c: BridgeClient): void {
+  c.on('quotes', (qs) => useApp.getState().applyQuotes(qs));
+  c.on('status', (s) => useApp.getState().setStatus(s));
+  c.on('candles', (e) => {
+    const { selectedId, interval } = useApp.getState();
+    if (e.instrumentId === selectedId && e.interval === interval) live.pushBars(e.bars, false);
+  });
+  c.on('depth', (d) => {
+    if (d.instrumentId === useApp.getState().selectedId) live.setDepth(d);
+  });
+  c.on('tape', (t) => {
+    if (t.instrumentId === useApp.getState().selectedId) live.addTrades(t.trades);
+  });
+}
+
+/** Connects and reconnects forever, with backoff; resubscribes and rewatches after each reconnect. */
+export async function startSession(): Promise<void> {
+  let delay = 500;
+  useApp.subscribe((s, prev) => {
+    if (s.watchlist !== prev.watchlist) void syncSubscriptions();
+    if (s.selectedId !== prev.selectedId || s.interval !== prev.interval) void syncWatch();
+  });
+  for (;;) {
+    useApp.getState().setConnection('connecting');
+    try {
+      const c = await connect();
+      client = c;
+      subscribed = new Set();
+      watchKey = '';
+      attach(c);
+      const closed = new Promise<void>((r) => c.on('close', () => r()));
+      useApp.getState().setConnection('connected');
+      delay = 500;
+      // Instruments may have new ids after an engine restart: refresh what the watchlist shows.
+      const st = useApp.getState();
+      if (st.watchlist.length === 0) await seedWatchlist(c);
+      await syncSubscriptions();
+      await syncWatch();
+      await closed;
+      useApp.getState().setConnection('disconnected', 'engine connection closed');
+    } catch (e) {
+      useApp.getState().setConnection('disconnected', (e as Error).message);
+    }
+    client = null;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(10_000, delay * 2);
+  }
+}
+
+export async function searchInstruments(query: string): Promise<Instrument[]> {
+  if (!client || client.closed || !query.trim()) return [];
+  return client.request('searchInstruments', { query, limit: 30 });
+}
