@@ -66,8 +66,11 @@ export class Session {
       this.pendingBars.push({ ...open });
     }
     if (t.depth5) this.pendingDepth = t;
-    this.pendingTape.push(toTrade(t));
-    if (this.pendingTape.length > TAPE_PER_FRAME) this.pendingTape.shift();
+    // Time and sales lists trades; a tick that only moved the book (no new volume) is not one.
+    if (t.volDelta !== 0) {
+      this.pendingTape.push(toTrade(t));
+      if (this.pendingTape.length > TAPE_PER_FRAME) this.pendingTape.shift();
+    }
   }
 
   /** Everything changed since the last call, as event messages; empties the pending state. */
@@ -215,7 +218,11 @@ export class EngineService {
         session.pendingDepth = null;
         session.pendingTape = [];
         const last = this.lastTick.get(id);
-        const tape = this.recorder.journal.ticks(id, Date.now() - 60_000, Date.now() + 60_000).slice(-50).map(toTrade);
+        const tape = this.recorder.journal
+          .ticks(id, Date.now() - 60_000, Date.now() + 60_000)
+          .filter((t) => t.volDelta !== 0)
+          .slice(-50)
+          .map(toTrade);
         return { instrumentId: id, interval, candles, depth: last ? toDepth(last) : null, tape } as Responses[M];
       }
       case 'unwatch':

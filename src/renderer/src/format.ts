@@ -20,8 +20,8 @@ export function price(v: number | undefined, decimals = 2): string {
 
 export function qty(v: number | undefined): string {
   if (v === undefined) return '—';
-  if (v >= 1e7) return (v / 1e7).toFixed(2) + 'Cr';
-  if (v >= 1e5) return (v / 1e5).toFixed(2) + 'L';
+  if (v >= 1e7) return (v / 1e7).toFixed(v >= 1e9 ? 0 : 1) + 'Cr';
+  if (v >= 1e5) return (v / 1e5).toFixed(1) + 'L';
   if (v >= 1e3) return (v / 1e3).toFixed(1) + 'K';
   return String(v);
 }

@@ -73,7 +73,11 @@ export function drawLadder(ctx: CanvasRenderingContext2D, width: number, height:
   // Row r (0 = top): asks deepest→best, then bids best→deepest. The touch sits mid-canvas.
   const visible = Math.ceil(height / rh) + 1;
   const firstRow = Math.round(na - visible / 2 - view.offset);
-  const col = { orders: width * 0.12, qty: width * 0.34, price: width * 0.5 };
+  // Columns: bid orders | bid qty | price | ask qty | ask orders. Depth bars grow outwards from
+  // the price band, so they never sit under the prices.
+  const band = Math.min(90, width * 0.28);
+  const half = (width - band) / 2;
+  const col = { orders: half * 0.3, qty: half - 6, price: width / 2 };
   ctx.font = `${Math.round(rh * 0.62)}px ui-monospace, monospace`;
   ctx.textBaseline = 'middle';
   for (let k = 0; k < visible; k++) {
@@ -85,17 +89,18 @@ export function drawLadder(ctx: CanvasRenderingContext2D, width: number, height:
     const px = isAsk ? book[3 * levels + i] : book[i];
     const q = isAsk ? book[4 * levels + i] : book[levels + i];
     const orders = isAsk ? book[5 * levels + i] : book[2 * levels + i];
-    const bar = ((isAsk ? cumAsk[i] : cumBid[i]) / maxCum) * (width / 2);
+    const bar = ((isAsk ? cumAsk[i] : cumBid[i]) / maxCum) * half;
     ctx.fillStyle = isAsk ? ASK_BAR : BID_BAR;
-    if (isAsk) ctx.fillRect(width / 2, y + 1, bar, rh - 2);
-    else ctx.fillRect(width / 2 - bar, y + 1, bar, rh - 2);
+    if (isAsk) ctx.fillRect(half + band, y + 1, bar, rh - 2);
+    else ctx.fillRect(half - bar, y + 1, bar, rh - 2);
     ctx.fillStyle = GRID;
     ctx.fillRect(0, y + rh - 1, width, 1);
     ctx.textAlign = 'right';
     ctx.fillStyle = DIM;
     ctx.fillText(String(orders), isAsk ? width - 4 : col.orders, y + rh / 2);
     ctx.fillStyle = isAsk ? ASK : BID;
-    ctx.fillText(fmtQty(q), isAsk ? width - col.orders : col.qty, y + rh / 2);
+    ctx.textAlign = isAsk ? 'left' : 'right';
+    ctx.fillText(fmtQty(q), isAsk ? half + band + 6 : col.qty, y + rh / 2);
     ctx.textAlign = 'center';
     ctx.fillStyle = i === 0 ? (isAsk ? ASK : BID) : TEXT;
     ctx.fillText(px.toFixed(view.decimals), col.price, y + rh / 2);

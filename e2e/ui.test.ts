@@ -1,0 +1,155 @@
+// The workstation in a real browser (Debian's Chromium via playwright-core) against
+// `tickdesk serve --demo`: search, add, chart, ladder, interval switch; what the screen shows is
+// checked against the journal. Screenshots go to e2e/artifacts/ (not committed).
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Journal } from '../src/engine/store/journal';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const BIN = new URL('../bin/tickdesk.mjs', import.meta.url).pathname;
+const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'tickdesk-ui-'));
+const journalPath = join(dir, 'ui.sqlite');
+
+let serve: ChildProcess;
+let url = '';
+let browser: Browser;
+let page: Page;
+
+/** Starts `tickdesk serve` and resolves with the URL it prints. */
+export function startServe(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not print its URL:\n${out}\n${err}`)), 60_000);
+    child.stderr!.on('data', (d) => (err += d));
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /Tickdesk UI: (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${err}`)));
+  });
+}
+
+export async function launchChromium(): Promise<Browser> {
+  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // A slow market (≈3 ticks/s per instrument) so "the same moment" is well defined.
+  ({ child: serve, url } = await startServe(['--demo', '--journal', journalPath, '--rate', '300', '--seed', '21']));
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1440, height: 860 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForSelector('[data-testid=watch-row]');
+  assert.deepEqual(errors, []);
+});
+
+after(async () => {
+  await browser?.close();
+  serve?.kill('SIGTERM');
+});
+
+async function attr(selector: string, name: string): Promise<string | null> {
+  return page.locator(selector).first().getAttribute(name);
+}
+
+async function until(cond: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('search and add an instrument; its chart and ladder go live', async () => {
+  await page.fill('[data-testid=search-input]', 'sbin');
+  await page.waitForSelector('[data-testid=search-result][data-symbol="NSE:SBIN"]');
+  await page.click('[data-testid=search-result][data-symbol="NSE:SBIN"]');
+  await page.waitForSelector('[data-testid=watch-row][data-symbol="NSE:SBIN"]');
+  await page.click('[data-testid=watch-row][data-symbol="NSE:SBIN"]');
+  await until(async () => (await page.textContent('[data-testid=chart-title]')) === 'NSE:SBIN', 'chart title');
+  await until(async () => !!(await attr('[data-testid=ladder]', 'data-best-bid')), 'ladder');
+  const bid0 = await attr('[data-testid=ladder]', 'data-ts');
+  const close0 = `${await attr('[data-testid=chart]', 'data-last-time')}/${await attr('[data-testid=chart]', 'data-last-close')}`;
+  await until(async () => (await attr('[data-testid=ladder]', 'data-ts')) !== bid0, 'a ladder update');
+  await until(
+    async () => `${await attr('[data-testid=chart]', 'data-last-time')}/${await attr('[data-testid=chart]', 'data-last-close')}` !== close0,
+    'a chart update',
+  );
+  assert.equal(await attr('[data-testid=ladder]', 'data-levels'), '5');
+  await page.screenshot({ path: join(ARTIFACTS, 'workstation.png') });
+});
+
+test('what the screen shows equals the journal at that moment, within one update', async () => {
+  const j = new Journal(journalPath, { readonly: true });
+  const sbin = j.findInstrument('NSE:SBIN')!;
+  try {
+    for (let round = 0; round < 5; round++) {
+      const screen = await page.evaluate(() => {
+        const ltp = document.querySelector('[data-testid=watch-row][data-symbol="NSE:SBIN"] [data-testid=watch-ltp]')!.getAttribute('data-ltp');
+        const ladder = document.querySelector('[data-testid=ladder]') as HTMLElement;
+        return { ltp: Number(ltp), bid: Number(ladder.dataset.bestBid), ask: Number(ladder.dataset.bestAsk), at: Date.now() };
+      });
+      await new Promise((r) => setTimeout(r, 400)); // the journal commits within 100 ms
+      const recent = (
+        j.db.prepare('SELECT ltp, bid, ask FROM ticks WHERE instrument_id = ? AND ts_received <= ? ORDER BY id DESC LIMIT 2').all(sbin.id, screen.at) as Array<{
+          ltp: number;
+          bid: number;
+          ask: number;
+        }>
+      );
+      assert.ok(recent.length > 0);
+      const match = recent.some((t) => t.ltp === screen.ltp && t.bid === screen.bid && t.ask === screen.ask);
+      assert.ok(match, `round ${round}: screen ${JSON.stringify(screen)} vs journal ${JSON.stringify(recent)}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  } finally {
+    j.close();
+  }
+});
+
+test('switching the interval reloads the chart in that interval', async () => {
+  await page.click('[data-testid=interval-5m]');
+  await until(async () => {
+    const t = Number(await attr('[data-testid=chart]', 'data-last-time'));
+    return t > 0 && (t + 19800) % 300 === 0;
+  }, '5m bars');
+  await page.click('[data-testid=interval-1s]');
+  await until(async () => Number(await attr('[data-testid=chart]', 'data-bars')) > 3, 'several 1s bars');
+  const legend = await page.textContent('[data-testid=chart-legend]');
+  assert.match(legend!, /O \d+\.\d{2} H \d+\.\d{2} L \d+\.\d{2} C \d+\.\d{2} V/);
+  await page.screenshot({ path: join(ARTIFACTS, 'interval-1s.png') });
+});
+
+test('layout persists across a reload', async () => {
+  await page.reload();
+  await page.waitForSelector('[data-testid=watch-row][data-symbol="NSE:SBIN"]');
+  assert.equal(await page.textContent('[data-testid=chart-title]'), 'NSE:SBIN');
+  assert.equal(await page.getAttribute('[data-testid=interval-1s]', 'class'), 'on');
+  await until(async () => (await page.textContent('[data-testid=engine-connection]')) === 'engine connected', 'connected');
+  await until(async () => /kite connected/.test((await page.textContent('[data-testid=statusbar]')) ?? ''), 'feed state');
+});
