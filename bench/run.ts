@@ -196,3 +196,4 @@ console.log(`tickdesk bench — node ${process.version}, ${new Date().toISOStrin
 if (!only || only === 'decode') benchKiteDecode();
 if (!only || only === 'journal') benchJournal();
 if (!only || only === 'sim') await benchSimToJournal();
+if (!only || only === 'ui') await (await import('./ui')).benchUi();

@@ -1,7 +1,7 @@
 // The Engine API over any message port: requests validated with zod at this edge, hot streams
 // coalesced per frame (latest quote per instrument, changed bars, latest depth, tape).
 import { parseRequest, type ResponseMessage } from '../../shared/api';
-import { frameMessage } from '../../shared/bridge';
+import { frameMessage, MAX_MESSAGE_BYTES } from '../../shared/bridge';
 import { EngineError, type EngineService } from '../service';
 
 /** A text message channel: a WebSocket, an Electron MessagePortMain, or a test double. */
@@ -12,7 +12,7 @@ export interface BridgePort {
 }
 
 export interface BridgeOptions {
-  /** Coalescing period for hot streams, ms (one animation frame is 16–33 ms). */
+  /** Coalescing period for hot streams, ms (one animation frame is 16–33 ms; default 33). */
   frameMs?: number;
   statusMs?: number;
 }
@@ -57,9 +57,17 @@ export function serveBridge(service: EngineService, port: BridgePort, opts: Brid
     }
   });
 
+  // One message per frame carrying every stream that changed: fewer, larger messages cost the
+  // page far less than many small ones (each is a task, a parse and a dispatch).
   const frame = setInterval(() => {
-    for (const msg of session.drain()) send(msg);
-  }, opts.frameMs ?? 20);
+    const events = session.drain();
+    if (events.length === 1) send(events[0]);
+    else if (events.length > 1) {
+      const batch = { events: events.map((e) => [e.event, e.data]) };
+      if (JSON.stringify(batch).length < MAX_MESSAGE_BYTES - 1024) send(batch);
+      else for (const e of events) send(e);
+    }
+  }, opts.frameMs ?? 33);
   const status = setInterval(() => send({ event: 'status', data: service.status() }), opts.statusMs ?? 1000);
   send({ event: 'status', data: service.status() });
 

@@ -61,13 +61,19 @@ export class BridgeClient {
   }
 
   private receive(text: string): void {
-    let msg: { id?: number; result?: unknown; error?: { code: string; message: string }; event?: string; data?: unknown } | undefined;
+    let msg:
+      | { id?: number; result?: unknown; error?: { code: string; message: string }; event?: string; data?: unknown; events?: Array<[string, unknown]> }
+      | undefined;
     try {
       msg = this.reassembler.accept(text) as typeof msg;
     } catch {
       return; // not JSON: ignore rather than break the UI
     }
     if (!msg) return;
+    if (Array.isArray(msg.events)) {
+      for (const [event, data] of msg.events) this.emit(event, data);
+      return;
+    }
     if (typeof msg.event === 'string') {
       this.emit(msg.event, msg.data);
       return;

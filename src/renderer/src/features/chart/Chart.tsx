@@ -1,5 +1,5 @@
 // Candles and volume with lightweight-charts: history from `watch`, then live bars via update().
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import {
   CandlestickSeries,
   ColorType,
@@ -26,12 +26,13 @@ const ist = (t: number) => (t + IST_S) as UTCTimestamp;
 
 export function Chart() {
   const box = useRef<HTMLDivElement>(null);
-  const [legend, setLegend] = useState<Bar | null>(null);
-  const selectedId = useApp((s) => s.selectedId);
+  const legendRef = useRef<HTMLSpanElement>(null);
   const ins = useApp((s) => (s.selectedId !== null ? s.instruments[s.selectedId] : undefined));
   const interval = useApp((s) => s.interval);
   const setInterval = useApp((s) => s.setInterval);
   const decimals = decimalsFor(ins?.tickSize ?? 0.05);
+  const decimalsRef = useRef(decimals);
+  decimalsRef.current = decimals;
 
   useEffect(() => {
     const el = box.current!;
@@ -55,11 +56,26 @@ export function Chart() {
     const bars = new Map<number, Bar>();
     let last: Bar | null = null;
 
-    const show = (b: Bar | null) => {
-      setLegend(b);
+    // The legend and the test hooks are written straight to the DOM, once per animation frame:
+    // a React render per tick would cost far more than the chart itself.
+    let legendBar: Bar | null = null;
+    let scheduled = 0;
+    const paintLegend = () => {
+      scheduled = 0;
       el.dataset.lastTime = last ? String(last.t) : '';
       el.dataset.lastClose = last ? String(last.c) : '';
       el.dataset.bars = String(bars.size);
+      const node = legendRef.current;
+      if (!node) return;
+      const b = legendBar;
+      const d = decimalsRef.current;
+      const text = b ? `O ${price(b.o, d)} H ${price(b.h, d)} L ${price(b.l, d)} C ${price(b.c, d)} V ${qty(b.v)}` : '';
+      if (node.textContent !== text) node.textContent = text;
+      node.className = `legend ${b && b.c < b.o ? 'down' : 'up'}`;
+    };
+    const show = (b: Bar | null) => {
+      legendBar = b;
+      scheduled ||= requestAnimationFrame(paintLegend);
     };
     const offBars = live.onBars((list, replace) => {
       if (replace) {
@@ -82,11 +98,11 @@ export function Chart() {
     });
     chart.subscribeCrosshairMove((param) => {
       if (!param.time) return show(last);
-      const b = bars.get((param.time as number) - IST_S);
-      setLegend(b ?? last);
+      show(bars.get((param.time as number) - IST_S) ?? last);
     });
     return () => {
       offBars();
+      cancelAnimationFrame(scheduled);
       chart.remove();
     };
   }, []);
@@ -104,14 +120,7 @@ export function Chart() {
             </button>
           ))}
         </span>
-        <span className="legend" data-testid="chart-legend">
-          {legend && selectedId !== null ? (
-            <>
-              O <b>{price(legend.o, decimals)}</b> H <b>{price(legend.h, decimals)}</b> L <b>{price(legend.l, decimals)}</b> C{' '}
-              <b className={legend.c >= legend.o ? 'up' : 'down'}>{price(legend.c, decimals)}</b> V <b>{qty(legend.v)}</b>
-            </>
-          ) : null}
-        </span>
+        <span className="legend" data-testid="chart-legend" ref={legendRef} />
       </header>
       <div className="chart-box" ref={box} data-testid="chart" />
     </section>

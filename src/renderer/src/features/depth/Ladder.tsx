@@ -3,6 +3,7 @@ import { useEffect, useRef } from 'react';
 import { decimalsFor } from '../../format';
 import { useApp } from '../../store/app';
 import { live } from '../../store/live';
+import { observeCanvasSize } from './canvas-size';
 import { drawLadder, summarize } from './ladder-draw';
 
 const ROW = 18;
@@ -22,47 +23,43 @@ export function Ladder() {
     const ctx = canvas.getContext('2d')!;
     let dirty = true;
     let raf = 0;
-    const frame = () => {
-      raf = requestAnimationFrame(frame);
-      const dpr = window.devicePixelRatio || 1;
-      const w = canvas.clientWidth;
-      const h = canvas.clientHeight;
-      if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-        canvas.width = Math.round(w * dpr);
-        canvas.height = Math.round(h * dpr);
-        dirty = true;
-      }
-      if (!dirty) return;
-      dirty = false;
-      const t0 = performance.now();
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      const d = live.depth;
-      drawLadder(ctx, w, h, d?.book ?? null, d?.levels ?? 0, view.current);
-      if (d) {
-        const s = summarize(d.book, d.levels);
-        canvas.dataset.bestBid = String(s.bestBid);
-        canvas.dataset.bestAsk = String(s.bestAsk);
-        canvas.dataset.levels = String(s.levels);
-        canvas.dataset.ts = String(d.ts);
-        if (headerRef.current) {
-          headerRef.current.textContent =
-            `${s.levels} levels · spread ${Number.isFinite(s.spread) ? s.spread.toFixed(view.current.decimals) : '—'} · ` +
-            `imbalance ${(s.imbalance * 100).toFixed(0)}%`;
-        }
-      }
-      const drawMs = performance.now() - t0;
-      (window as unknown as { __ladderDrawMs?: number[] }).__ladderDrawMs?.push(drawMs);
+    let shown = '';
+    // Frames are requested only when something changed: an idle ladder costs nothing.
+    const invalidate = () => {
+      dirty = true;
+      raf ||= requestAnimationFrame(frame);
     };
-    raf = requestAnimationFrame(frame);
-    const off = live.onDepth(() => (dirty = true));
+    const size = observeCanvasSize(canvas, invalidate);
+    const frame = () => {
+      raf = 0;
+      if (!dirty || size.width === 0) return;
+      dirty = false;
+      ctx.setTransform(size.dpr, 0, 0, size.dpr, 0, 0);
+      const d = live.depth;
+      drawLadder(ctx, size.width, size.height, d?.book ?? null, d?.levels ?? 0, view.current);
+      if (!d) return;
+      const s = summarize(d.book, d.levels);
+      canvas.dataset.bestBid = String(s.bestBid);
+      canvas.dataset.bestAsk = String(s.bestAsk);
+      canvas.dataset.levels = String(s.levels);
+      canvas.dataset.ts = String(d.ts);
+      const text =
+        `${s.levels} levels · spread ${Number.isFinite(s.spread) ? s.spread.toFixed(view.current.decimals) : '—'} · ` +
+        `imbalance ${(s.imbalance * 100).toFixed(0)}%`;
+      // Touch the DOM only when the text changes: each change costs a layout.
+      if (text !== shown && headerRef.current) headerRef.current.textContent = shown = text;
+    };
+    invalidate();
+    const off = live.onDepth(invalidate);
     const onWheel = (e: WheelEvent) => {
       e.preventDefault();
       view.current.offset += Math.sign(e.deltaY) * -3;
-      dirty = true;
+      invalidate();
     };
     canvas.addEventListener('wheel', onWheel, { passive: false });
     return () => {
       cancelAnimationFrame(raf);
+      size.disconnect();
       off();
       canvas.removeEventListener('wheel', onWheel);
     };

@@ -1,50 +1,66 @@
-// Time and sales for the watched instrument, newest first; redrawn at most once per frame.
+// Time and sales for the watched instrument, newest first: one canvas, redrawn on
+// requestAnimationFrame only when trades arrived (no DOM rows, no layout per trade).
 import { useEffect, useRef } from 'react';
 import { decimalsFor, istTime } from '../../format';
 import { useApp } from '../../store/app';
 import { live } from '../../store/live';
+import { observeCanvasSize } from '../depth/canvas-size';
 
-const ROWS = 60;
+const ROW = 18;
 
 export function Tape() {
-  const body = useRef<HTMLTableSectionElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
   const tickSize = useApp((s) => (s.selectedId !== null ? s.instruments[s.selectedId]?.tickSize : undefined));
   useEffect(() => {
+    const canvas = canvasRef.current!;
+    const ctx = canvas.getContext('2d')!;
     const decimals = decimalsFor(tickSize ?? 0.05);
-    let raf = 0;
     let drawn = -1;
-    const draw = () => {
-      raf = requestAnimationFrame(draw);
-      if (drawn === live.tapeVersion || !body.current) return;
-      drawn = live.tapeVersion;
-      const rows = live.tape.slice(0, ROWS);
-      let html = '';
-      for (let i = 0; i < rows.length; i++) {
-        const t = rows[i];
-        const prev = rows[i + 1];
-        const dir = prev ? (t.ltp > prev.ltp ? 'up' : t.ltp < prev.ltp ? 'down' : '') : '';
-        html += `<tr class="${dir}"><td>${istTime(t.ts).slice(0, 8)}</td><td class="num">${t.ltp.toFixed(decimals)}</td><td class="num">${t.volDelta ?? t.ltq ?? ''}</td></tr>`;
-      }
-      body.current.innerHTML = html;
+    let raf = 0;
+    const invalidate = () => {
+      raf ||= requestAnimationFrame(draw);
     };
-    raf = requestAnimationFrame(draw);
-    return () => cancelAnimationFrame(raf);
+    const size = observeCanvasSize(canvas, () => ((drawn = -1), invalidate()));
+    const off = live.onTape(invalidate);
+    const draw = () => {
+      raf = 0;
+      if (drawn === live.tapeVersion || size.width === 0) return;
+      drawn = live.tapeVersion;
+      const { width: w, height: h, dpr } = size;
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.fillStyle = '#10151b';
+      ctx.fillRect(0, 0, w, h);
+      ctx.font = '11px ui-monospace, monospace';
+      ctx.textBaseline = 'middle';
+      const rows = Math.min(live.tape.length, Math.ceil(h / ROW));
+      for (let i = 0; i < rows; i++) {
+        const t = live.tape[i];
+        const prev = live.tape[i + 1];
+        const y = i * ROW + ROW / 2;
+        ctx.fillStyle = prev ? (t.ltp > prev.ltp ? '#26a69a' : t.ltp < prev.ltp ? '#ef5350' : '#c9d1d9') : '#c9d1d9';
+        ctx.textAlign = 'left';
+        ctx.fillText(istTime(t.ts).slice(0, 8), 6, y);
+        ctx.textAlign = 'right';
+        ctx.fillText(t.ltp.toFixed(decimals), w * 0.68, y);
+        ctx.fillText(String(t.volDelta ?? t.ltq ?? ''), w - 8, y);
+      }
+      canvas.dataset.rows = String(live.tape.length);
+      canvas.dataset.last = live.tape[0] ? String(live.tape[0].ltp) : '';
+    };
+    invalidate();
+    return () => {
+      cancelAnimationFrame(raf);
+      off();
+      size.disconnect();
+    };
   }, [tickSize]);
   return (
     <section className="panel tape">
       <header>
         <span className="title">Time &amp; sales</span>
+        <span className="dim tape-cols">time (IST) · price · qty</span>
       </header>
-      <table>
-        <thead>
-          <tr>
-            <th>Time (IST)</th>
-            <th className="num">Price</th>
-            <th className="num">Qty</th>
-          </tr>
-        </thead>
-        <tbody ref={body} data-testid="tape" />
-      </table>
+      <canvas ref={canvasRef} data-testid="tape" />
     </section>
   );
 }

@@ -9,15 +9,16 @@ import { Search } from './Search';
 const Row = memo(function Row({ ins, quote, selected }: { ins: Instrument; quote: Quote | undefined; selected: boolean }) {
   const select = useApp((s) => s.select);
   const remove = useApp((s) => s.removeFromWatchlist);
-  const ltpRef = useRef<HTMLSpanElement>(null);
+  const flashRef = useRef<HTMLSpanElement>(null);
   const prev = useRef<number | undefined>(undefined);
   useEffect(() => {
-    const el = ltpRef.current;
+    const el = flashRef.current;
     const ltp = quote?.ltp;
     if (el && ltp !== undefined && prev.current !== undefined && ltp !== prev.current) {
-      el.classList.remove('flash-up', 'flash-down');
-      void el.offsetWidth; // restart the animation
-      el.classList.add(ltp > prev.current ? 'flash-up' : 'flash-down');
+      // An opacity animation on its own layer runs on the compositor: no style, layout or paint
+      // on the main thread for each frame of the flash.
+      el.className = ltp > prev.current ? 'flash up' : 'flash down';
+      el.animate([{ opacity: 0.5 }, { opacity: 0 }], { duration: 600, easing: 'ease-out' });
     }
     prev.current = ltp;
   }, [quote?.ltp]);
@@ -29,8 +30,9 @@ const Row = memo(function Row({ ins, quote, selected }: { ins: Instrument; quote
         {ins.symbol}
         <small>{ins.exchange}</small>
       </td>
-      <td className="num">
-        <span ref={ltpRef} data-testid="watch-ltp" data-ltp={quote?.ltp ?? ''}>
+      <td className="num ltp-cell">
+        <span className="flash" ref={flashRef} />
+        <span data-testid="watch-ltp" data-ltp={quote?.ltp ?? ''}>
           {price(quote?.ltp, d)}
         </span>
       </td>
