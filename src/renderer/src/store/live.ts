@@ -6,8 +6,16 @@ type Listener = () => void;
 
 export const TAPE_SIZE = 200;
 
+/** The watched book as a typed array (DepthBook layout), decoded once per update. */
+export interface LiveBook {
+  instrumentId: number;
+  ts: number;
+  levels: number;
+  book: Float64Array;
+}
+
 class LiveData {
-  depth: DepthUpdate | null = null;
+  depth: LiveBook | null = null;
   depthVersion = 0;
   tape: Trade[] = [];
   tapeVersion = 0;
@@ -15,8 +23,8 @@ class LiveData {
   private readonly tapeListeners = new Set<Listener>();
   private readonly barListeners = new Set<(bars: Bar[], replace: boolean) => void>();
 
-  setDepth(d: DepthUpdate | null): void {
-    this.depth = d;
+  setDepth(d: DepthUpdate | LiveBook | null): void {
+    this.depth = d && { instrumentId: d.instrumentId, ts: d.ts, levels: d.levels, book: d.book instanceof Float64Array ? d.book : Float64Array.from(d.book) };
     this.depthVersion++;
     for (const f of this.depthListeners) f();
   }
