@@ -11,6 +11,8 @@ import { Pipeline, type ValidationOptions } from './pipeline/pipeline';
 import { KiteSimulator } from './sim/kite-server';
 import type { SimInstrument } from './sim/market';
 import { Journal } from './store/journal';
+import { Replicator, type ReplicatorStats } from './store/replicator';
+import { hostname } from 'node:os';
 
 export const KITE_REST_ROOT = 'https://api.kite.trade';
 
@@ -31,9 +33,16 @@ export interface RecorderOptions {
   validation?: Partial<ValidationOptions>;
   flushMs?: number;
   migrationsDir?: string;
+  /** Replicate the journal to this PostgreSQL/TimescaleDB URL. */
+  sinkUrl?: string;
+  /** This recorder's name in a shared database (default: the host name). */
+  sourceId?: string;
+  /** With a sink: prune journal rows the sink confirmed once older than this many days (default 7). */
+  journalRetainDays?: number;
 }
 
 export interface RecorderStats {
+  sink: ReplicatorStats | null;
   committed: number;
   pending: number;
   accepted: number;
@@ -68,6 +77,7 @@ export class Recorder {
   private sim: KiteSimulator | null = null;
   private feed: KiteFeed | null = null;
   private capture: CaptureWriter | null = null;
+  readonly replicator: Replicator | null = null;
   private readonly idByToken = new Map<number, number>();
   private stateDetail = 'starting';
   readonly notices: string[] = [];
@@ -76,6 +86,15 @@ export class Recorder {
     this.journal = new Journal(opts.journalPath, { flushMs: opts.flushMs ?? 100, migrationsDir: opts.migrationsDir });
     this.pipeline = new Pipeline(this.bus, opts.validation);
     this.bus.onAny((t) => this.journal.append(t));
+    if (opts.sinkUrl) {
+      this.replicator = new Replicator({
+        journal: this.journal,
+        url: opts.sinkUrl,
+        sourceId: opts.sourceId ?? hostname(),
+        journalRetainMs: (opts.journalRetainDays ?? 7) * 86400_000,
+        onState: (state, detail) => this.notices.push(`db ${state}${detail ? `: ${detail}` : ''}`),
+      });
+    }
   }
 
   get simulator(): KiteSimulator | null {
@@ -149,6 +168,7 @@ export class Recorder {
     });
     this.feed.subscribe([...this.idByToken.keys()], this.opts.mode);
     this.feed.start();
+    this.replicator?.start();
   }
 
   stats(): RecorderStats {
@@ -164,13 +184,24 @@ export class Recorder {
       state: this.feed?.state ?? 'stopped',
       stateDetail: this.stateDetail,
       instruments: this.idByToken.size,
+      sink: this.replicator && this.journal.db.open ? this.replicator.snapshot() : (this.replicator?.stats ?? null),
     };
   }
 
   /** Stops the feed, commits everything queued, closes files. Safe to call twice. */
-  async stop(): Promise<void> {
+  async stop(drainMs = 0): Promise<void> {
     this.feed?.stop();
     this.feed = null;
+    if (this.replicator) {
+      this.journal.flush();
+      // Give the sink a bounded chance to take the rest; what it does not take stays in the
+      // journal and goes on the next start.
+      const until = Date.now() + drainMs;
+      while (Date.now() < until && this.replicator.stats.state === 'connected' && this.replicator.snapshot().backlogRows > 0) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await this.replicator.stop();
+    }
     if (this.journal.db.open) this.journal.close();
     this.capture?.close();
     this.capture = null;

@@ -161,7 +161,13 @@ export class EngineService {
       journalRows: this.baseRows + r.committed,
       rejects: r.rejected,
       reconnects: r.reconnects,
-      sink: null,
+      sink: r.sink
+        ? {
+            state: r.sink.state === 'connected' ? 'connected' : 'disconnected',
+            backlogRows: r.sink.backlogRows,
+            backlogSeconds: r.sink.backlogSeconds,
+          }
+        : null,
     };
   }
 

@@ -1,5 +1,6 @@
 // The `tickdesk` command.
 import { UsageError } from './args';
+import { dbCommand, DB_HELP } from './db';
 import { decodeCommand, DECODE_HELP } from './decode';
 import { exportCommand, EXPORT_HELP } from './export';
 import { recordCommand, RECORD_HELP } from './record';
@@ -14,13 +15,16 @@ ${SERVE_HELP}
 
 ${EXPORT_HELP}
 
-${DECODE_HELP}`;
+${DECODE_HELP}
+
+${DB_HELP}`;
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   record: recordCommand,
   export: exportCommand,
   decode: decodeCommand,
   serve: serveCommand,
+  db: dbCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

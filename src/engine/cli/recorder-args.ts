@@ -20,6 +20,9 @@ export const RECORDER_HELP = `  --broker sim|kite        data source (default: s
   --sim-instruments FILE   simulator only: its instrument list, a Kite-format instruments CSV
   --ws-root URL            override the broker WebSocket root (e.g. a local simulator)
   --rest-root URL          override the broker REST root
+  --sink URL               replicate the journal to PostgreSQL/TimescaleDB (postgres://...; run db init first)
+  --source-id ID           this recorder's name in a shared database (default: host name)
+  --journal-retain-days N  with --sink: prune journal rows the database confirmed after N days (default 7)
 Kite credentials also come from KITE_API_KEY and KITE_ACCESS_TOKEN.`;
 
 export const RECORDER_ARGS = {
@@ -35,6 +38,9 @@ export const RECORDER_ARGS = {
   'sim-instruments': { type: 'string' },
   'ws-root': { type: 'string' },
   'rest-root': { type: 'string' },
+  sink: { type: 'string' },
+  'source-id': { type: 'string' },
+  'journal-retain-days': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -47,11 +53,19 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
   if (!['ltp', 'quote', 'full'].includes(mode)) throw new UsageError('--mode must be ltp, quote or full');
   let apiKey = process.env.KITE_API_KEY;
   let accessToken = process.env.KITE_ACCESS_TOKEN;
+  let sinkUrl = values.sink ?? process.env.TICKDESK_SINK_URL;
+  let sourceId = values['source-id'];
   if (values.config) {
-    const cfg = JSON.parse(readFileSync(values.config, 'utf8')) as { kite?: { apiKey?: string; accessToken?: string } };
+    const cfg = JSON.parse(readFileSync(values.config, 'utf8')) as {
+      kite?: { apiKey?: string; accessToken?: string };
+      sink?: { url?: string; sourceId?: string };
+    };
     apiKey = cfg.kite?.apiKey ?? apiKey;
     accessToken = cfg.kite?.accessToken ?? accessToken;
+    sinkUrl = values.sink ?? cfg.sink?.url ?? sinkUrl;
+    sourceId = sourceId ?? cfg.sink?.sourceId;
   }
+  if (sinkUrl && !/^postgres(ql)?:\/\//.test(sinkUrl)) throw new UsageError('--sink must be a postgres:// URL');
   const list = values.instruments;
   if (broker === 'kite' && (!list || list === 'all')) {
     throw new UsageError('--broker kite needs --instruments (e.g. NSE:INFY,NFO:NIFTY26DECFUT or tokens): Kite caps a session at 9000');
@@ -66,6 +80,9 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
     wsRoot: values['ws-root'],
     restRoot: values['rest-root'],
     capturePath: values.capture,
+    sinkUrl,
+    sourceId,
+    journalRetainDays: values['journal-retain-days'] ? Number(values['journal-retain-days']) : undefined,
     sim: {
       ticksPerSecond: values.rate ? Number(values.rate) : undefined,
       seed: values.seed ? Number(values.seed) : undefined,
@@ -96,9 +113,10 @@ export async function runUntilStopped(
       clearInterval(timers.ticker);
       clearTimeout(timers.deadline);
       await beforeStop();
-      await recorder.stop();
+      await recorder.stop(5000);
       const s = recorder.stats();
-      progress.done(`${why}: committed ${s.committed} ticks to ${journalPath} (rejects ${s.rejected}, reconnects ${s.reconnects})`);
+      const sink = s.sink ? `; db ${s.sink.state}, ${s.sink.backlogRows} rows left to replicate` : '';
+      progress.done(`${why}: committed ${s.committed} ticks to ${journalPath} (rejects ${s.rejected}, reconnects ${s.reconnects}${sink})`);
       done();
     })();
   };
@@ -115,9 +133,12 @@ export async function runUntilStopped(
     lastCommitted = s.committed;
     lastAt = now;
     for (; notices < recorder.notices.length; notices++) progress.update(`! ${recorder.notices[notices]}`);
+    const sink = s.sink
+      ? ` | db ${s.sink.state}, backlog ${s.sink.backlogRows} rows (${s.sink.backlogSeconds.toFixed(0)} s), ${s.sink.rowsPerSecond} rows/s, replicated ${s.sink.replicated}`
+      : '';
     progress.update(
       `${((now - started) / 1000).toFixed(0)}s | ${Math.round(rate)} ticks/s | committed ${s.committed} | rejects ${s.rejected} | ` +
-        `reconnects ${s.reconnects} | journal lag ${s.lagMs} ms, ${s.pending} pending | ${s.instruments} instruments | ${s.state}`,
+        `reconnects ${s.reconnects} | journal lag ${s.lagMs} ms, ${s.pending} pending | ${s.instruments} instruments | ${s.state}${sink}`,
     );
   }, 1000);
   if (Number.isFinite(durationMs)) timers.deadline = setTimeout(() => stop('done'), durationMs);

@@ -24,11 +24,11 @@ const OPT: NewInstrument = {
 test('migrates once, in WAL mode; reopening applies nothing twice', () => {
   const path = tmp();
   const j = new Journal(path);
-  assert.equal(j.schemaVersion, 1);
+  assert.equal(j.schemaVersion, 2);
   assert.equal(j.db.pragma('journal_mode', { simple: true }), 'wal');
   j.close();
   const again = new Journal(path);
-  assert.equal((again.db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number }).n, 1);
+  assert.equal((again.db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number }).n, 2);
   again.close();
 });
 

@@ -318,13 +318,69 @@ export class Journal implements GapRecorder {
   /** Candles aggregated from the journal's ticks (same builder as live candles). */
   candles(instrumentId: number, interval: CandleInterval, fromMs: number, toMs: number): Candle[] {
     const stmt = this.db.prepare(
-      'SELECT ts_exchange AS tsExchange, ltp, vol_delta AS volDelta, oi FROM ticks WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ? ORDER BY ts_exchange, id',
+      'SELECT ts_exchange AS tsExchange, ltp, vol_delta AS volDelta, oi FROM ticks WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ? ORDER BY ts_exchange, ts_received, id',
     );
     const rows = stmt.iterate(instrumentId, fromMs, toMs) as IterableIterator<{ tsExchange: number; ltp: number; volDelta: number | null; oi: number | null }>;
     function* clean() {
       for (const r of rows) yield { tsExchange: r.tsExchange, ltp: r.ltp, volDelta: r.volDelta ?? 0, oi: r.oi ?? undefined };
     }
     return candlesFromTicks(clean(), interval);
+  }
+
+  // --- replication support -------------------------------------------------------------------
+
+  /** Column order of ticksAfter() rows. */
+  static readonly RAW_TICK_COLUMNS = ['id', ...TICK_COLUMNS] as const;
+
+  /** Up to `limit` tick rows with id > afterId, oldest first, as positional arrays (fast). */
+  ticksAfter(afterId: number, limit: number): unknown[][] {
+    return this.db.prepare('SELECT id, ' + TICK_COLUMNS.join(', ') + ' FROM ticks WHERE id > ? ORDER BY id LIMIT ?').raw().all(afterId, limit) as unknown[][];
+  }
+
+  maxTickId(): number {
+    return ((this.db.prepare('SELECT max(id) AS m FROM ticks').get() as Row).m as number) ?? 0;
+  }
+
+  /** Receive time of the first row after `afterId` (the oldest not yet replicated), or null. */
+  firstReceivedAfter(afterId: number): number | null {
+    const r = this.db.prepare('SELECT ts_received AS t FROM ticks WHERE id > ? ORDER BY id LIMIT 1').get(afterId) as Row | undefined;
+    return r ? (r.t as number) : null;
+  }
+
+  /** Gaps a sink must (re)send: new ones and those it last saw open. */
+  gapsForSync(afterId: number, openIds: readonly number[]): FeedGap[] {
+    const open = openIds.length ? ` OR id IN (${openIds.map(Number).join(',')})` : '';
+    return (this.db.prepare(`SELECT * FROM feed_gaps WHERE id > ?${open} ORDER BY id`).all(afterId) as Row[]).map((r) => ({
+      id: r.id as number,
+      feed: r.feed as string,
+      connection: r.connection as number,
+      startTs: r.start_ts as number,
+      endTs: r.end_ts as number | null,
+      reason: r.reason as string,
+    }));
+  }
+
+  setSynced(sink: string, stream: string, lastId: number): void {
+    this.db
+      .prepare(
+        'INSERT INTO sync_state (sink, stream, last_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (sink, stream) DO UPDATE SET last_id = excluded.last_id, updated_at = excluded.updated_at',
+      )
+      .run(sink, stream, lastId, Date.now());
+  }
+
+  synced(sink: string, stream: string): number {
+    const r = this.db.prepare('SELECT last_id FROM sync_state WHERE sink = ? AND stream = ?').get(sink, stream) as Row | undefined;
+    return r ? (r.last_id as number) : 0;
+  }
+
+  /**
+   * Deletes ticks received before `olderThanMs` that every sink has confirmed; rows no sink has
+   * confirmed are never deleted. Returns the rows removed.
+   */
+  pruneSynced(olderThanMs: number): number {
+    const r = this.db.prepare("SELECT min(last_id) AS m, count(*) AS n FROM sync_state WHERE stream = 'ticks'").get() as Row;
+    if (!r.n) return 0;
+    return this.db.prepare('DELETE FROM ticks WHERE id <= ? AND ts_received < ?').run(r.m as number, olderThanMs).changes;
   }
 
   // --- gaps -----------------------------------------------------------------------------------

@@ -1,0 +1,40 @@
+// `tickdesk db init --url postgres://...`: apply Tickdesk's schema (idempotent).
+import pg from 'pg';
+import { parseArgs } from 'node:util';
+import { initSchema } from '../store/timescale';
+import { UsageError } from './args';
+
+export const DB_HELP = `tickdesk db init --url postgres://USER@HOST:PORT/DB [options]
+  --compress-after-days N  TimescaleDB: compress chunks older than N days (default 7)
+  --retain-days N          TimescaleDB: drop ticks and depth older than N days (default 3650)
+  Creates instruments, ticks, depth, feed_gaps, sink_progress, the depth_levels view and candles_1m …
+  candles_1d. With TimescaleDB: hypertables, compression, retention and continuous aggregates; on
+  plain PostgreSQL: tables, indexes and ordinary views (and it says what is missing). Safe to re-run.`;
+
+export async function dbCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (!sub || sub === '--help' || sub === '-h') {
+    console.log(DB_HELP);
+    return sub ? 0 : 2;
+  }
+  if (sub !== 'init') throw new UsageError(`db: unknown subcommand "${sub}" (try: db init)`);
+  const { values } = parseArgs({
+    args: rest,
+    options: { url: { type: 'string' }, 'compress-after-days': { type: 'string' }, 'retain-days': { type: 'string' } },
+  });
+  const url = values.url ?? process.env.TICKDESK_SINK_URL;
+  if (!url) throw new UsageError('db init needs --url postgres://... (or TICKDESK_SINK_URL)');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    const r = await initSchema(client, {
+      compressAfterDays: values['compress-after-days'] ? Number(values['compress-after-days']) : undefined,
+      retainDays: values['retain-days'] ? Number(values['retain-days']) : undefined,
+    });
+    console.log(`schema v${r.version} applied (${r.timescale ? 'TimescaleDB' : 'plain PostgreSQL'})`);
+    for (const m of r.missing) console.log(`missing: ${m}`);
+    return 0;
+  } finally {
+    await client.end();
+  }
+}

