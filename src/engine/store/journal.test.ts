@@ -123,3 +123,20 @@ test('candles read back from the journal; gaps open and close; close() commits w
   assert.equal(ro.integrityCheck(), 'ok');
   ro.close();
 });
+
+test('pruning removes only old rows every sink has confirmed; unconfirmed rows are never pruned', () => {
+  const j = new Journal(tmp(), { flushMs: 10_000 });
+  const id = j.upsertInstrument(INFY);
+  const old = Date.now() - 10 * 86400_000;
+  for (let i = 0; i < 10; i++) j.append({ instrumentId: id, tsExchange: old + i, tsReceived: old + i, ltp: 100 + i });
+  j.append({ instrumentId: id, tsExchange: Date.now(), tsReceived: Date.now(), ltp: 200 });
+  j.flush();
+  assert.equal(j.pruneSynced(Date.now() - 86400_000), 0, 'no sink has confirmed anything');
+  j.setSynced('db-a', 'ticks', 6);
+  j.setSynced('db-b', 'ticks', 4);
+  assert.equal(j.pruneSynced(Date.now() - 86400_000), 4, 'only what both sinks confirmed');
+  j.setSynced('db-b', 'ticks', 11);
+  assert.equal(j.pruneSynced(Date.now() - 86400_000), 2, 'rows 5-6; 7-10 unconfirmed by db-a, 11 too new');
+  assert.deepEqual(j.ticks(id, 0, Date.now() + 1000).map((t) => t.id), [7, 8, 9, 10, 11]);
+  j.close();
+});

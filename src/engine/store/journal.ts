@@ -337,6 +337,13 @@ export class Journal implements GapRecorder {
     return this.db.prepare('SELECT id, ' + TICK_COLUMNS.join(', ') + ' FROM ticks WHERE id > ? ORDER BY id LIMIT ?').raw().all(afterId, limit) as unknown[][];
   }
 
+  /** Instruments referenced by the next `limit` rows after `afterId`. */
+  instrumentsAfter(afterId: number, limit: number): number[] {
+    return (
+      this.db.prepare('SELECT DISTINCT instrument_id AS id FROM (SELECT instrument_id FROM ticks WHERE id > ? ORDER BY id LIMIT ?)').all(afterId, limit) as Row[]
+    ).map((r) => r.id as number);
+  }
+
   maxTickId(): number {
     return ((this.db.prepare('SELECT max(id) AS m FROM ticks').get() as Row).m as number) ?? 0;
   }

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Instrument } from '../../shared/model';
 import { Backoff, type BackoffOptions } from '../feed/backoff';
+import { COPY_BINARY_TRAILER, COPY_TICKS_BINARY_HEADER, TickBinaryEncoder } from './copy-binary';
 import { Journal } from './journal';
 import { schemaVersion } from './timescale';
 
@@ -71,6 +72,7 @@ const TICK_COPY_COLUMNS = [
   'ask_orders',
 ];
 export const COPY_TICKS_SQL = `COPY ticks (${TICK_COPY_COLUMNS.join(', ')}) FROM STDIN`;
+export const COPY_TICKS_BINARY_SQL = `${COPY_TICKS_SQL} (FORMAT binary)`;
 
 const N = '\\N';
 const num = (v: unknown) => (v === null || v === undefined ? N : String(v));
@@ -80,7 +82,7 @@ function isoMs(ms: number): string {
 }
 
 /** COPY text-format escaping for free text. */
-function text(s: string): string {
+export function copyEscape(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
@@ -91,10 +93,11 @@ function arr(book: Float64Array, from: number, n: number): string {
 }
 
 /**
- * One COPY text line from a journal row (Journal.RAW_TICK_COLUMNS order). The book's zero levels
- * are kept: the arrays always carry the broker's full depth.
+ * One COPY text line from a journal row (Journal.RAW_TICK_COLUMNS order). `sourceIdText` is the
+ * source id already escaped with copyEscape(). The book's zero levels are kept: the arrays always
+ * carry the broker's full depth.
  */
-export function tickCopyLine(r: unknown[], remoteId: number, sourceId: string): string {
+export function tickCopyLine(r: unknown[], remoteId: number, sourceIdText: string): string {
   const blob = r[20] as Buffer | null;
   let depth = `${N}\t${N}\t${N}\t${N}\t${N}\t${N}`;
   if (blob) {
@@ -105,7 +108,7 @@ export function tickCopyLine(r: unknown[], remoteId: number, sourceId: string): 
     depth = `${arr(book, 0, n)}\t${arr(book, n, n)}\t${arr(book, 2 * n, n)}\t${arr(book, 3 * n, n)}\t${arr(book, 4 * n, n)}\t${arr(book, 5 * n, n)}`;
   }
   return (
-    `${isoMs(r[2] as number)}\t${remoteId}\t${isoMs(r[3] as number)}\t${sourceId}\t${r[4]}\t${num(r[5])}\t${num(r[6])}\t${num(r[7])}\t` +
+    `${isoMs(r[2] as number)}\t${remoteId}\t${isoMs(r[3] as number)}\t${sourceIdText}\t${r[4]}\t${num(r[5])}\t${num(r[6])}\t${num(r[7])}\t` +
     `${num(r[8])}\t${num(r[9])}\t${num(r[10])}\t${num(r[11])}\t${num(r[12])}\t${num(r[13])}\t${num(r[14])}\t${num(r[15])}\t` +
     `${num(r[16])}\t${num(r[17])}\t${num(r[18])}\t${num(r[19])}\t${depth}\n`
   );
@@ -282,26 +285,29 @@ export class Replicator {
     const client = this.client!;
     const journal = this.opts.journal;
     await this.syncGaps(client);
-    const rows = journal.ticksAfter(this.lastId, this.opts.batchRows ?? 10_000);
-    if (rows.length === 0) {
+    const batchRows = this.opts.batchRows ?? 10_000;
+    if (journal.maxTickId() <= this.lastId) {
       this.maybePrune();
       return 0;
     }
-    await this.mapInstruments(client, rows.map((r) => r[1] as number));
-    const last = rows[rows.length - 1][0] as number;
+    // Map instruments first: no other query may run on this connection while COPY streams.
+    await this.mapInstruments(client, journal.instrumentsAfter(this.lastId, batchRows));
     await client.query('BEGIN');
+    let last = this.lastId;
+    let sent: number;
     try {
       if (this.opts.method === 'insert') {
+        const rows = journal.ticksAfter(last, batchRows);
         await insertTicks(client, rows.map((r) => tickInsertValues(r, this.remoteIds.get(r[1] as number)!, this.opts.sourceId)), this.opts.insertPageRows ?? 1000);
+        sent = rows.length;
+        last = sent ? (rows[sent - 1][0] as number) : last;
       } else {
-        let body = '';
-        for (const r of rows) body += tickCopyLine(r, this.remoteIds.get(r[1] as number)!, this.opts.sourceId);
-        await copyText(client, COPY_TICKS_SQL, body);
+        ({ last, sent } = await this.copyBatch(client, batchRows));
       }
       await client.query(
         `INSERT INTO sink_progress (source_id, stream, last_id, rows, updated_at) VALUES ($1, 'ticks', $2, $3, now())
          ON CONFLICT (source_id, stream) DO UPDATE SET last_id = EXCLUDED.last_id, rows = sink_progress.rows + EXCLUDED.rows, updated_at = now()`,
-        [this.opts.sourceId, last, rows.length],
+        [this.opts.sourceId, last, sent],
       );
       await client.query('COMMIT');
     } catch (e) {
@@ -310,10 +316,41 @@ export class Replicator {
     }
     this.lastId = last;
     journal.setSynced(this.sinkName, 'ticks', last);
-    this.stats.replicated += rows.length;
+    this.stats.replicated += sent;
     this.stats.batches++;
-    this.rateWindow.push([Date.now(), rows.length]);
-    return rows.length;
+    this.rateWindow.push([Date.now(), sent]);
+    return sent;
+  }
+
+  /**
+   * Streams up to `batchRows` rows through one binary COPY, reading and encoding them in chunks
+   * while the server ingests the previous chunk (the socket is written between chunks).
+   */
+  private async copyBatch(client: pg.Client, batchRows: number): Promise<{ last: number; sent: number }> {
+    const journal = this.opts.journal;
+    const encoder = new TickBinaryEncoder(this.opts.sourceId);
+    const stream = client.query(copyFrom(COPY_TICKS_BINARY_SQL));
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('finish', resolve);
+      stream.on('error', reject);
+    });
+    let last = this.lastId;
+    let sent = 0;
+    let failed: unknown = null;
+    stream.on('error', (e) => (failed = e));
+    stream.write(COPY_TICKS_BINARY_HEADER);
+    while (sent < batchRows && !failed) {
+      const rows = journal.ticksAfter(last, Math.min(2000, batchRows - sent));
+      if (rows.length === 0) break;
+      for (const r of rows) encoder.add(r, this.remoteIds.get(r[1] as number)!);
+      sent += rows.length;
+      last = rows[rows.length - 1][0] as number;
+      if (!stream.write(encoder.take())) await new Promise<void>((r) => stream.once('drain', r));
+      else await new Promise<void>((r) => setImmediate(r));
+    }
+    stream.end(COPY_BINARY_TRAILER);
+    await done;
+    return { last, sent };
   }
 
   private async syncGaps(client: pg.Client): Promise<void> {

