@@ -60,7 +60,7 @@ async function client(url: string): Promise<pg.Client> {
 }
 
 async function drain(j: Journal, url: string, sourceId: string): Promise<number> {
-  const rep = new Replicator({ journal: j, url, sourceId, batchRows: 20_000, idleMs: 5 });
+  const rep = new Replicator({ journal: j, url, sourceId, idleMs: 5 });
   const t = performance.now();
   rep.start();
   while (!(rep.stats.state === 'connected' && rep.snapshot().backlogRows === 0)) await new Promise((r) => setTimeout(r, 5));

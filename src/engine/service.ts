@@ -166,6 +166,7 @@ export class EngineService {
             state: r.sink.state === 'connected' ? 'connected' : 'disconnected',
             backlogRows: r.sink.backlogRows,
             backlogSeconds: r.sink.backlogSeconds,
+            rowsPerSecond: r.sink.rowsPerSecond,
           }
         : null,
     };

@@ -75,7 +75,7 @@ export interface EngineStatus {
   journalRows: number;
   rejects: number;
   reconnects: number;
-  sink: { state: 'none' | 'connected' | 'disconnected'; backlogRows: number; backlogSeconds: number } | null;
+  sink: { state: 'connected' | 'disconnected'; backlogRows: number; backlogSeconds: number; rowsPerSecond: number } | null;
 }
 
 export interface Bar {

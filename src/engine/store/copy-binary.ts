@@ -20,6 +20,9 @@ export class TickBinaryEncoder {
   private view: DataView;
   private off = 0;
   private readonly source: Buffer;
+  /** An aligned scratch copy of the row's depth blob (reading doubles from it beats readDoubleLE). */
+  private scratch = new Float64Array(30);
+  private scratchBytes = new Uint8Array(this.scratch.buffer);
 
   constructor(sourceId: string, initialBytes = 1 << 20) {
     this.source = Buffer.from(sourceId, 'utf8');
@@ -70,8 +73,8 @@ export class TickBinaryEncoder {
     this.int64(Math.trunc(v as number));
   }
 
-  /** A one-dimensional array field of `n` elements read from the depth blob at `base` (float64 LE). */
-  private array(blob: Buffer, base: number, n: number, oid: number): void {
+  /** A one-dimensional array field of `n` elements of the scratch book from `base`. */
+  private array(book: Float64Array, base: number, n: number, oid: number): void {
     const elem = oid === OID_INT4 ? 4 : 8;
     this.view.setInt32(this.off, 20 + n * (4 + elem));
     this.view.setInt32(this.off + 4, 1); // ndim
@@ -81,7 +84,7 @@ export class TickBinaryEncoder {
     this.view.setInt32(this.off + 20, 1); // lower bound
     this.off += 24;
     for (let i = 0; i < n; i++) {
-      const v = blob.readDoubleLE((base + i) * 8);
+      const v = book[base + i];
       this.view.setInt32(this.off, elem);
       if (oid === OID_FLOAT8) this.view.setFloat64(this.off + 4, v);
       else if (oid === OID_INT4) this.view.setInt32(this.off + 4, v);
@@ -133,12 +136,18 @@ export class TickBinaryEncoder {
       }
       return;
     }
-    this.array(blob, 0, n, OID_FLOAT8);
-    this.array(blob, n, n, OID_INT8);
-    this.array(blob, 2 * n, n, OID_INT4);
-    this.array(blob, 3 * n, n, OID_FLOAT8);
-    this.array(blob, 4 * n, n, OID_INT8);
-    this.array(blob, 5 * n, n, OID_INT4);
+    if (this.scratch.length < 6 * n) {
+      this.scratch = new Float64Array(6 * n);
+      this.scratchBytes = new Uint8Array(this.scratch.buffer);
+    }
+    this.scratchBytes.set(blob);
+    const book = this.scratch;
+    this.array(book, 0, n, OID_FLOAT8);
+    this.array(book, n, n, OID_INT8);
+    this.array(book, 2 * n, n, OID_INT4);
+    this.array(book, 3 * n, n, OID_FLOAT8);
+    this.array(book, 4 * n, n, OID_INT8);
+    this.array(book, 5 * n, n, OID_INT4);
   }
 
   get bytes(): number {

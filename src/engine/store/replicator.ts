@@ -285,7 +285,8 @@ export class Replicator {
     const client = this.client!;
     const journal = this.opts.journal;
     await this.syncGaps(client);
-    const batchRows = this.opts.batchRows ?? 10_000;
+    // Big batches amortize the commit (a WAL flush); live replication sends whatever is there.
+    const batchRows = this.opts.batchRows ?? 50_000;
     if (journal.maxTickId() <= this.lastId) {
       this.maybePrune();
       return 0;
@@ -340,12 +341,14 @@ export class Replicator {
     stream.on('error', (e) => (failed = e));
     stream.write(COPY_TICKS_BINARY_HEADER);
     while (sent < batchRows && !failed) {
-      const rows = journal.ticksAfter(last, Math.min(2000, batchRows - sent));
+      const rows = journal.ticksAfter(last, Math.min(5000, batchRows - sent));
       if (rows.length === 0) break;
       for (const r of rows) encoder.add(r, this.remoteIds.get(r[1] as number)!);
       sent += rows.length;
       last = rows[rows.length - 1][0] as number;
-      if (!stream.write(encoder.take())) await new Promise<void>((r) => stream.once('drain', r));
+      stream.write(encoder.take());
+      // Keep reading and encoding while the server ingests; wait only when far ahead of it.
+      if (stream.writableLength > 16 << 20) await new Promise<void>((r) => stream.once('drain', r));
       else await new Promise<void>((r) => setImmediate(r));
     }
     stream.end(COPY_BINARY_TRAILER);

@@ -228,3 +228,22 @@ test('the watermark commits with the data: a connection killed mid-stream resend
   journal.close();
   assert.deepEqual(await withClient(url, (c) => pgChecksums(c, 'kill-test')), mine);
 });
+
+test('several recorders share one database, each under its own source id', async () => {
+  const url = await freshDatabase();
+  await withClient(url, (c) => initSchema(c));
+  const paths = [await recordJournal(1500, 1500), await recordJournal(1500, 1500)];
+  const journals = paths.map((p) => new Journal(p));
+  const reps = journals.map((journal, k) => new Replicator({ journal, url, sourceId: `desk-${k}`, idleMs: 20 }));
+  reps.forEach((r) => r.start());
+  await until(() => reps.every((r) => r.stats.state === 'connected' && r.snapshot().backlogRows === 0), 'both drained');
+  await Promise.all(reps.map((r) => r.stop()));
+  for (const [k, j] of journals.entries()) {
+    assert.deepEqual(await withClient(url, (c) => pgChecksums(c, `desk-${k}`)), journalChecksums(j));
+    j.close();
+  }
+  const dup = await withClient(url, (c) => c.query('SELECT broker, exchange, symbol, count(*) AS n FROM instruments GROUP BY 1, 2, 3 HAVING count(*) > 1'));
+  assert.equal(dup.rowCount, 0, 'one instruments row per instrument, shared by both recorders');
+  const progress = await withClient(url, (c) => c.query("SELECT source_id FROM sink_progress WHERE stream = 'ticks' ORDER BY 1"));
+  assert.deepEqual(progress.rows.map((r) => r.source_id), ['desk-0', 'desk-1']);
+});

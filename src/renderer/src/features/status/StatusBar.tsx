@@ -26,7 +26,7 @@ export function StatusBar() {
       <span data-testid="journal-rows">{status ? `journal ${qty(status.journalRows)} rows` : ''}</span>
       <span>
         {status?.sink
-          ? `db ${status.sink.state}${status.sink.backlogRows ? `, backlog ${qty(status.sink.backlogRows)} rows (${status.sink.backlogSeconds.toFixed(0)} s)` : ''}`
+          ? `db ${status.sink.state}, ${status.sink.rowsPerSecond} rows/s${status.sink.backlogRows ? `, backlog ${qty(status.sink.backlogRows)} rows (${status.sink.backlogSeconds.toFixed(0)} s)` : ''}`
           : 'db: journal only'}
       </span>
       <span className="spacer" />
