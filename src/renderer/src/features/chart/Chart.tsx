@@ -13,6 +13,7 @@ import {
 import type { Bar } from '../../../../shared/api';
 import { CandleInterval } from '../../../../shared/model';
 import { decimalsFor, price, qty } from '../../format';
+import { cancelFrameTask, onNextFrame } from '../../frame';
 import { useApp } from '../../store/app';
 import { live } from '../../store/live';
 
@@ -59,9 +60,7 @@ export function Chart() {
     // The legend and the test hooks are written straight to the DOM, once per animation frame:
     // a React render per tick would cost far more than the chart itself.
     let legendBar: Bar | null = null;
-    let scheduled = 0;
     const paintLegend = () => {
-      scheduled = 0;
       el.dataset.lastTime = last ? String(last.t) : '';
       el.dataset.lastClose = last ? String(last.c) : '';
       el.dataset.bars = String(bars.size);
@@ -75,7 +74,21 @@ export function Chart() {
     };
     const show = (b: Bar | null) => {
       legendBar = b;
-      scheduled ||= requestAnimationFrame(paintLegend);
+      onNextFrame('chart-legend', paintLegend);
+    };
+    const pending: Bar[] = [];
+    const applyPending = () => {
+      const latest = new Map<number, Bar>();
+      for (const b of pending) latest.set(b.t, b);
+      pending.length = 0;
+      for (const b of [...latest.values()].sort((x, y) => x.t - y.t)) {
+        if (last && b.t < last.t) continue; // older than what is drawn: the chart cannot take it
+        candles.update({ time: ist(b.t), open: b.o, high: b.h, low: b.l, close: b.c });
+        volume.update({ time: ist(b.t), value: b.v, color: b.c >= b.o ? '#26a69a55' : '#ef535055' });
+        bars.set(b.t, b);
+        last = b;
+      }
+      show(last);
     };
     const offBars = live.onBars((list, replace) => {
       if (replace) {
@@ -85,16 +98,13 @@ export function Chart() {
         volume.setData(list.map((b) => ({ time: ist(b.t), value: b.v, color: b.c >= b.o ? '#26a69a55' : '#ef535055' })));
         last = list.at(-1) ?? null;
         if (list.length) chart.timeScale().scrollToRealTime();
+        pending.length = 0;
+        show(last);
       } else {
-        for (const b of list) {
-          if (last && b.t < last.t) continue; // older than what is drawn: the chart cannot take it
-          candles.update({ time: ist(b.t), open: b.o, high: b.h, low: b.l, close: b.c });
-          volume.update({ time: ist(b.t), value: b.v, color: b.c >= b.o ? '#26a69a55' : '#ef535055' });
-          bars.set(b.t, b);
-          last = b;
-        }
+        // Live bars are applied once per frame (the newest version of each bar wins).
+        pending.push(...list);
+        onNextFrame('chart', applyPending);
       }
-      show(last);
     });
     chart.subscribeCrosshairMove((param) => {
       if (!param.time) return show(last);
@@ -102,7 +112,8 @@ export function Chart() {
     });
     return () => {
       offBars();
-      cancelAnimationFrame(scheduled);
+      cancelFrameTask('chart');
+      cancelFrameTask('chart-legend');
       chart.remove();
     };
   }, []);

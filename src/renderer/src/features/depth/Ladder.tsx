@@ -1,6 +1,7 @@
 // Depth ladder: one canvas redrawn on requestAnimationFrame from the live book (outside React).
 import { useEffect, useRef } from 'react';
 import { decimalsFor } from '../../format';
+import { cancelFrameTask, onNextFrame } from '../../frame';
 import { useApp } from '../../store/app';
 import { live } from '../../store/live';
 import { observeCanvasSize } from './canvas-size';
@@ -22,16 +23,14 @@ export function Ladder() {
     const canvas = canvasRef.current!;
     const ctx = canvas.getContext('2d')!;
     let dirty = true;
-    let raf = 0;
     let shown = '';
     // Frames are requested only when something changed: an idle ladder costs nothing.
     const invalidate = () => {
       dirty = true;
-      raf ||= requestAnimationFrame(frame);
+      onNextFrame('ladder', frame);
     };
     const size = observeCanvasSize(canvas, invalidate);
     const frame = () => {
-      raf = 0;
       if (!dirty || size.width === 0) return;
       dirty = false;
       ctx.setTransform(size.dpr, 0, 0, size.dpr, 0, 0);
@@ -58,7 +57,7 @@ export function Ladder() {
     };
     canvas.addEventListener('wheel', onWheel, { passive: false });
     return () => {
-      cancelAnimationFrame(raf);
+      cancelFrameTask('ladder');
       size.disconnect();
       off();
       canvas.removeEventListener('wheel', onWheel);

@@ -2,6 +2,7 @@
 // requestAnimationFrame only when trades arrived (no DOM rows, no layout per trade).
 import { useEffect, useRef } from 'react';
 import { decimalsFor, istTime } from '../../format';
+import { cancelFrameTask, onNextFrame } from '../../frame';
 import { useApp } from '../../store/app';
 import { live } from '../../store/live';
 import { observeCanvasSize } from '../depth/canvas-size';
@@ -16,14 +17,10 @@ export function Tape() {
     const ctx = canvas.getContext('2d')!;
     const decimals = decimalsFor(tickSize ?? 0.05);
     let drawn = -1;
-    let raf = 0;
-    const invalidate = () => {
-      raf ||= requestAnimationFrame(draw);
-    };
+    const invalidate = () => onNextFrame('tape', draw);
     const size = observeCanvasSize(canvas, () => ((drawn = -1), invalidate()));
     const off = live.onTape(invalidate);
     const draw = () => {
-      raf = 0;
       if (drawn === live.tapeVersion || size.width === 0) return;
       drawn = live.tapeVersion;
       const { width: w, height: h, dpr } = size;
@@ -49,7 +46,7 @@ export function Tape() {
     };
     invalidate();
     return () => {
-      cancelAnimationFrame(raf);
+      cancelFrameTask('tape');
       off();
       size.disconnect();
     };
