@@ -196,5 +196,6 @@ console.log(`tickdesk bench — node ${process.version}, ${new Date().toISOStrin
 if (!only || only === 'decode') benchKiteDecode();
 if (!only || only === 'journal') benchJournal();
 if (!only || only === 'sim') await benchSimToJournal();
+if (!only || only === 'dhan') (await import('./dhan')).benchDhanDepth();
 if (!only || only === 'sink') await (await import('./sink')).benchSink();
 if (!only || only === 'ui') await (await import('./ui')).benchUi();

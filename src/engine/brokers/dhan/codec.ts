@@ -1,0 +1,400 @@
+// DhanHQ v2 binary feeds (specs/dhan.md §2–§4), little-endian, pure: bytes in, packets out.
+//  - main feed: 8-byte header [code u8][length u16 (whole packet)][segment u8][securityId u32],
+//    several packets per frame walked by the length field;
+//  - 20/200-level depth: 12-byte header [length u16][code u8][segment u8][securityId u32][seq|rows u32],
+//    16-byte levels [price f64][qty u32][orders u32], one side per packet, packets stacked.
+
+import { newDepthBook } from '../../../shared/model';
+
+export const DHAN_SEGMENTS: Record<number, string> = {
+  0: 'IDX_I',
+  1: 'NSE_EQ',
+  2: 'NSE_FNO',
+  3: 'NSE_CURRENCY',
+  4: 'BSE_EQ',
+  5: 'MCX_COMM',
+  7: 'BSE_CURRENCY',
+  8: 'BSE_FNO',
+};
+
+export const FEED_HEADER = 8;
+export const DEPTH_HEADER = 12;
+export const DEPTH_LEVEL = 16;
+export const MAX_DEPTH_ROWS = 200;
+/** LTT counts seconds from 1970-01-01 00:00 IST, not UTC (§2.8). */
+export const IST_OFFSET_S = 19800;
+
+const SIZES: Record<number, number> = { 1: 16, 2: 16, 4: 50, 5: 12, 6: 16, 7: 8, 8: 162, 50: 10 };
+
+export type DhanPacket =
+  | { code: 1 | 2; kind: 'ticker'; segment: number; securityId: number; ltp: number; ltt: number | null }
+  | {
+      code: 4;
+      kind: 'quote';
+      segment: number;
+      securityId: number;
+      ltp: number;
+      ltq: number;
+      ltt: number | null;
+      atp: number;
+      volume: number;
+      totalSellQty: number;
+      totalBuyQty: number;
+      open: number;
+      close: number;
+      high: number;
+      low: number;
+    }
+  | { code: 5; kind: 'oi'; segment: number; securityId: number; oi: number }
+  | { code: 6; kind: 'prevClose'; segment: number; securityId: number; prevClose: number; prevOi: number }
+  | { code: 7; kind: 'marketStatus'; segment: number; securityId: number }
+  | {
+      code: 8;
+      kind: 'full';
+      segment: number;
+      securityId: number;
+      ltp: number;
+      ltq: number;
+      ltt: number | null;
+      atp: number;
+      volume: number;
+      totalSellQty: number;
+      totalBuyQty: number;
+      oi: number;
+      oiDayHigh: number;
+      oiDayLow: number;
+      open: number;
+      close: number;
+      high: number;
+      low: number;
+      /** DepthBook layout, 5 levels. */
+      depth: Float64Array;
+    }
+  | { code: 50; kind: 'disconnect'; segment: number; securityId: number; reason: number };
+
+export interface DhanDecodeStats {
+  frames: number;
+  packets: number;
+  /** Frames with a bad length, truncated packets or an impossible row count (the rest of the frame is skipped). */
+  malformed: number;
+  /** Packets with a code this decoder does not know (skipped by their length). */
+  unknown: number;
+}
+
+export function newDhanStats(): DhanDecodeStats {
+  return { frames: 0, packets: 0, malformed: 0, unknown: 0 };
+}
+
+/**
+ * Prices arrive as float32 (e.g. 247.8000030517578). With the instrument's tick size they are
+ * rounded to the tick; without one, to the 7 significant digits a float32 can carry.
+ */
+export type TickSizeOf = (segment: number, securityId: number) => number | undefined;
+
+function roundPrice(v: number, tick: number | undefined): number {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  if (tick && tick > 0) {
+    const decimals = Math.min(8, Math.max(0, Math.ceil(-Math.log10(tick) - 1e-9) + 1));
+    return Number((Math.round(v / tick) * tick).toFixed(decimals));
+  }
+  return Number(v.toPrecision(7));
+}
+
+function ltt(seconds: number): number | null {
+  return seconds === 0 ? null : (seconds - IST_OFFSET_S) * 1000;
+}
+
+function decodeFeedPacket(v: DataView, o: number, code: number, tickOf?: TickSizeOf): DhanPacket | null {
+  const segment = v.getUint8(o + 3);
+  const securityId = v.getUint32(o + 4, true);
+  const tick = tickOf?.(segment, securityId);
+  const px = (off: number) => roundPrice(v.getFloat32(o + off, true), tick);
+  switch (code) {
+    case 1:
+    case 2:
+      return { code, kind: 'ticker', segment, securityId, ltp: px(8), ltt: ltt(v.getUint32(o + 12, true)) };
+    case 4:
+      return {
+        code,
+        kind: 'quote',
+        segment,
+        securityId,
+        ltp: px(8),
+        ltq: v.getUint16(o + 12, true),
+        ltt: ltt(v.getUint32(o + 14, true)),
+        atp: px(18),
+        volume: v.getUint32(o + 22, true),
+        totalSellQty: v.getUint32(o + 26, true),
+        totalBuyQty: v.getUint32(o + 30, true),
+        open: px(34),
+        close: px(38),
+        high: px(42),
+        low: px(46),
+      };
+    case 5:
+      return { code, kind: 'oi', segment, securityId, oi: v.getUint32(o + 8, true) };
+    case 6:
+      return { code, kind: 'prevClose', segment, securityId, prevClose: px(8), prevOi: v.getUint32(o + 12, true) };
+    case 7:
+      return { code, kind: 'marketStatus', segment, securityId };
+    case 8: {
+      const depth = newDepthBook(5);
+      for (let i = 0; i < 5; i++) {
+        const b = o + 62 + 20 * i;
+        depth[5 + i] = v.getUint32(b, true); // bid qty
+        depth[20 + i] = v.getUint32(b + 4, true); // ask qty
+        depth[10 + i] = v.getUint16(b + 8, true); // bid orders
+        depth[25 + i] = v.getUint16(b + 10, true); // ask orders
+        depth[i] = roundPrice(v.getFloat32(b + 12, true), tick); // bid price
+        depth[15 + i] = roundPrice(v.getFloat32(b + 16, true), tick); // ask price
+      }
+      return {
+        code,
+        kind: 'full',
+        segment,
+        securityId,
+        ltp: px(8),
+        ltq: v.getUint16(o + 12, true),
+        ltt: ltt(v.getUint32(o + 14, true)),
+        atp: px(18),
+        volume: v.getUint32(o + 22, true),
+        totalSellQty: v.getUint32(o + 26, true),
+        totalBuyQty: v.getUint32(o + 30, true),
+        oi: v.getUint32(o + 34, true),
+        oiDayHigh: v.getUint32(o + 38, true),
+        oiDayLow: v.getUint32(o + 42, true),
+        open: px(46),
+        close: px(50),
+        high: px(54),
+        low: px(58),
+        depth,
+      };
+    }
+    case 50:
+      return { code, kind: 'disconnect', segment, securityId, reason: v.getUint16(o + 8, true) };
+  }
+  return null;
+}
+
+/**
+ * Walks a main-feed frame packet by packet. A packet whose declared length is shorter than its
+ * kind needs, or runs past the frame, makes the rest of the frame malformed (counted, skipped);
+ * packets before it are still delivered. Never throws on bad input.
+ */
+export function decodeFeedFrame(buf: Uint8Array, onPacket: (p: DhanPacket) => void, stats = newDhanStats(), tickOf?: TickSizeOf): void {
+  stats.frames++;
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let o = 0;
+  while (o < buf.byteLength) {
+    if (buf.byteLength - o < FEED_HEADER) {
+      stats.malformed++;
+      return;
+    }
+    const code = v.getUint8(o);
+    const len = v.getUint16(o + 1, true);
+    if (len < FEED_HEADER || o + len > buf.byteLength) {
+      stats.malformed++;
+      return;
+    }
+    const need = SIZES[code];
+    if (need === undefined) stats.unknown++;
+    else if (len < need) {
+      stats.malformed++;
+      return;
+    } else {
+      stats.packets++;
+      onPacket(decodeFeedPacket(v, o, code, tickOf)!);
+    }
+    o += len;
+  }
+}
+
+export interface DhanDepthSide {
+  kind: 'depth';
+  side: 'bid' | 'ask';
+  segment: number;
+  securityId: number;
+  /** 20-level feed: the message sequence; 200-level feed: the row count. */
+  seqOrRows: number;
+  levels: number;
+  price: Float64Array;
+  qty: Uint32Array;
+  orders: Uint32Array;
+}
+
+export interface DhanDepthDisconnect {
+  kind: 'disconnect';
+  segment: number;
+  securityId: number;
+  reason: number;
+}
+
+/**
+ * Walks a 20- or 200-level depth frame. 20-level packets are 332 bytes with 20 levels; 200-level
+ * packets carry `rows` (≤ 200) levels. Zero-price levels are dropped; bids come out best (highest)
+ * first and asks best (lowest) first whatever the server's order. The disconnect reason is read
+ * as a u16 at offset 12 (the documented place), falling back to the u32 at offset 8.
+ */
+export function decodeDepthFrame(
+  buf: Uint8Array,
+  feed: 20 | 200,
+  onPacket: (p: DhanDepthSide | DhanDepthDisconnect) => void,
+  stats = newDhanStats(),
+): void {
+  stats.frames++;
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let o = 0;
+  while (o < buf.byteLength) {
+    if (buf.byteLength - o < DEPTH_HEADER) {
+      stats.malformed++;
+      return;
+    }
+    const len = v.getUint16(o, true);
+    const code = v.getUint8(o + 2);
+    const segment = v.getUint8(o + 3);
+    const securityId = v.getUint32(o + 4, true);
+    const word = v.getUint32(o + 8, true);
+    if (len < DEPTH_HEADER || o + len > buf.byteLength) {
+      stats.malformed++;
+      return;
+    }
+    if (code === 50) {
+      const reason = len >= 14 ? v.getUint16(o + 12, true) : word;
+      stats.packets++;
+      onPacket({ kind: 'disconnect', segment, securityId, reason: reason || word });
+    } else if (code === 41 || code === 51) {
+      const rows = feed === 20 ? 20 : word;
+      if (rows > MAX_DEPTH_ROWS || DEPTH_HEADER + rows * DEPTH_LEVEL > len) {
+        stats.malformed++;
+        return;
+      }
+      const side = code === 41 ? 'bid' : 'ask';
+      let price = new Float64Array(rows);
+      let qty = new Uint32Array(rows);
+      let orders = new Uint32Array(rows);
+      let n = 0;
+      let ordered = true;
+      for (let i = 0; i < rows; i++) {
+        const b = o + DEPTH_HEADER + DEPTH_LEVEL * i;
+        const p = v.getFloat64(b, true);
+        if (!(p > 0) || !Number.isFinite(p)) continue; // empty level
+        if (n > 0 && (side === 'bid' ? p > price[n - 1] : p < price[n - 1])) ordered = false;
+        price[n] = p;
+        qty[n] = v.getUint32(b + 8, true);
+        orders[n] = v.getUint32(b + 12, true);
+        n++;
+      }
+      price = price.subarray(0, n);
+      qty = qty.subarray(0, n);
+      orders = orders.subarray(0, n);
+      if (!ordered) {
+        // The server's order is not promised: put the best level first.
+        const idx = Array.from({ length: n }, (_, i) => i).sort((x, y) => (side === 'bid' ? price[y] - price[x] : price[x] - price[y]));
+        price = Float64Array.from(idx, (i) => price[i]);
+        qty = Uint32Array.from(idx, (i) => qty[i]);
+        orders = Uint32Array.from(idx, (i) => orders[i]);
+      }
+      stats.packets++;
+      onPacket({ kind: 'depth', side, segment, securityId, seqOrRows: word, levels: n, price, qty, orders });
+    } else {
+      stats.unknown++;
+    }
+    o += len;
+  }
+}
+
+// --- encoders (the simulators use them; tests build frames with them) ------------------------
+
+export function encodeFeedPacket(p: DhanPacket): Buffer {
+  const size = SIZES[p.code];
+  const b = Buffer.alloc(size);
+  b.writeUInt8(p.code, 0);
+  b.writeUInt16LE(size, 1);
+  b.writeUInt8(p.segment, 3);
+  b.writeUInt32LE(p.securityId, 4);
+  const ist = (ms: number | null) => (ms === null ? 0 : Math.floor(ms / 1000) + IST_OFFSET_S);
+  switch (p.kind) {
+    case 'ticker':
+      b.writeFloatLE(p.ltp, 8);
+      b.writeUInt32LE(ist(p.ltt), 12);
+      break;
+    case 'quote':
+    case 'full': {
+      b.writeFloatLE(p.ltp, 8);
+      b.writeUInt16LE(p.ltq & 0xffff, 12);
+      b.writeUInt32LE(ist(p.ltt), 14);
+      b.writeFloatLE(p.atp, 18);
+      b.writeUInt32LE(p.volume, 22);
+      b.writeUInt32LE(p.totalSellQty, 26);
+      b.writeUInt32LE(p.totalBuyQty, 30);
+      const base = p.kind === 'quote' ? 34 : 46;
+      if (p.kind === 'full') {
+        b.writeUInt32LE(p.oi, 34);
+        b.writeUInt32LE(p.oiDayHigh, 38);
+        b.writeUInt32LE(p.oiDayLow, 42);
+        for (let i = 0; i < 5; i++) {
+          const o = 62 + 20 * i;
+          b.writeUInt32LE(p.depth[5 + i], o);
+          b.writeUInt32LE(p.depth[20 + i], o + 4);
+          b.writeUInt16LE(p.depth[10 + i], o + 8);
+          b.writeUInt16LE(p.depth[25 + i], o + 10);
+          b.writeFloatLE(p.depth[i], o + 12);
+          b.writeFloatLE(p.depth[15 + i], o + 16);
+        }
+      }
+      b.writeFloatLE(p.open, base);
+      b.writeFloatLE(p.close, base + 4);
+      b.writeFloatLE(p.high, base + 8);
+      b.writeFloatLE(p.low, base + 12);
+      break;
+    }
+    case 'oi':
+      b.writeUInt32LE(p.oi, 8);
+      break;
+    case 'prevClose':
+      b.writeFloatLE(p.prevClose, 8);
+      b.writeUInt32LE(p.prevOi, 12);
+      break;
+    case 'disconnect':
+      b.writeUInt16LE(p.reason, 8);
+      break;
+  }
+  return b;
+}
+
+/** One side of a book as a depth packet: 20-level (fixed 332 bytes) or 200-level (12 + 16·rows). */
+export function encodeDepthSide(
+  feed: 20 | 200,
+  side: 'bid' | 'ask',
+  segment: number,
+  securityId: number,
+  levels: ReadonlyArray<{ price: number; qty: number; orders: number }>,
+  seq = 0,
+): Buffer {
+  const rows = feed === 20 ? 20 : levels.length;
+  const b = Buffer.alloc(DEPTH_HEADER + rows * DEPTH_LEVEL);
+  b.writeUInt16LE(b.length, 0);
+  b.writeUInt8(side === 'bid' ? 41 : 51, 2);
+  b.writeUInt8(segment, 3);
+  b.writeUInt32LE(securityId, 4);
+  b.writeUInt32LE(feed === 20 ? seq : levels.length, 8);
+  levels.slice(0, rows).forEach((l, i) => {
+    const o = DEPTH_HEADER + DEPTH_LEVEL * i;
+    b.writeDoubleLE(l.price, o);
+    b.writeUInt32LE(l.qty, o + 8);
+    b.writeUInt32LE(l.orders, o + 12);
+  });
+  return b;
+}
+
+/** The 14-byte depth disconnect packet; the reason is written at offset 12 (u16) and 8 (u32). */
+export function encodeDepthDisconnect(segment: number, securityId: number, reason: number): Buffer {
+  const b = Buffer.alloc(14);
+  b.writeUInt16LE(14, 0);
+  b.writeUInt8(50, 2);
+  b.writeUInt8(segment, 3);
+  b.writeUInt32LE(securityId, 4);
+  b.writeUInt32LE(reason, 8);
+  b.writeUInt16LE(reason, 12);
+  return b;
+}
