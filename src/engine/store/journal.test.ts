@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { NewInstrument, Tick } from '../../shared/model';
-import { Journal } from './journal';
+import { Journal, SQLITE_MIGRATIONS_DIR } from './journal';
 
 const tmp = () => join(mkdtempSync(join(tmpdir(), 'tickdesk-journal-')), 'j.sqlite');
 const INFY: NewInstrument = { broker: 'kite', token: '408065', exchange: 'NSE', segment: 'NSE', symbol: 'INFY', name: 'INFOSYS', tickSize: 0.05, lotSize: 1 };
@@ -24,11 +24,13 @@ const OPT: NewInstrument = {
 test('migrates once, in WAL mode; reopening applies nothing twice', () => {
   const path = tmp();
   const j = new Journal(path);
-  assert.equal(j.schemaVersion, 2);
+  const files = readdirSync(SQLITE_MIGRATIONS_DIR).filter((f) => f.endsWith('.sql'));
+  assert.ok(files.length >= 3);
+  assert.equal(j.schemaVersion, Math.max(...files.map((f) => parseInt(f, 10))));
   assert.equal(j.db.pragma('journal_mode', { simple: true }), 'wal');
   j.close();
   const again = new Journal(path);
-  assert.equal((again.db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number }).n, 2);
+  assert.equal((again.db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number }).n, files.length);
   again.close();
 });
 
@@ -138,5 +140,44 @@ test('pruning removes only old rows every sink has confirmed; unconfirmed rows a
   j.setSynced('db-b', 'ticks', 11);
   assert.equal(j.pruneSynced(Date.now() - 86400_000), 2, 'rows 5-6; 7-10 unconfirmed by db-a, 11 too new');
   assert.deepEqual(j.ticks(id, 0, Date.now() + 1000).map((t) => t.id), [7, 8, 9, 10, 11]);
+  j.close();
+});
+
+const snap = (instrumentId: number, ts: number, side: 'bid' | 'ask', prices: number[], qtys: number[]) => ({
+  instrumentId,
+  ts,
+  side,
+  levels: prices.length,
+  price: Float64Array.from(prices),
+  qty: Uint32Array.from(qtys),
+  orders: Uint32Array.from(qtys.map((q) => Math.ceil(q / 10))),
+});
+
+test('depth snapshots: one row per side, committed with the ticks; the book as of T; heatmap cells', () => {
+  const j = new Journal(tmp(), { flushMs: 10_000 });
+  const id = j.upsertInstrument(OPT);
+  const t0 = Date.parse('2026-11-20T09:15:00+05:30');
+  j.appendDepth(snap(id, t0, 'bid', [100, 99.95, 99.9], [10, 20, 30]));
+  j.appendDepth(snap(id, t0, 'ask', [100.05, 100.1], [5, 15]));
+  j.appendDepth(snap(id, t0 + 500, 'bid', [100.05, 100], [40, 12]));
+  j.append({ instrumentId: id, tsExchange: t0, tsReceived: t0, ltp: 100 });
+  assert.equal(j.countDepth(), 0);
+  j.flush();
+  assert.equal(j.countDepth(id), 3);
+  assert.equal(j.depthCommitted, 3);
+  const early = j.bookAsOf(id, t0 + 499);
+  assert.deepEqual([...early.bid!.price], [100, 99.95, 99.9]);
+  assert.deepEqual([...early.ask!.qty], [5, 15]);
+  const late = j.latestBook(id);
+  assert.deepEqual([...late.bid!.price], [100.05, 100]);
+  assert.deepEqual([...late.bid!.orders], [4, 2]);
+  assert.equal(late.ask!.ts, t0, 'the ask side did not change');
+  assert.deepEqual(j.bookAsOf(id, t0 - 1), { bid: null, ask: null });
+  // 1 s × 0.10 rupee cells: max quantity seen in each.
+  assert.deepEqual(j.depthHeatmap(id, t0, t0 + 1000, 1000, 0.1), [
+    { t: t0, price: 99.9, maxQty: 30 },
+    { t: t0, price: 100, maxQty: 40 },
+    { t: t0, price: 100.1, maxQty: 15 },
+  ]);
   j.close();
 });

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Candle, CandleInterval, DepthBook, FeedGap, Instrument, NewInstrument, Tick } from '../../shared/model';
+import type { Candle, CandleInterval, DepthBook, DepthSnapshot, FeedGap, Instrument, NewInstrument, Side, Tick } from '../../shared/model';
 import type { GapRecorder } from '../feed/connection';
 import { candlesFromTicks } from '../pipeline/candles';
 
@@ -142,11 +142,16 @@ export class Journal implements GapRecorder {
   private readonly insertTick: Database.Statement;
   private readonly insertMany: (rows: Tick[]) => void;
   private pending: Tick[] = [];
+  private pendingDepth: DepthSnapshot[] = [];
+  private readonly insertDepthStmt: Database.Statement;
+  private readonly insertDepthMany: (rows: DepthSnapshot[]) => void;
   private timer: NodeJS.Timeout | null = null;
   private readonly flushMs: number;
   private readonly maxPending: number;
   /** Rows committed by this process since it opened the journal. */
   committed = 0;
+  /** Depth snapshots committed by this process. */
+  depthCommitted = 0;
   flushes = 0;
   /** Receive-to-commit time of the oldest row in the last flush, ms. */
   lastLagMs = 0;
@@ -169,12 +174,27 @@ export class Journal implements GapRecorder {
     }
     this.db.pragma('busy_timeout = 5000');
     if (opts.readonly) {
-      this.insertTick = undefined as unknown as Database.Statement;
-      this.insertMany = () => {
+      this.insertTick = this.insertDepthStmt = undefined as unknown as Database.Statement;
+      this.insertMany = this.insertDepthMany = () => {
         throw new Error('journal opened read-only');
       };
       return;
     }
+    this.insertDepthStmt = this.db.prepare('INSERT INTO depth (instrument_id, ts, side, levels, price, qty, orders) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insertDepthMany = this.db.transaction((rows: DepthSnapshot[]) => {
+      for (const d of rows) {
+        const n = d.levels;
+        this.insertDepthStmt.run(
+          d.instrumentId,
+          d.ts,
+          d.side === 'bid' ? 0 : 1,
+          n,
+          Buffer.from(d.price.buffer, d.price.byteOffset, n * 8),
+          Buffer.from(d.qty.buffer, d.qty.byteOffset, n * 4),
+          Buffer.from(d.orders.buffer, d.orders.byteOffset, n * 4),
+        );
+      }
+    });
     this.insertTick = this.db.prepare(INSERT_TICK_SQL);
     this.insertMany = this.db.transaction((rows: Tick[]) => {
       for (const t of rows) insertTick(this.insertTick, t);
@@ -266,7 +286,14 @@ export class Journal implements GapRecorder {
   }
 
   get pendingRows(): number {
-    return this.pending.length;
+    return this.pending.length + this.pendingDepth.length;
+  }
+
+  /** Queues one side of a book; committed with the next flush, like ticks. */
+  appendDepth(d: DepthSnapshot): void {
+    this.pendingDepth.push(d);
+    if (this.pendingDepth.length >= this.maxPending) this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.flushMs);
   }
 
   /** Commits every queued tick in one transaction; returns the number of rows written. */
@@ -274,9 +301,18 @@ export class Journal implements GapRecorder {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const rows = this.pending;
-    if (rows.length === 0) return 0;
+    const depth = this.pendingDepth;
+    if (rows.length === 0 && depth.length === 0) return 0;
     this.pending = [];
-    this.insertMany(rows);
+    this.pendingDepth = [];
+    if (depth.length === 0) this.insertMany(rows);
+    else
+      this.db.transaction(() => {
+        this.insertMany(rows);
+        this.insertDepthMany(depth);
+      })();
+    this.depthCommitted += depth.length;
+    if (rows.length === 0) return depth.length;
     const now = Date.now();
     this.committed += rows.length;
     this.flushes++;
@@ -327,6 +363,66 @@ export class Journal implements GapRecorder {
     return candlesFromTicks(clean(), interval);
   }
 
+  // --- depth ----------------------------------------------------------------------------------
+
+  private static rowToSnapshot(r: Row): DepthSnapshot {
+    const n = r.levels as number;
+    const copy = (b: Buffer, bytes: number) => {
+      const out = new Uint8Array(bytes);
+      out.set(b.subarray(0, bytes));
+      return out.buffer;
+    };
+    return {
+      instrumentId: r.instrument_id as number,
+      ts: r.ts as number,
+      side: (r.side === 0 ? 'bid' : 'ask') as Side,
+      levels: n,
+      price: new Float64Array(copy(r.price as Buffer, n * 8)),
+      qty: new Uint32Array(copy(r.qty as Buffer, n * 4)),
+      orders: new Uint32Array(copy(r.orders as Buffer, n * 4)),
+    };
+  }
+
+  /** The book as of time `ts` (ms): the last bid and ask snapshots at or before it. */
+  bookAsOf(instrumentId: number, ts: number): { bid: DepthSnapshot | null; ask: DepthSnapshot | null } {
+    const stmt = this.db.prepare('SELECT * FROM depth WHERE instrument_id = ? AND side = ? AND ts <= ? ORDER BY ts DESC, id DESC LIMIT 1');
+    const side = (k: number) => {
+      const r = stmt.get(instrumentId, k, ts) as Row | undefined;
+      return r ? Journal.rowToSnapshot(r) : null;
+    };
+    return { bid: side(0), ask: side(1) };
+  }
+
+  latestBook(instrumentId: number): { bid: DepthSnapshot | null; ask: DepthSnapshot | null } {
+    return this.bookAsOf(instrumentId, Number.MAX_SAFE_INTEGER);
+  }
+
+  countDepth(instrumentId?: number): number {
+    const r = instrumentId === undefined ? this.db.prepare('SELECT count(*) AS n FROM depth').get() : this.db.prepare('SELECT count(*) AS n FROM depth WHERE instrument_id = ?').get(instrumentId);
+    return (r as Row).n as number;
+  }
+
+  /**
+   * Heatmap cells: the largest resting quantity per (time bucket, price bucket) over [from, to],
+   * both sides together; what a depth heatmap draws. Cells are sorted by time, then price.
+   */
+  depthHeatmap(instrumentId: number, fromMs: number, toMs: number, timeBucketMs: number, priceBucket: number): Array<{ t: number; price: number; maxQty: number }> {
+    const cells = new Map<string, { t: number; price: number; maxQty: number }>();
+    const stmt = this.db.prepare('SELECT * FROM depth WHERE instrument_id = ? AND ts BETWEEN ? AND ? ORDER BY ts, id');
+    for (const r of stmt.iterate(instrumentId, fromMs, toMs)) {
+      const d = Journal.rowToSnapshot(r as Row);
+      const t = Math.floor(d.ts / timeBucketMs) * timeBucketMs;
+      for (let i = 0; i < d.levels; i++) {
+        const price = Number((Math.floor(d.price[i] / priceBucket + 1e-9) * priceBucket).toFixed(8));
+        const key = `${t}|${price}`;
+        const c = cells.get(key);
+        if (!c) cells.set(key, { t, price, maxQty: d.qty[i] });
+        else if (d.qty[i] > c.maxQty) c.maxQty = d.qty[i];
+      }
+    }
+    return [...cells.values()].sort((a, b) => a.t - b.t || a.price - b.price);
+  }
+
   // --- replication support -------------------------------------------------------------------
 
   /** Column order of ticksAfter() rows. */
@@ -342,6 +438,15 @@ export class Journal implements GapRecorder {
     return (
       this.db.prepare('SELECT DISTINCT instrument_id AS id FROM (SELECT instrument_id FROM ticks WHERE id > ? ORDER BY id LIMIT ?)').all(afterId, limit) as Row[]
     ).map((r) => r.id as number);
+  }
+
+  /** Depth rows after `afterId` as [id, instrument_id, ts, side, levels, price, qty, orders]. */
+  depthAfter(afterId: number, limit: number): unknown[][] {
+    return this.db.prepare('SELECT id, instrument_id, ts, side, levels, price, qty, orders FROM depth WHERE id > ? ORDER BY id LIMIT ?').raw().all(afterId, limit) as unknown[][];
+  }
+
+  maxDepthId(): number {
+    return ((this.db.prepare('SELECT max(id) AS m FROM depth').get() as Row).m as number) ?? 0;
   }
 
   maxTickId(): number {

@@ -158,6 +158,7 @@ export class Replicator {
   private readonly backoff: Backoff;
   private readonly remoteIds = new Map<number, number>();
   private lastId = 0;
+  private lastDepthId = 0;
   private gapWatermark = 0;
   private openGaps: number[] = [];
   private loop: Promise<void> | null = null;
@@ -257,6 +258,7 @@ export class Replicator {
     const marks = new Map<string, number>(r.rows.map((x: { stream: string; last_id: string }) => [x.stream, Number(x.last_id)]));
     this.lastId = marks.get('ticks') ?? 0;
     this.gapWatermark = marks.get('feed_gaps') ?? 0;
+    this.lastDepthId = marks.get('depth') ?? 0;
     this.openGaps = [];
     this.opts.journal.setSynced(this.sinkName, 'ticks', this.lastId);
     this.setState('connected', '');
@@ -285,11 +287,12 @@ export class Replicator {
     const client = this.client!;
     const journal = this.opts.journal;
     await this.syncGaps(client);
+    const depthSent = await this.syncDepth(client);
     // Big batches amortize the commit (a WAL flush); live replication sends whatever is there.
     const batchRows = this.opts.batchRows ?? 50_000;
     if (journal.maxTickId() <= this.lastId) {
       this.maybePrune();
-      return 0;
+      return depthSent;
     }
     // Map instruments first: no other query may run on this connection while COPY streams.
     await this.mapInstruments(client, journal.instrumentsAfter(this.lastId, batchRows));
@@ -354,6 +357,43 @@ export class Replicator {
     stream.end(COPY_BINARY_TRAILER);
     await done;
     return { last, sent };
+  }
+
+  /** Order-book snapshots: text COPY with their own watermark, in their own transaction. */
+  private async syncDepth(client: pg.Client): Promise<number> {
+    const journal = this.opts.journal;
+    if (journal.maxDepthId() <= this.lastDepthId) return 0;
+    const rows = journal.depthAfter(this.lastDepthId, 5000);
+    await this.mapInstruments(client, rows.map((r) => r[1] as number));
+    const source = copyEscape(this.opts.sourceId);
+    let body = '';
+    for (const r of rows) {
+      const n = r[4] as number;
+      const price = new Float64Array(n);
+      const qty = new Uint32Array(n);
+      const orders = new Uint32Array(n);
+      new Uint8Array(price.buffer).set((r[5] as Buffer).subarray(0, n * 8));
+      new Uint8Array(qty.buffer).set((r[6] as Buffer).subarray(0, n * 4));
+      new Uint8Array(orders.buffer).set((r[7] as Buffer).subarray(0, n * 4));
+      body += `${isoMs(r[2] as number)}\t${this.remoteIds.get(r[1] as number)}\t${source}\t${r[3] === 0 ? 'bid' : 'ask'}\t${n}\t{${price.join(',')}}\t{${qty.join(',')}}\t{${orders.join(',')}}\n`;
+    }
+    const last = rows[rows.length - 1][0] as number;
+    await client.query('BEGIN');
+    try {
+      await copyText(client, 'COPY depth (ts, instrument_id, source_id, side, levels, price, qty, orders) FROM STDIN', body);
+      await client.query(
+        `INSERT INTO sink_progress (source_id, stream, last_id, rows, updated_at) VALUES ($1, 'depth', $2, $3, now())
+         ON CONFLICT (source_id, stream) DO UPDATE SET last_id = EXCLUDED.last_id, rows = sink_progress.rows + EXCLUDED.rows, updated_at = now()`,
+        [this.opts.sourceId, last, rows.length],
+      );
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    }
+    this.lastDepthId = last;
+    journal.setSynced(this.sinkName, 'depth', last);
+    return rows.length;
   }
 
   private async syncGaps(client: pg.Client): Promise<void> {

@@ -247,3 +247,41 @@ test('several recorders share one database, each under its own source id', async
   const progress = await withClient(url, (c) => c.query("SELECT source_id FROM sink_progress WHERE stream = 'ticks' ORDER BY 1"));
   assert.deepEqual(progress.rows.map((r) => r.source_id), ['desk-0', 'desk-1']);
 });
+
+test('depth snapshots replicate once, as arrays, and unnest through depth_levels', async () => {
+  const url = await freshDatabase();
+  await withClient(url, (c) => initSchema(c));
+  const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'tickdesk-depth-')), 'j.sqlite'));
+  const id = journal.upsertInstrument({ broker: 'sim', token: '55796', exchange: 'NFO', segment: 'NFO-FUT', symbol: 'NIFTY26DECFUT', tickSize: 0.1, lotSize: 75 });
+  const t0 = Date.now() - 10_000;
+  for (let k = 0; k < 300; k++) {
+    const n = 200;
+    const side = k % 2 ? 'ask' : 'bid';
+    journal.appendDepth({
+      instrumentId: id,
+      ts: t0 + k * 50,
+      side,
+      levels: n,
+      price: Float64Array.from({ length: n }, (_, i) => Math.round((24500 + (side === 'bid' ? -1 : 1) * 0.1 * (i + 1)) * 10) / 10),
+      qty: Uint32Array.from({ length: n }, (_, i) => 75 * (1 + ((i + k) % 20))),
+      orders: Uint32Array.from({ length: n }, (_, i) => 1 + (i % 7)),
+    });
+  }
+  journal.flush();
+  const rep = new Replicator({ journal, url, sourceId: 'depth-test', idleMs: 20 });
+  rep.start();
+  await until(async () => (await withClient(url, (c) => c.query("SELECT last_id FROM sink_progress WHERE stream = 'depth'"))).rows[0]?.last_id === '300', 'depth replicated');
+  await rep.stop();
+  await withClient(url, async (c) => {
+    assert.equal(Number((await c.query('SELECT count(*) AS n FROM depth')).rows[0].n), 300);
+    const last = (await c.query("SELECT side, levels, price, qty, orders FROM depth ORDER BY ts DESC LIMIT 1")).rows[0];
+    const mine = journal.latestBook(id).ask!;
+    assert.equal(last.side, 'ask');
+    assert.equal(last.levels, 200);
+    assert.deepEqual(last.price, [...mine.price]);
+    assert.deepEqual(last.qty.map(Number), [...mine.qty]);
+    assert.deepEqual(last.orders, [...mine.orders]);
+    assert.equal(Number((await c.query('SELECT count(*) AS n FROM depth_levels')).rows[0].n), 300 * 200);
+  });
+  journal.close();
+});
