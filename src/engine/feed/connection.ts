@@ -191,6 +191,22 @@ export class FeedConnection {
     this.setState('login-needed', reason);
   }
 
+  /** The broker said, in-band, that the credentials are no good: close and wait for a re-login. */
+  failAuth(detail: string): void {
+    const ws = this.ws;
+    if (ws) {
+      ws.removeAllListeners();
+      ws.on('error', () => {});
+      ws.terminate();
+    }
+    this.authFailed(detail);
+  }
+
+  /** The broker dropped us in-band (e.g. evicted): close and reconnect with backoff. */
+  restart(detail: string): void {
+    if (this.ws) this.drop(this.ws, detail);
+  }
+
   /** After a re-login: try again at once with the new credentials (url() is read anew). */
   resume(): void {
     if (this.stopped || this.isOpen) return;

@@ -1,0 +1,142 @@
+// Dhan full-market-depth feeds (20 and 200 levels) on the shared feed manager: shards by each
+// feed's limit (50 instruments a socket at 20 levels, 1 at 200), resubscribes on every open,
+// maps disconnect packets onto the error hierarchy (807/808/809 → login needed; 805 → reconnect).
+import type { DepthSnapshot, FeedState } from '../../../shared/model';
+import type { BackoffOptions } from '../../feed/backoff';
+import { FeedConnection, type GapRecorder } from '../../feed/connection';
+import { DHAN_SEGMENTS, decodeDepthFrame, newDhanStats, type DhanDepthSide } from './codec';
+
+export const DHAN_DEPTH_ROOT = 'wss://depth-api-feed.dhan.co';
+export const DHAN_DEPTH200_ROOT = 'wss://full-depth-api.dhan.co';
+
+/** Reasons that mean the token is no good (specs/dhan.md §1.4). */
+export const AUTH_REASONS = new Set([807, 808, 809, 810]);
+
+export interface DhanInstrumentRef {
+  securityId: number;
+  /** 'NSE_EQ' or 'NSE_FNO' (the only segments with full depth). */
+  segment: string;
+}
+
+export interface DhanDepthFeedOptions {
+  levels: 20 | 200;
+  clientId: string;
+  accessToken: string;
+  /** ws root (the simulator's in tests). */
+  root?: string;
+  gaps?: GapRecorder;
+  silenceMs?: number;
+  backoff?: BackoffOptions;
+  onSide: (side: DhanDepthSide, tsReceived: number) => void;
+  onState?: (state: FeedState, detail: string, connection: number) => void;
+}
+
+/** Converts a decoded side to the shared DepthSnapshot. */
+export function depthSnapshotOf(side: DhanDepthSide, instrumentId: number, ts: number): DepthSnapshot {
+  return { instrumentId, ts, side: side.side, levels: side.levels, price: side.price, qty: side.qty, orders: side.orders };
+}
+
+export class DhanDepthFeed {
+  readonly stats = newDhanStats();
+  private readonly shards: Array<{ conn: FeedConnection; instruments: DhanInstrumentRef[] }> = [];
+  private token: string;
+  private running = false;
+  disconnects: number[] = [];
+
+  constructor(private readonly opts: DhanDepthFeedOptions) {
+    this.token = opts.accessToken;
+  }
+
+  get perSocket(): number {
+    return this.opts.levels === 20 ? 50 : 1;
+  }
+
+  get connections(): readonly FeedConnection[] {
+    return this.shards.map((s) => s.conn);
+  }
+
+  get state(): FeedState {
+    const states = this.shards.map((s) => s.conn.state);
+    for (const st of ['login-needed', 'reconnecting', 'connecting'] as const) if (states.includes(st)) return st;
+    return states[0] ?? (this.running ? 'connecting' : 'stopped');
+  }
+
+  subscribe(list: readonly DhanInstrumentRef[]): void {
+    for (const ins of list) {
+      if (ins.segment !== 'NSE_EQ' && ins.segment !== 'NSE_FNO') throw new Error(`full depth covers NSE_EQ and NSE_FNO only (got ${ins.segment})`);
+      let shard = this.shards.find((s) => s.instruments.length < this.perSocket);
+      if (!shard) {
+        if (this.shards.length >= 5) throw new Error(`Dhan allows 5 sockets per feed: ${5 * this.perSocket} instruments at ${this.opts.levels} levels`);
+        shard = this.newShard();
+      }
+      shard.instruments.push(ins);
+      if (shard.conn.isOpen) shard.conn.send(this.subscribeMessage([ins]));
+    }
+  }
+
+  start(): void {
+    this.running = true;
+    for (const s of this.shards) s.conn.start();
+  }
+
+  stop(): void {
+    this.running = false;
+    for (const s of this.shards) s.conn.stop();
+  }
+
+  setAccessToken(token: string): void {
+    this.token = token;
+    for (const s of this.shards) s.conn.resume();
+  }
+
+  private subscribeMessage(list: readonly DhanInstrumentRef[]): string {
+    if (this.opts.levels === 200) {
+      const [i] = list;
+      return JSON.stringify({ RequestCode: 23, ExchangeSegment: i.segment, SecurityId: String(i.securityId) });
+    }
+    return JSON.stringify({
+      RequestCode: 23,
+      InstrumentCount: list.length,
+      InstrumentList: list.map((i) => ({ ExchangeSegment: i.segment, SecurityId: String(i.securityId) })),
+    });
+  }
+
+  private newShard() {
+    const index = this.shards.length;
+    const path = this.opts.levels === 20 ? '/twentydepth' : '/twohundreddepth';
+    const root = this.opts.root ?? (this.opts.levels === 20 ? DHAN_DEPTH_ROOT : DHAN_DEPTH200_ROOT);
+    const shard = { instruments: [] as DhanInstrumentRef[], conn: null as unknown as FeedConnection };
+    shard.conn = new FeedConnection({
+      feed: `dhan-depth${this.opts.levels}`,
+      index,
+      url: () => `${root}${path}?token=${encodeURIComponent(this.token)}&clientId=${encodeURIComponent(this.opts.clientId)}&authType=2`,
+      silenceMs: this.opts.silenceMs ?? 15_000,
+      backoff: this.opts.backoff,
+      gaps: this.opts.gaps,
+      authFailureStatuses: [401, 403],
+      onOpen: (send) => {
+        if (shard.instruments.length) send(this.subscribeMessage(shard.instruments));
+      },
+      onBinary: (frame, ts) =>
+        decodeDepthFrame(
+          frame,
+          this.opts.levels,
+          (p) => {
+            if (p.kind === 'depth') this.opts.onSide(p, ts);
+            else {
+              this.disconnects.push(p.reason);
+              if (AUTH_REASONS.has(p.reason)) shard.conn.failAuth(`Dhan disconnect ${p.reason} (token expired or invalid)`);
+              else shard.conn.restart(`Dhan disconnect ${p.reason}${p.reason === 805 ? ' (too many connections: evicted)' : ''}`);
+            }
+          },
+          this.stats,
+        ),
+      onState: (state, detail) => this.opts.onState?.(state, detail, index),
+    });
+    this.shards.push(shard);
+    if (this.running) shard.conn.start();
+    return shard;
+  }
+}
+
+export { DHAN_SEGMENTS };
