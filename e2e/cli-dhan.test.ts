@@ -1,0 +1,63 @@
+// `tickdesk decode dhan|dhan-depth20|dhan-depth200` on capture files built from the codecs' encoders.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { encodeDepthDisconnect, encodeDepthSide, encodeFeedPacket } from '../src/engine/brokers/dhan/codec';
+import { CaptureWriter } from '../src/engine/capture/capture';
+
+const BIN = new URL('../bin/tickdesk.mjs', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'tickdesk-dhan-cli-'));
+const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+const T = Date.parse('2026-11-20T04:00:00Z');
+
+test('decode dhan prints ticks as NDJSON with UTC times and the 5-level book', () => {
+  const path = join(dir, 'feed.capture');
+  const w = new CaptureWriter(path);
+  const depth = new Float64Array(30);
+  depth[0] = 152.25;
+  depth[5] = 75;
+  depth[10] = 2;
+  depth[15] = 152.3;
+  depth[20] = 150;
+  depth[25] = 3;
+  w.write(T, Buffer.concat([
+    encodeFeedPacket({ code: 2, kind: 'ticker', segment: 1, securityId: 1333, ltp: 1650.35, ltt: T }),
+    encodeFeedPacket({ code: 8, kind: 'full', segment: 2, securityId: 55796, ltp: 152.3, ltq: 75, ltt: T, atp: 152.1, volume: 5000, totalSellQty: 1, totalBuyQty: 2, oi: 100, oiDayHigh: 110, oiDayLow: 90, open: 150, close: 149.5, high: 153, low: 149, depth }),
+  ]));
+  w.write(T + 1, Buffer.from([8, 1]));
+  w.close();
+  const r = run(['decode', 'dhan', path]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 2);
+  assert.deepEqual([lines[0].kind, lines[0].securityId, lines[0].segment, lines[0].ltp, lines[0].tsExchange], ['ticker', 1333, 'NSE_EQ', 1650.35, '2026-11-20T04:00:00.000Z']);
+  assert.equal(lines[1].oi, 100);
+  assert.deepEqual(lines[1].bids, [{ price: 152.25, qty: 75, orders: 2 }]);
+  assert.deepEqual(lines[1].asks, [{ price: 152.3, qty: 150, orders: 3 }]);
+  assert.match(r.stderr, /decoded 2 frames: 2 packets, 1 malformed/);
+});
+
+test('decode dhan-depth200 / dhan-depth20 print one line per side with its levels; disconnects too', () => {
+  const path = join(dir, 'depth.capture');
+  const w = new CaptureWriter(path);
+  const lv = (n: number, from: number, step: number) => Array.from({ length: n }, (_, i) => ({ price: Math.round((from + step * i) * 100) / 100, qty: i + 1, orders: 1 }));
+  w.write(T, Buffer.concat([encodeDepthSide(200, 'bid', 2, 55796, lv(150, 152.25, -0.05)), encodeDepthSide(200, 'ask', 2, 55796, lv(3, 152.3, 0.05))]));
+  w.write(T + 5, encodeDepthDisconnect(2, 55796, 805));
+  w.close();
+  const r = run(['decode', 'dhan-depth200', path]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.side ?? `disconnect ${l.disconnect}`), ['bid', 'ask', 'disconnect 805']);
+  assert.equal(lines[0].levels.length, 150);
+  assert.deepEqual(lines[1], { securityId: 55796, segment: 'NSE_FNO', side: 'ask', levels: lv(3, 152.3, 0.05), tsReceived: new Date(T).toISOString() });
+  const path20 = join(dir, 'depth20.capture');
+  const w20 = new CaptureWriter(path20);
+  w20.write(T, encodeDepthSide(20, 'bid', 1, 1333, lv(20, 1650, -0.05), 9));
+  w20.close();
+  const r20 = run(['decode', 'dhan-depth20', path20]);
+  assert.equal(JSON.parse(r20.stdout).levels.length, 20);
+  assert.equal(run(['decode', 'upstox', path20]).status, 2);
+});
