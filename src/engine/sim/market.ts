@@ -74,6 +74,7 @@ export class MarketModel {
   private readonly rnd: () => number;
   private readonly now: () => number;
   private turnover = new Map<number, number>();
+  private readonly byToken = new Map<number, SimInstrument>();
 
   constructor(opts: MarketOptions) {
     this.instruments = opts.instruments;
@@ -81,6 +82,7 @@ export class MarketModel {
     this.rnd = mulberry32(opts.seed ?? 1);
     this.now = opts.now ?? Date.now;
     const t = this.now();
+    for (const ins of this.instruments) this.byToken.set(ins.token, ins);
     for (const ins of this.instruments) {
       const close = roundToTick(ins.basePrice, ins.tickSize);
       const isDerivative = ins.instrumentType !== 'EQ';
@@ -117,7 +119,7 @@ export class MarketModel {
   }
 
   instrument(token: number): SimInstrument | undefined {
-    return this.instruments.find((i) => i.token === token);
+    return this.byToken.get(token);
   }
 
   /** Advances `count` randomly chosen instruments by one event each; returns the changed quotes. */

@@ -1,0 +1,163 @@
+// Dhan Live Market Feed v2 client on the shared feed manager: up to 5 sockets of 5000
+// instruments, subscriptions sent in messages of at most 100, resubscribed on every open.
+import type { FeedState, Tick } from '../../../shared/model';
+import type { BackoffOptions } from '../../feed/backoff';
+import { FeedConnection, type GapRecorder } from '../../feed/connection';
+import { decodeFeedFrame, newDhanStats, type DhanPacket, type TickSizeOf } from './codec';
+import { AUTH_REASONS, type DhanInstrumentRef } from './depth-feed';
+
+export const DHAN_FEED_ROOT = 'wss://api-feed.dhan.co';
+export type DhanMode = 'ticker' | 'quote' | 'full';
+const SUBSCRIBE_CODE: Record<DhanMode, number> = { ticker: 15, quote: 17, full: 21 };
+export const MAX_PER_MESSAGE = 100;
+export const MAX_PER_SOCKET = 5000;
+
+export interface DhanFeedOptions {
+  clientId: string;
+  accessToken: string;
+  root?: string;
+  gaps?: GapRecorder;
+  silenceMs?: number;
+  backoff?: BackoffOptions;
+  tickSizeOf?: TickSizeOf;
+  onPacket: (p: DhanPacket, tsReceived: number) => void;
+  onFrame?: (frame: Buffer, tsReceived: number) => void;
+  onState?: (state: FeedState, detail: string, connection: number) => void;
+}
+
+/** Builds subscribe messages of at most 100 instruments each. */
+export function dhanSubscribeMessages(list: readonly DhanInstrumentRef[], mode: DhanMode): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < list.length; i += MAX_PER_MESSAGE) {
+    const part = list.slice(i, i + MAX_PER_MESSAGE);
+    out.push(
+      JSON.stringify({
+        RequestCode: SUBSCRIBE_CODE[mode],
+        InstrumentCount: part.length,
+        InstrumentList: part.map((x) => ({ ExchangeSegment: x.segment, SecurityId: String(x.securityId) })),
+      }),
+    );
+  }
+  return out;
+}
+
+/** Normalizes a Dhan packet to the shared Tick; OI arrives in its own packet and is carried over. */
+export class DhanNormalizer {
+  private readonly oi = new Map<number, number>();
+
+  toTick(p: DhanPacket, instrumentId: number, tsReceived: number): Tick | null {
+    if (p.kind === 'oi') {
+      this.oi.set(instrumentId, p.oi);
+      return null;
+    }
+    if (p.kind !== 'ticker' && p.kind !== 'quote' && p.kind !== 'full') return null;
+    const t: Tick = { instrumentId, tsExchange: p.ltt ?? tsReceived, tsReceived, ltp: p.ltp };
+    if (p.kind === 'ticker') return t;
+    t.ltq = p.ltq;
+    t.atp = p.atp;
+    t.volume = p.volume;
+    t.totalBuyQty = p.totalBuyQty;
+    t.totalSellQty = p.totalSellQty;
+    t.open = p.open;
+    t.high = p.high;
+    t.low = p.low;
+    t.close = p.close;
+    if (p.kind === 'full') {
+      t.oi = p.oi;
+      t.depth5 = p.depth;
+    } else if (this.oi.has(instrumentId)) t.oi = this.oi.get(instrumentId);
+    return t;
+  }
+}
+
+export class DhanFeed {
+  readonly stats = newDhanStats();
+  private readonly shards: Array<{ conn: FeedConnection; subs: Array<DhanInstrumentRef & { mode: DhanMode }> }> = [];
+  private token: string;
+  private running = false;
+  readonly disconnects: number[] = [];
+
+  constructor(private readonly opts: DhanFeedOptions) {
+    this.token = opts.accessToken;
+  }
+
+  get connections(): readonly FeedConnection[] {
+    return this.shards.map((s) => s.conn);
+  }
+
+  get state(): FeedState {
+    const states = this.shards.map((s) => s.conn.state);
+    for (const st of ['login-needed', 'reconnecting', 'connecting'] as const) if (states.includes(st)) return st;
+    return states[0] ?? (this.running ? 'connecting' : 'stopped');
+  }
+
+  subscribe(list: readonly DhanInstrumentRef[], mode: DhanMode): void {
+    const touched = new Map<(typeof this.shards)[number], DhanInstrumentRef[]>();
+    for (const ins of list) {
+      let shard = this.shards.find((s) => s.subs.length < MAX_PER_SOCKET);
+      if (!shard) {
+        if (this.shards.length >= 5) throw new Error(`Dhan allows 5 feed sockets of ${MAX_PER_SOCKET} instruments`);
+        shard = this.newShard();
+      }
+      shard.subs.push({ ...ins, mode });
+      let t = touched.get(shard);
+      if (!t) touched.set(shard, (t = []));
+      t.push(ins);
+    }
+    for (const [shard, items] of touched) if (shard.conn.isOpen) for (const m of dhanSubscribeMessages(items, mode)) shard.conn.send(m);
+  }
+
+  start(): void {
+    this.running = true;
+    for (const s of this.shards) s.conn.start();
+  }
+
+  stop(): void {
+    this.running = false;
+    for (const s of this.shards) s.conn.stop();
+  }
+
+  setAccessToken(token: string): void {
+    this.token = token;
+    for (const s of this.shards) s.conn.resume();
+  }
+
+  private newShard() {
+    const index = this.shards.length;
+    const root = this.opts.root ?? DHAN_FEED_ROOT;
+    const shard = { subs: [] as Array<DhanInstrumentRef & { mode: DhanMode }>, conn: null as unknown as FeedConnection };
+    shard.conn = new FeedConnection({
+      feed: 'dhan',
+      index,
+      url: () => `${root}/?version=2&token=${encodeURIComponent(this.token)}&clientId=${encodeURIComponent(this.opts.clientId)}&authType=2`,
+      silenceMs: this.opts.silenceMs ?? 30_000,
+      backoff: this.opts.backoff,
+      gaps: this.opts.gaps,
+      authFailureStatuses: [401, 403],
+      onOpen: (send) => {
+        for (const mode of ['ticker', 'quote', 'full'] as const) {
+          const list = shard.subs.filter((s) => s.mode === mode);
+          for (const m of dhanSubscribeMessages(list, mode)) send(m);
+        }
+      },
+      onBinary: (frame, ts) => {
+        this.opts.onFrame?.(frame, ts);
+        decodeFeedFrame(
+          frame,
+          (p) => {
+            if (p.kind !== 'disconnect') return this.opts.onPacket(p, ts);
+            this.disconnects.push(p.reason);
+            if (AUTH_REASONS.has(p.reason)) shard.conn.failAuth(`Dhan disconnect ${p.reason} (token expired or invalid)`);
+            else shard.conn.restart(`Dhan disconnect ${p.reason}`);
+          },
+          this.stats,
+          this.opts.tickSizeOf,
+        );
+      },
+      onState: (state, detail) => this.opts.onState?.(state, detail, index),
+    });
+    this.shards.push(shard);
+    if (this.running) shard.conn.start();
+    return shard;
+  }
+}
