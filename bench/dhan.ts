@@ -27,3 +27,27 @@ export function benchDhanDepth(): void {
   console.log('\nDhan 200-level depth decode (one side = one snapshot of 200 levels)');
   console.log(`  ${Math.round(sides / secs).toLocaleString('en-US').padStart(12)} snapshots/s, ${Math.round(levels / secs).toLocaleString('en-US')} levels/s`);
 }
+
+/** Journal write of 200-level books at 20 updates/s per side for 5 instruments, end to end. */
+export async function benchDhanRecording(): Promise<void> {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { Recorder } = await import('../src/engine/recorder');
+  const dir = mkdtempSync(join(tmpdir(), 'tickdesk-dhanbench-'));
+  const rec = new Recorder({ broker: 'sim-dhan', depth: 200, journalPath: join(dir, 'j.sqlite'), instruments: 'all', mode: 'full', sim: { ticksPerSecond: 500, seed: 3 } });
+  await rec.start();
+  await new Promise((r) => setTimeout(r, 1000));
+  const d0 = rec.journal.depthCommitted;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 8000));
+  const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const sides = rec.journal.depthCommitted - d0;
+  await rec.stop();
+  rmSync(dir, { recursive: true, force: true });
+  console.log('\nDhan 200-level recording: 5 instruments × 2 sides × 20 updates/s, plus 500 ticks/s, simulators in-process');
+  console.log(`  ${Math.round(sides / secs).toLocaleString('en-US').padStart(12)} snapshots/s journaled (${Math.round((sides * 200) / secs).toLocaleString('en-US')} levels/s)`);
+  console.log(`  CPU (simulators + recorder) ${(((cpu.user + cpu.system) / 1000 / (secs * 1000)) * 100).toFixed(0)} % of one core`);
+}

@@ -196,6 +196,10 @@ console.log(`tickdesk bench — node ${process.version}, ${new Date().toISOStrin
 if (!only || only === 'decode') benchKiteDecode();
 if (!only || only === 'journal') benchJournal();
 if (!only || only === 'sim') await benchSimToJournal();
-if (!only || only === 'dhan') (await import('./dhan')).benchDhanDepth();
+if (!only || only === 'dhan') {
+  const dhan = await import('./dhan');
+  dhan.benchDhanDepth();
+  await dhan.benchDhanRecording();
+}
 if (!only || only === 'sink') await (await import('./sink')).benchSink();
 if (!only || only === 'ui') await (await import('./ui')).benchUi();

@@ -61,3 +61,27 @@ test('decode dhan-depth200 / dhan-depth20 print one line per side with its level
   assert.equal(JSON.parse(r20.stdout).levels.length, 20);
   assert.equal(run(['decode', 'upstox', path20]).status, 2);
 });
+
+test('record --broker sim-dhan --depth 20 journals ticks and 20-level books; bad combinations are refused', async () => {
+  const { Journal } = await import('../src/engine/store/journal');
+  const path = join(dir, 'dhan.sqlite');
+  const r = run(['record', '--broker', 'sim-dhan', '--depth', '20', '--duration', '3s', '--journal', path, '--instruments', 'NSE:INFY,NSE:SBIN,NSE:NIFTY 50']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /depth \d+ sides/);
+  const j = new Journal(path, { readonly: true });
+  const infy = j.findInstrument('NSE:INFY')!;
+  assert.equal(infy.broker, 'dhan');
+  assert.equal(infy.segment, 'NSE_EQ');
+  assert.ok(j.countTicks(infy.id) > 5);
+  const book = j.latestBook(infy.id);
+  assert.equal(book.bid!.levels, 20);
+  assert.equal(book.ask!.levels, 20);
+  assert.ok(book.bid!.price[0] < book.ask!.price[0]);
+  const nifty = j.findInstrument('NSE:NIFTY 50')!;
+  assert.equal(j.countDepth(nifty.id), 0, 'indices have no full depth');
+  assert.ok(j.countTicks(nifty.id) > 0);
+  j.close();
+  assert.match(run(['record', '--broker', 'kite', '--depth', '20']).stderr, /--depth needs --broker dhan/);
+  assert.match(run(['record', '--broker', 'sim-dhan', '--depth', '50']).stderr, /--depth must be 20 or 200/);
+  assert.match(run(['record', '--broker', 'dhan']).stderr, /needs --instruments SEGMENT:SECURITYID/);
+});

@@ -8,7 +8,11 @@ import { universeFromKiteRows } from '../sim/market';
 import { UsageError } from './args';
 import { ProgressLine } from './progress';
 
-export const RECORDER_HELP = `  --broker sim|kite        data source (default: sim, the built-in market simulator)
+export const RECORDER_HELP = `  --broker B               sim (default: built-in Kite-protocol simulator), kite, sim-dhan (Dhan-protocol
+                           simulators), dhan
+  --depth 20|200           Dhan: also record full market depth (20 levels: up to 250 instruments;
+                           200 levels: up to 5)
+  --client-id ID           Dhan client id (or DHAN_CLIENT_ID; the token from DHAN_ACCESS_TOKEN)
   --instruments LIST       "all" (default on sim), or comma-separated Kite tokens / EXCHANGE:SYMBOL
   --mode ltp|quote|full    subscription mode (default: full)
   --duration D             stop after D (20s, 5m, 1h); default: until Ctrl-C
@@ -27,6 +31,8 @@ Kite credentials also come from KITE_API_KEY and KITE_ACCESS_TOKEN.`;
 
 export const RECORDER_ARGS = {
   broker: { type: 'string', default: 'sim' },
+  depth: { type: 'string' },
+  'client-id': { type: 'string' },
   instruments: { type: 'string' },
   mode: { type: 'string', default: 'full' },
   duration: { type: 'string' },
@@ -48,11 +54,16 @@ type RecorderArgValues = { [K in keyof typeof RECORDER_ARGS]?: (typeof RECORDER_
 
 export function recorderOptions(values: RecorderArgValues): RecorderOptions {
   const broker = values.broker ?? 'sim';
-  if (broker !== 'sim' && broker !== 'kite') throw new UsageError(`--broker must be sim or kite (got "${broker}")`);
+  if (broker !== 'sim' && broker !== 'kite' && broker !== 'sim-dhan' && broker !== 'dhan')
+    throw new UsageError(`--broker must be sim, kite, sim-dhan or dhan (got "${broker}")`);
+  const depth = values.depth === undefined ? undefined : Number(values.depth);
+  if (depth !== undefined && depth !== 20 && depth !== 200) throw new UsageError('--depth must be 20 or 200');
+  if (depth && broker !== 'sim-dhan' && broker !== 'dhan') throw new UsageError('--depth needs --broker dhan or sim-dhan (only Dhan streams 20/200-level depth)');
+  const isDhan = broker === 'dhan' || broker === 'sim-dhan';
   const mode = (values.mode ?? 'full') as KiteMode;
   if (!['ltp', 'quote', 'full'].includes(mode)) throw new UsageError('--mode must be ltp, quote or full');
   let apiKey = process.env.KITE_API_KEY;
-  let accessToken = process.env.KITE_ACCESS_TOKEN;
+  let accessToken = isDhan ? process.env.DHAN_ACCESS_TOKEN : process.env.KITE_ACCESS_TOKEN;
   let sinkUrl = values.sink ?? process.env.TICKDESK_SINK_URL;
   let sourceId = values['source-id'];
   if (values.config) {
@@ -70,8 +81,11 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
   if (broker === 'kite' && (!list || list === 'all')) {
     throw new UsageError('--broker kite needs --instruments (e.g. NSE:INFY,NFO:NIFTY26DECFUT or tokens): Kite caps a session at 9000');
   }
+  if (broker === 'dhan' && (!list || list === 'all')) throw new UsageError('--broker dhan needs --instruments SEGMENT:SECURITYID,... (e.g. NSE_EQ:1333)');
   return {
     broker,
+    depth: depth as 20 | 200 | undefined,
+    clientId: values['client-id'] ?? process.env.DHAN_CLIENT_ID,
     journalPath: values.journal ?? 'tickdesk.sqlite',
     instruments: !list || list === 'all' ? 'all' : list.split(',').map((s) => s.trim()).filter(Boolean),
     mode,
@@ -115,7 +129,8 @@ export async function runUntilStopped(
       await beforeStop();
       await recorder.stop(5000);
       const s = recorder.stats();
-      const sink = s.sink ? `; db ${s.sink.state}, ${s.sink.backlogRows} rows left to replicate` : '';
+      const depthPart = s.depthCommitted ? ` | depth ${s.depthCommitted} sides` : '';
+    const sink = s.sink ? `; db ${s.sink.state}, ${s.sink.backlogRows} rows left to replicate` : '';
       progress.done(`${why}: committed ${s.committed} ticks to ${journalPath} (rejects ${s.rejected}, reconnects ${s.reconnects}${sink})`);
       done();
     })();
@@ -133,12 +148,13 @@ export async function runUntilStopped(
     lastCommitted = s.committed;
     lastAt = now;
     for (; notices < recorder.notices.length; notices++) progress.update(`! ${recorder.notices[notices]}`);
+    const depthPart = s.depthCommitted ? ` | depth ${s.depthCommitted} sides` : '';
     const sink = s.sink
       ? ` | db ${s.sink.state}, backlog ${s.sink.backlogRows} rows (${s.sink.backlogSeconds.toFixed(0)} s), ${s.sink.rowsPerSecond} rows/s, replicated ${s.sink.replicated}`
       : '';
     progress.update(
       `${((now - started) / 1000).toFixed(0)}s | ${Math.round(rate)} ticks/s | committed ${s.committed} | rejects ${s.rejected} | ` +
-        `reconnects ${s.reconnects} | journal lag ${s.lagMs} ms, ${s.pending} pending | ${s.instruments} instruments | ${s.state}${sink}`,
+        `reconnects ${s.reconnects} | journal lag ${s.lagMs} ms, ${s.pending} pending | ${s.instruments} instruments | ${s.state}${depthPart}${sink}`,
     );
   }, 1000);
   if (Number.isFinite(durationMs)) timers.deadline = setTimeout(() => stop('done'), durationMs);
