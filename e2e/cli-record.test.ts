@@ -146,7 +146,7 @@ test('SIGINT and SIGTERM flush the journal and exit 0', async () => {
 test('bad input gets a clear message and exit code 2; a garbage capture is counted, not fatal', () => {
   const bad = run(['record', '--broker', 'nse']);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--broker must be sim or kite/);
+  assert.match(bad.stderr, /--broker must be sim, kite, sim-dhan or dhan \(got "nse"\)/);
   assert.equal(run(['record', '--mode', 'depth']).code, 2);
   assert.match(run(['record', '--duration', 'forever']).stderr, /bad duration/);
   assert.match(run(['record', '--broker', 'kite']).stderr, /needs --instruments/);

@@ -218,7 +218,6 @@ export class Recorder {
     let token = this.opts.accessToken;
     let feedRoot = this.opts.wsRoot;
     let depthRoot = this.opts.wsRoot;
-    let depthSim: DhanDepthSimulator | null = null;
     const refs: Array<{ id: number; securityId: number; segment: string; ins?: SimInstrument }> = [];
     if (sim) {
       const feedSim = new DhanFeedSimulator({ instruments: universe, ticksPerSecond: this.opts.sim?.ticksPerSecond ?? 3000, seed: this.opts.sim?.seed });
@@ -300,7 +299,7 @@ export class Recorder {
     const chosen = eligible.slice(0, cap);
     if (eligible.length > cap) this.notices.push(`depth ${levels}: ${eligible.length} instruments asked for, Dhan allows ${cap}; recording the first ${cap}`);
     if (sim) {
-      depthSim = new DhanDepthSimulator({
+      const depthSim = new DhanDepthSimulator({
         clientId,
         instruments: chosen.map((r) => ({ securityId: r.securityId, segment: r.segment as 'NSE_EQ' | 'NSE_FNO', mid: r.ins!.basePrice, tick: r.ins!.tickSize, lot: r.ins!.lotSize })),
       });

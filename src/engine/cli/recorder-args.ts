@@ -129,9 +129,9 @@ export async function runUntilStopped(
       await beforeStop();
       await recorder.stop(5000);
       const s = recorder.stats();
-      const depthPart = s.depthCommitted ? ` | depth ${s.depthCommitted} sides` : '';
-    const sink = s.sink ? `; db ${s.sink.state}, ${s.sink.backlogRows} rows left to replicate` : '';
-      progress.done(`${why}: committed ${s.committed} ticks to ${journalPath} (rejects ${s.rejected}, reconnects ${s.reconnects}${sink})`);
+      const depth = s.depthCommitted ? ` and ${s.depthCommitted} depth snapshots` : '';
+      const sink = s.sink ? `; db ${s.sink.state}, ${s.sink.backlogRows} rows left to replicate` : '';
+      progress.done(`${why}: committed ${s.committed} ticks${depth} to ${journalPath} (rejects ${s.rejected}, reconnects ${s.reconnects}${sink})`);
       done();
     })();
   };
