@@ -2,26 +2,15 @@
 // `tickdesk serve --demo`: search, add, chart, ladder, interval switch; what the screen shows is
 // checked against the journal. Screenshots go to e2e/artifacts/ (not committed).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium, startServe } from './helpers';
 import { Journal } from '../src/engine/store/journal';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const BIN = new URL('../bin/tickdesk.mjs', import.meta.url).pathname;
-const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tickdesk-ui-'));
 const journalPath = join(dir, 'ui.sqlite');
 
@@ -29,31 +18,6 @@ let serve: ChildProcess;
 let url = '';
 let browser: Browser;
 let page: Page;
-
-/** Starts `tickdesk serve` and resolves with the URL it prints. */
-export function startServe(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not print its URL:\n${out}\n${err}`)), 60_000);
-    child.stderr!.on('data', (d) => (err += d));
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /Tickdesk UI: (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${err}`)));
-  });
-}
-
-export async function launchChromium(): Promise<Browser> {
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });

@@ -1,6 +1,6 @@
 // The recording job: broker feed → pipeline → journal (and an optional raw capture). Used by
 // `tickdesk record` and, later, by the engine host inside the desktop app.
-import type { FeedState, NewInstrument } from '../shared/model';
+import type { DepthSnapshot, FeedState, NewInstrument } from '../shared/model';
 import { kiteRowToInstrument, parseKiteInstrumentsCsv } from './brokers/kite/instruments';
 import { KiteFeed, kitePacketToTick } from './brokers/kite/feed';
 import type { KiteMode } from './brokers/kite/codec';
@@ -103,6 +103,8 @@ export class Recorder {
   private readonly idByToken = new Map<number, number>();
   private stateDetail = 'starting';
   readonly notices: string[] = [];
+  /** Listeners for order-book snapshots from full-depth feeds (after they are queued for the journal). */
+  readonly depthListeners = new Set<(d: DepthSnapshot) => void>();
 
   constructor(private readonly opts: RecorderOptions) {
     this.journal = new Journal(opts.journalPath, { flushMs: opts.flushMs ?? 100, migrationsDir: opts.migrationsDir });
@@ -117,6 +119,11 @@ export class Recorder {
         onState: (state, detail) => this.notices.push(`db ${state}${detail ? `: ${detail}` : ''}`),
       });
     }
+  }
+
+  /** The broker whose protocol is spoken (the simulators speak Kite's or Dhan's). */
+  get feedName(): string {
+    return this.opts.broker === 'sim' ? 'kite' : this.opts.broker === 'sim-dhan' ? 'dhan' : this.opts.broker;
   }
 
   get simulator(): KiteSimulator | null {
@@ -316,7 +323,10 @@ export class Recorder {
       silenceMs: this.opts.silenceMs ?? 30_000,
       onSide: (side, ts) => {
         const id = idOf.get(`${segName(side.segment)}:${side.securityId}`);
-        if (id !== undefined) this.journal.appendDepth(depthSnapshotOf(side, id, ts));
+        if (id === undefined) return;
+        const snap = depthSnapshotOf(side, id, ts);
+        this.journal.appendDepth(snap);
+        for (const fn of this.depthListeners) fn(snap);
       },
       onState: (state, detail, conn) => this.onFeedState(state, detail, conn, `dhan-depth${levels}`),
     });

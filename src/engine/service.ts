@@ -1,7 +1,7 @@
 // The Engine API implemented over a running recorder: instrument search, quotes, candles from the
 // journal continued live, depth and tape of the watched instrument, status. One Session per UI.
 import type { Bar, DepthUpdate, EngineStatus, FeedStatus, Method, Quote, Responses, Trade, ValidParams } from '../shared/api';
-import { INTERVAL_SECONDS, type CandleInterval, type Tick } from '../shared/model';
+import { INTERVAL_SECONDS, type CandleInterval, type DepthSnapshot, type Tick } from '../shared/model';
 import { InstrumentIndex } from './instruments/search';
 import { CandleBuilder } from './pipeline/candles';
 import type { Recorder } from './recorder';
@@ -41,6 +41,24 @@ function toDepth(t: Tick): DepthUpdate | null {
   return t.depth5 ? { instrumentId: t.instrumentId, ts: t.tsExchange, levels: t.depth5.length / 6, book: Array.from(t.depth5) } : null;
 }
 
+/** The two latest sides of a full-depth book as one DepthBook-layout update (zero-padded). */
+export function mergeSides(instrumentId: number, bid: DepthSnapshot | undefined, ask: DepthSnapshot | undefined): DepthUpdate {
+  const n = Math.max(bid?.levels ?? 0, ask?.levels ?? 0);
+  const book = new Array<number>(6 * n).fill(0);
+  for (const [side, base] of [
+    [bid, 0],
+    [ask, 3 * n],
+  ] as const) {
+    if (!side) continue;
+    for (let i = 0; i < side.levels; i++) {
+      book[base + i] = side.price[i];
+      book[base + n + i] = side.qty[i];
+      book[base + 2 * n + i] = side.orders[i];
+    }
+  }
+  return { instrumentId, ts: Math.max(bid?.ts ?? 0, ask?.ts ?? 0), levels: n, book };
+}
+
 /** What one connected UI watches, and what it has not been sent yet. */
 export class Session {
   readonly quoteIds = new Set<number>();
@@ -48,6 +66,10 @@ export class Session {
   pendingQuotes = new Map<number, Quote>();
   pendingBars: Bar[] = [];
   pendingDepth: Tick | null = null;
+  /** A full-depth book (20/200 levels) waiting to be sent; it takes precedence over tick depth. */
+  pendingBook: DepthUpdate | null = null;
+  /** Instruments whose depth comes from a full-depth feed: their ticks' 5 levels are not sent. */
+  readonly fullDepth = new Set<number>();
   pendingTape: Trade[] = [];
 
   onTick(t: Tick, quote: Quote): void {
@@ -65,7 +87,7 @@ export class Session {
       if (this.pendingBars.at(-1)?.t === open.t) this.pendingBars.pop();
       this.pendingBars.push({ ...open });
     }
-    if (t.depth5) this.pendingDepth = t;
+    if (t.depth5 && !this.fullDepth.has(t.instrumentId)) this.pendingDepth = t;
     // Time and sales lists trades; a tick that only moved the book (no new volume) is not one.
     if (t.volDelta !== 0) {
       this.pendingTape.push(toTrade(t));
@@ -86,10 +108,13 @@ export class Session {
       out.push({ event: 'candles', data: { instrumentId: w.instrumentId, interval: w.interval, bars: this.pendingBars } });
       this.pendingBars = [];
     }
-    if (w && this.pendingDepth) {
+    if (w && this.pendingBook) {
+      out.push({ event: 'depth', data: this.pendingBook });
+      this.pendingBook = null;
+    } else if (w && this.pendingDepth) {
       out.push({ event: 'depth', data: toDepth(this.pendingDepth) });
-      this.pendingDepth = null;
     }
+    this.pendingDepth = null;
     if (w && this.pendingTape.length > 0) {
       out.push({ event: 'tape', data: { instrumentId: w.instrumentId, trades: this.pendingTape } });
       this.pendingTape = [];
@@ -110,8 +135,23 @@ export class EngineService {
   private rateTimer: NodeJS.Timeout | null = null;
   private baseRows = 0;
 
+  private readonly books = new Map<number, { bid?: DepthSnapshot; ask?: DepthSnapshot }>();
+
   constructor(private readonly recorder: Recorder) {
     recorder.bus.onAny((t) => this.onTick(t));
+    recorder.depthListeners.add((d) => this.onDepth(d));
+  }
+
+  private onDepth(d: DepthSnapshot): void {
+    let b = this.books.get(d.instrumentId);
+    if (!b) this.books.set(d.instrumentId, (b = {}));
+    b[d.side] = d;
+    let merged: DepthUpdate | null = null;
+    for (const s of this.sessions) {
+      if (s.watch?.instrumentId !== d.instrumentId) continue;
+      s.fullDepth.add(d.instrumentId);
+      s.pendingBook = merged ??= mergeSides(d.instrumentId, b.bid, b.ask);
+    }
   }
 
   /** Call after the recorder has started (instruments are in the journal by then). */
@@ -154,7 +194,7 @@ export class EngineService {
 
   status(): EngineStatus {
     const r = this.recorder.stats();
-    const feeds = this.feedStates.size > 0 ? [...this.feedStates.values()] : [{ feed: 'kite', state: r.state, detail: r.stateDetail }];
+    const feeds = this.feedStates.size > 0 ? [...this.feedStates.values()] : [{ feed: this.recorder.feedName, state: r.state, detail: r.stateDetail }];
     return {
       feeds,
       ticksPerSecond: Math.round(this.rate),
@@ -225,12 +265,15 @@ export class EngineService {
         session.pendingDepth = null;
         session.pendingTape = [];
         const last = this.lastTick.get(id);
+        const full = this.books.get(id);
+        if (full) session.fullDepth.add(id);
         const tape = this.recorder.journal
           .ticks(id, Date.now() - 60_000, Date.now() + 60_000)
           .filter((t) => t.volDelta !== 0)
           .slice(-50)
           .map(toTrade);
-        return { instrumentId: id, interval, candles, depth: last ? toDepth(last) : null, tape } as Responses[M];
+        const depth = full ? mergeSides(id, full.bid, full.ask) : last ? toDepth(last) : null;
+        return { instrumentId: id, interval, candles, depth, tape } as Responses[M];
       }
       case 'unwatch':
         session.watch = null;

@@ -11,7 +11,8 @@ import { parseDuration, UsageError } from './args';
 import { RECORDER_ARGS, RECORDER_HELP, recorderOptions, runUntilStopped } from './recorder-args';
 
 export const SERVE_HELP = `tickdesk serve [--demo] [options]
-  --demo                   the built-in simulator and a fresh temporary journal (unless --journal)
+  --demo                   a built-in simulator (Kite's protocol; --broker sim-dhan for Dhan's) and a
+                           fresh temporary journal (unless --journal)
   --host ADDR              address to bind (default: 127.0.0.1; anything else exposes the UI)
   --port N                 port (default: 8420; 0 picks a free one)
   The URL printed carries a random per-launch token; the UI's WebSocket is refused without it.
@@ -27,8 +28,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.demo) {
-    if (values.broker && values.broker !== 'sim') throw new UsageError('--demo runs the simulator; drop --broker');
-    values.broker = 'sim';
+    // --demo runs a simulator: Kite's protocol by default, Dhan's with --broker sim-dhan.
+    if (values.broker !== 'sim' && values.broker !== 'sim-dhan') throw new UsageError('--demo runs a simulator: --broker sim (default) or sim-dhan');
     if (!argv.includes('--journal')) values.journal = join(mkdtempSync(join(tmpdir(), 'tickdesk-demo-')), 'demo.sqlite');
   }
   const port = Number(values.port);
