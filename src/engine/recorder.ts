@@ -15,6 +15,7 @@ import { DhanDepthSimulator } from './sim/dhan-depth-server';
 import { DhanFeed, DhanNormalizer } from './brokers/dhan/feed';
 import { DhanDepthFeed, depthSnapshotOf } from './brokers/dhan/depth-feed';
 import { DHAN_SEGMENTS } from './brokers/dhan/codec';
+import { dhanTokenWarnings } from './brokers/dhan/auth';
 import type { FeedConnection } from './feed/connection';
 import { Journal } from './store/journal';
 import { Replicator, type ReplicatorStats } from './store/replicator';
@@ -257,6 +258,7 @@ export class Recorder {
         }
     } else {
       if (!clientId || !token) throw new AuthError('Dhan needs a client id and an access token (DHAN_CLIENT_ID / DHAN_ACCESS_TOKEN)', 'dhan');
+      for (const w of dhanTokenWarnings(token, { depth200: this.opts.depth === 200 })) this.notices.push(w);
       if (this.opts.instruments === 'all') throw new Error('--broker dhan needs --instruments SEGMENT:SECURITYID,... (e.g. NSE_EQ:1333)');
       for (const ref of this.opts.instruments) {
         const m = /^([A-Z_]+):(\d+)$/.exec(ref.toUpperCase());
