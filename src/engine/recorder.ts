@@ -17,6 +17,7 @@ import { DhanDepthFeed, depthSnapshotOf } from './brokers/dhan/depth-feed';
 import { DHAN_SEGMENTS } from './brokers/dhan/codec';
 import { dhanTokenWarnings } from './brokers/dhan/auth';
 import type { FeedConnection } from './feed/connection';
+import { worstState } from './feed/sharded';
 import { Journal } from './store/journal';
 import { Replicator, type ReplicatorStats } from './store/replicator';
 import { hostname } from 'node:os';
@@ -358,7 +359,7 @@ export class Recorder {
       malformedFrames: this.feeds.reduce((n, f) => n + f.malformed(), 0),
       depthCommitted: this.journal.depthCommitted,
       lagMs: this.journal.lastLagMs,
-      state: (['login-needed', 'reconnecting', 'connecting'] as const).find((st) => states.includes(st)) ?? states[0] ?? 'stopped',
+      state: worstState(states, 'stopped'),
       stateDetail: this.stateDetail,
       instruments: this.idByToken.size,
       sink: this.replicator && this.journal.db.open ? this.replicator.snapshot() : (this.replicator?.stats ?? null),

@@ -2,6 +2,7 @@
 // feed's limit (50 instruments a socket at 20 levels, 1 at 200), resubscribes on every open,
 // maps disconnect packets onto the error hierarchy (807/808/809 → login needed; 805 → reconnect).
 import type { DepthSnapshot, FeedState } from '../../../shared/model';
+import { ShardedFeed } from '../../feed/sharded';
 import type { BackoffOptions } from '../../feed/backoff';
 import { FeedConnection, type GapRecorder } from '../../feed/connection';
 import { DHAN_SEGMENTS, decodeDepthFrame, newDhanStats, type DhanDepthSide } from './codec';
@@ -36,29 +37,18 @@ export function depthSnapshotOf(side: DhanDepthSide, instrumentId: number, ts: n
   return { instrumentId, ts, side: side.side, levels: side.levels, price: side.price, qty: side.qty, orders: side.orders };
 }
 
-export class DhanDepthFeed {
+type DepthShard = { conn: FeedConnection; instruments: DhanInstrumentRef[] };
+
+export class DhanDepthFeed extends ShardedFeed<DepthShard> {
   readonly stats = newDhanStats();
-  private readonly shards: Array<{ conn: FeedConnection; instruments: DhanInstrumentRef[] }> = [];
-  private token: string;
-  private running = false;
-  disconnects: number[] = [];
+  readonly disconnects: number[] = [];
 
   constructor(private readonly opts: DhanDepthFeedOptions) {
-    this.token = opts.accessToken;
+    super(opts.accessToken);
   }
 
   get perSocket(): number {
     return this.opts.levels === 20 ? 50 : 1;
-  }
-
-  get connections(): readonly FeedConnection[] {
-    return this.shards.map((s) => s.conn);
-  }
-
-  get state(): FeedState {
-    const states = this.shards.map((s) => s.conn.state);
-    for (const st of ['login-needed', 'reconnecting', 'connecting'] as const) if (states.includes(st)) return st;
-    return states[0] ?? (this.running ? 'connecting' : 'stopped');
   }
 
   subscribe(list: readonly DhanInstrumentRef[]): void {
@@ -72,21 +62,6 @@ export class DhanDepthFeed {
       shard.instruments.push(ins);
       if (shard.conn.isOpen) shard.conn.send(this.subscribeMessage([ins]));
     }
-  }
-
-  start(): void {
-    this.running = true;
-    for (const s of this.shards) s.conn.start();
-  }
-
-  stop(): void {
-    this.running = false;
-    for (const s of this.shards) s.conn.stop();
-  }
-
-  setAccessToken(token: string): void {
-    this.token = token;
-    for (const s of this.shards) s.conn.resume();
   }
 
   private subscribeMessage(list: readonly DhanInstrumentRef[]): string {
@@ -105,11 +80,11 @@ export class DhanDepthFeed {
     const index = this.shards.length;
     const path = this.opts.levels === 20 ? '/twentydepth' : '/twohundreddepth';
     const root = this.opts.root ?? (this.opts.levels === 20 ? DHAN_DEPTH_ROOT : DHAN_DEPTH200_ROOT);
-    const shard = { instruments: [] as DhanInstrumentRef[], conn: null as unknown as FeedConnection };
+    const shard: DepthShard = { instruments: [], conn: null as unknown as FeedConnection };
     shard.conn = new FeedConnection({
       feed: `dhan-depth${this.opts.levels}`,
       index,
-      url: () => `${root}${path}?token=${encodeURIComponent(this.token)}&clientId=${encodeURIComponent(this.opts.clientId)}&authType=2`,
+      url: () => `${root}${path}?token=${encodeURIComponent(this.accessToken)}&clientId=${encodeURIComponent(this.opts.clientId)}&authType=2`,
       silenceMs: this.opts.silenceMs ?? 15_000,
       backoff: this.opts.backoff,
       gaps: this.opts.gaps,

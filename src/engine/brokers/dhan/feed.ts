@@ -1,6 +1,7 @@
 // Dhan Live Market Feed v2 client on the shared feed manager: up to 5 sockets of 5000
 // instruments, subscriptions sent in messages of at most 100, resubscribed on every open.
 import type { FeedState, Tick } from '../../../shared/model';
+import { ShardedFeed } from '../../feed/sharded';
 import type { BackoffOptions } from '../../feed/backoff';
 import { FeedConnection, type GapRecorder } from '../../feed/connection';
 import { decodeFeedFrame, newDhanStats, type DhanPacket, type TickSizeOf } from './codec';
@@ -70,29 +71,18 @@ export class DhanNormalizer {
   }
 }
 
-export class DhanFeed {
+type FeedShard = { conn: FeedConnection; subs: Array<DhanInstrumentRef & { mode: DhanMode }> };
+
+export class DhanFeed extends ShardedFeed<FeedShard> {
   readonly stats = newDhanStats();
-  private readonly shards: Array<{ conn: FeedConnection; subs: Array<DhanInstrumentRef & { mode: DhanMode }> }> = [];
-  private token: string;
-  private running = false;
   readonly disconnects: number[] = [];
 
   constructor(private readonly opts: DhanFeedOptions) {
-    this.token = opts.accessToken;
-  }
-
-  get connections(): readonly FeedConnection[] {
-    return this.shards.map((s) => s.conn);
-  }
-
-  get state(): FeedState {
-    const states = this.shards.map((s) => s.conn.state);
-    for (const st of ['login-needed', 'reconnecting', 'connecting'] as const) if (states.includes(st)) return st;
-    return states[0] ?? (this.running ? 'connecting' : 'stopped');
+    super(opts.accessToken);
   }
 
   subscribe(list: readonly DhanInstrumentRef[], mode: DhanMode): void {
-    const touched = new Map<(typeof this.shards)[number], DhanInstrumentRef[]>();
+    const touched = new Map<FeedShard, DhanInstrumentRef[]>();
     for (const ins of list) {
       let shard = this.shards.find((s) => s.subs.length < MAX_PER_SOCKET);
       if (!shard) {
@@ -107,29 +97,14 @@ export class DhanFeed {
     for (const [shard, items] of touched) if (shard.conn.isOpen) for (const m of dhanSubscribeMessages(items, mode)) shard.conn.send(m);
   }
 
-  start(): void {
-    this.running = true;
-    for (const s of this.shards) s.conn.start();
-  }
-
-  stop(): void {
-    this.running = false;
-    for (const s of this.shards) s.conn.stop();
-  }
-
-  setAccessToken(token: string): void {
-    this.token = token;
-    for (const s of this.shards) s.conn.resume();
-  }
-
   private newShard() {
     const index = this.shards.length;
     const root = this.opts.root ?? DHAN_FEED_ROOT;
-    const shard = { subs: [] as Array<DhanInstrumentRef & { mode: DhanMode }>, conn: null as unknown as FeedConnection };
+    const shard: FeedShard = { subs: [], conn: null as unknown as FeedConnection };
     shard.conn = new FeedConnection({
       feed: 'dhan',
       index,
-      url: () => `${root}/?version=2&token=${encodeURIComponent(this.token)}&clientId=${encodeURIComponent(this.opts.clientId)}&authType=2`,
+      url: () => `${root}/?version=2&token=${encodeURIComponent(this.accessToken)}&clientId=${encodeURIComponent(this.opts.clientId)}&authType=2`,
       silenceMs: this.opts.silenceMs ?? 30_000,
       backoff: this.opts.backoff,
       gaps: this.opts.gaps,

@@ -1,6 +1,7 @@
 // Kite live feed: shards instruments over up to 3 supervised connections (3000 each), keeps every
 // instrument's mode for resubscription, decodes frames and hands packets on.
 import type { FeedState, Tick } from '../../../shared/model';
+import { ShardedFeed } from '../../feed/sharded';
 import { FeedConnection, type GapRecorder } from '../../feed/connection';
 import type { BackoffOptions } from '../../feed/backoff';
 import {
@@ -61,51 +62,20 @@ interface Shard {
   tokens: Map<number, KiteMode>;
 }
 
-export class KiteFeed {
+export class KiteFeed extends ShardedFeed<Shard> {
   readonly decodeStats = newDecodeStats();
-  private readonly shards: Shard[] = [];
   private readonly shardOf = new Map<number, Shard>();
-  private accessToken: string;
-  private running = false;
   private readonly perConn: number;
   private readonly maxConns: number;
 
   constructor(private readonly opts: KiteFeedOptions) {
-    this.accessToken = opts.accessToken;
+    super(opts.accessToken);
     this.perConn = opts.maxTokensPerConnection ?? MAX_TOKENS_PER_CONNECTION;
     this.maxConns = opts.maxConnections ?? MAX_CONNECTIONS;
   }
 
-  get connections(): readonly FeedConnection[] {
-    return this.shards.map((s) => s.conn);
-  }
-
   get subscribedCount(): number {
     return this.shardOf.size;
-  }
-
-  /** Overall state: login-needed wins, then any reconnecting, else connected. */
-  get state(): FeedState {
-    const states = this.shards.map((s) => s.conn.state);
-    if (states.length === 0) return this.running ? 'connecting' : 'stopped';
-    for (const s of ['login-needed', 'reconnecting', 'connecting'] as const) if (states.includes(s)) return s;
-    return states[0];
-  }
-
-  start(): void {
-    this.running = true;
-    for (const s of this.shards) s.conn.start();
-  }
-
-  stop(): void {
-    this.running = false;
-    for (const s of this.shards) s.conn.stop();
-  }
-
-  /** New credentials after a re-login: every connection retries at once and resubscribes. */
-  setAccessToken(token: string): void {
-    this.accessToken = token;
-    for (const s of this.shards) s.conn.resume();
   }
 
   /** Subscribes (or changes the mode of) instruments; spreads them over the connections. */
