@@ -263,6 +263,7 @@ export class EngineService {
         session.watch = { instrumentId: id, interval, builder };
         session.pendingBars = [];
         session.pendingDepth = null;
+        session.pendingBook = null;
         session.pendingTape = [];
         const last = this.lastTick.get(id);
         const full = this.books.get(id);

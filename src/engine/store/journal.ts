@@ -428,16 +428,23 @@ export class Journal implements GapRecorder {
   /** Column order of ticksAfter() rows. */
   static readonly RAW_TICK_COLUMNS = ['id', ...TICK_COLUMNS] as const;
 
-  /** Up to `limit` tick rows with id > afterId, oldest first, as positional arrays (fast). */
-  ticksAfter(afterId: number, limit: number): unknown[][] {
-    return this.db.prepare('SELECT id, ' + TICK_COLUMNS.join(', ') + ' FROM ticks WHERE id > ? ORDER BY id LIMIT ?').raw().all(afterId, limit) as unknown[][];
+  /** Up to `limit` tick rows with afterId < id ≤ upTo, oldest first, as positional arrays (fast). */
+  ticksAfter(afterId: number, limit: number, upTo = Number.MAX_SAFE_INTEGER): unknown[][] {
+    return this.db
+      .prepare('SELECT id, ' + TICK_COLUMNS.join(', ') + ' FROM ticks WHERE id > ? AND id <= ? ORDER BY id LIMIT ?')
+      .raw()
+      .all(afterId, upTo, limit) as unknown[][];
   }
 
-  /** Instruments referenced by the next `limit` rows after `afterId`. */
-  instrumentsAfter(afterId: number, limit: number): number[] {
-    return (
-      this.db.prepare('SELECT DISTINCT instrument_id AS id FROM (SELECT instrument_id FROM ticks WHERE id > ? ORDER BY id LIMIT ?)').all(afterId, limit) as Row[]
-    ).map((r) => r.id as number);
+  /** Instruments referenced by the rows afterId < id ≤ upTo. */
+  instrumentsBetween(afterId: number, upTo: number): number[] {
+    return (this.db.prepare('SELECT DISTINCT instrument_id AS id FROM ticks WHERE id > ? AND id <= ?').all(afterId, upTo) as Row[]).map((r) => r.id as number);
+  }
+
+  /** The id of the `n`-th row after `afterId` (or the last row, if there are fewer). */
+  idAfter(afterId: number, n: number): number {
+    const r = this.db.prepare('SELECT id FROM ticks WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?').get(afterId, n - 1) as Row | undefined;
+    return r ? (r.id as number) : this.maxTickId();
   }
 
   /** Depth rows after `afterId` as [id, instrument_id, ts, side, levels, price, qty, orders]. */

@@ -264,6 +264,13 @@ export class Replicator {
     this.setState('connected', '');
   }
 
+  /** The database's id for a journal instrument; never guessed. */
+  private remoteId(localId: number): number {
+    const id = this.remoteIds.get(localId);
+    if (id === undefined) throw new Error(`instrument ${localId} was not mapped before its rows were sent`);
+    return id;
+  }
+
   private async mapInstruments(client: pg.Client, localIds: Iterable<number>): Promise<void> {
     const missing = [...new Set(localIds)].filter((id) => !this.remoteIds.has(id));
     for (const id of missing) {
@@ -294,19 +301,21 @@ export class Replicator {
       this.maybePrune();
       return depthSent;
     }
-    // Map instruments first: no other query may run on this connection while COPY streams.
-    await this.mapInstruments(client, journal.instrumentsAfter(this.lastId, batchRows));
+    // The batch is fixed now (rows committed from here on wait for the next one), so every
+    // instrument in it can be mapped first: no other query may run while COPY streams.
+    const upTo = journal.idAfter(this.lastId, batchRows);
+    await this.mapInstruments(client, journal.instrumentsBetween(this.lastId, upTo));
     await client.query('BEGIN');
     let last = this.lastId;
     let sent: number;
     try {
       if (this.opts.method === 'insert') {
-        const rows = journal.ticksAfter(last, batchRows);
-        await insertTicks(client, rows.map((r) => tickInsertValues(r, this.remoteIds.get(r[1] as number)!, this.opts.sourceId)), this.opts.insertPageRows ?? 1000);
+        const rows = journal.ticksAfter(last, batchRows, upTo);
+        await insertTicks(client, rows.map((r) => tickInsertValues(r, this.remoteId(r[1] as number), this.opts.sourceId)), this.opts.insertPageRows ?? 1000);
         sent = rows.length;
         last = sent ? (rows[sent - 1][0] as number) : last;
       } else {
-        ({ last, sent } = await this.copyBatch(client, batchRows));
+        ({ last, sent } = await this.copyBatch(client, batchRows, upTo));
       }
       await client.query(
         `INSERT INTO sink_progress (source_id, stream, last_id, rows, updated_at) VALUES ($1, 'ticks', $2, $3, now())
@@ -330,7 +339,7 @@ export class Replicator {
    * Streams up to `batchRows` rows through one binary COPY, reading and encoding them in chunks
    * while the server ingests the previous chunk (the socket is written between chunks).
    */
-  private async copyBatch(client: pg.Client, batchRows: number): Promise<{ last: number; sent: number }> {
+  private async copyBatch(client: pg.Client, batchRows: number, upTo: number): Promise<{ last: number; sent: number }> {
     const journal = this.opts.journal;
     const encoder = new TickBinaryEncoder(this.opts.sourceId);
     const stream = client.query(copyFrom(COPY_TICKS_BINARY_SQL));
@@ -344,9 +353,9 @@ export class Replicator {
     stream.on('error', (e) => (failed = e));
     stream.write(COPY_TICKS_BINARY_HEADER);
     while (sent < batchRows && !failed) {
-      const rows = journal.ticksAfter(last, Math.min(5000, batchRows - sent));
+      const rows = journal.ticksAfter(last, Math.min(5000, batchRows - sent), upTo);
       if (rows.length === 0) break;
-      for (const r of rows) encoder.add(r, this.remoteIds.get(r[1] as number)!);
+      for (const r of rows) encoder.add(r, this.remoteId(r[1] as number));
       sent += rows.length;
       last = rows[rows.length - 1][0] as number;
       stream.write(encoder.take());
@@ -375,7 +384,7 @@ export class Replicator {
       new Uint8Array(price.buffer).set((r[5] as Buffer).subarray(0, n * 8));
       new Uint8Array(qty.buffer).set((r[6] as Buffer).subarray(0, n * 4));
       new Uint8Array(orders.buffer).set((r[7] as Buffer).subarray(0, n * 4));
-      body += `${isoMs(r[2] as number)}\t${this.remoteIds.get(r[1] as number)}\t${source}\t${r[3] === 0 ? 'bid' : 'ask'}\t${n}\t{${price.join(',')}}\t{${qty.join(',')}}\t{${orders.join(',')}}\n`;
+      body += `${isoMs(r[2] as number)}\t${this.remoteId(r[1] as number)}\t${source}\t${r[3] === 0 ? 'bid' : 'ask'}\t${n}\t{${price.join(',')}}\t{${qty.join(',')}}\t{${orders.join(',')}}\n`;
     }
     const last = rows[rows.length - 1][0] as number;
     await client.query('BEGIN');

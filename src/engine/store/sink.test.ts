@@ -285,3 +285,32 @@ test('depth snapshots replicate once, as arrays, and unnest through depth_levels
   });
   journal.close();
 });
+
+test('rows committed while a batch streams wait for the next batch; new instruments are always mapped first', async () => {
+  const url = await freshDatabase();
+  await withClient(url, (c) => initSchema(c));
+  const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'tickdesk-race-')), 'j.sqlite'), { flushMs: 5, maxPendingRows: 100 });
+  const a = journal.upsertInstrument({ broker: 'sim', token: '1', exchange: 'NSE', segment: 'NSE', symbol: 'AAA', tickSize: 0.05, lotSize: 1 });
+  const t0 = Date.now() - 60_000;
+  for (let i = 0; i < 30_000; i++) journal.append({ instrumentId: a, tsExchange: t0 + i, tsReceived: t0 + i, ltp: 100 + (i % 20) * 0.05, volume: i });
+  journal.flush();
+  const rep = new Replicator({ journal, url, sourceId: 'race', idleMs: 5 });
+  // New instruments keep appearing while the first batch streams.
+  let k = 0;
+  const writer = setInterval(() => {
+    const id = journal.upsertInstrument({ broker: 'sim', token: String(100 + k), exchange: 'NSE', segment: 'NSE', symbol: `NEW${k}`, tickSize: 0.05, lotSize: 1 });
+    for (let i = 0; i < 50; i++) journal.append({ instrumentId: id, tsExchange: Date.now(), tsReceived: Date.now(), ltp: 50 + i * 0.05, volume: i });
+    k++;
+  }, 2);
+  rep.start();
+  await new Promise((r) => setTimeout(r, 300));
+  clearInterval(writer);
+  journal.flush();
+  await until(() => rep.stats.state === 'connected' && rep.snapshot().backlogRows === 0, 'drained');
+  await rep.stop();
+  assert.ok(k > 10, `${k} instruments appeared mid-stream`);
+  assert.deepEqual(await withClient(url, (c) => pgChecksums(c, 'race')), journalChecksums(journal));
+  const orphans = await withClient(url, (c) => c.query('SELECT count(*) AS n FROM ticks t LEFT JOIN instruments i ON i.id = t.instrument_id WHERE i.id IS NULL'));
+  assert.equal(Number(orphans.rows[0].n), 0, 'no row without its instrument');
+  journal.close();
+});
