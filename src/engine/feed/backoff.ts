@@ -23,10 +23,6 @@ export class Backoff {
     return Math.round(nominal * (1 - this.opts.jitter * this.random()));
   }
 
-  get attempts(): number {
-    return this.attempt;
-  }
-
   reset(): void {
     this.attempt = 0;
   }

@@ -75,9 +75,6 @@ export class KiteSimulator {
   /** Client → server text messages, in order (tests check resubscription with it). */
   readonly received: Array<{ conn: number; msg: unknown }> = [];
   private connSeq = 0;
-  /** Frames sent, for tests and benches. */
-  framesSent = 0;
-  packetsSent = 0;
   upgradesRejected = { auth: 0, tooMany: 0 };
   private readonly instrumentRows: KiteInstrumentRow[];
 
@@ -287,8 +284,6 @@ export class KiteSimulator {
         for (let i = 0; i < items.length; i += this.opts.maxPacketsPerFrame) {
           const part = items.slice(i, i + this.opts.maxPacketsPerFrame);
           conn.ws.send(encodeFrame(part));
-          this.framesSent++;
-          this.packetsSent += part.length;
         }
         conn.lastSend = now;
       } else if (now - conn.lastSend >= this.opts.heartbeatMs) {

@@ -201,9 +201,18 @@ export class Journal implements GapRecorder {
     });
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, compiled once per journal (queries run on every replication cycle and frame). */
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
   private migrate(dir: string): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => r.version as number));
+    const applied = new Set((this.stmt('SELECT version FROM schema_migrations').all() as Row[]).map((r) => r.version as number));
     const files = readdirSync(dir)
       .filter((f) => /^\d+_.*\.sql$/.test(f))
       .sort();
@@ -213,13 +222,13 @@ export class Journal implements GapRecorder {
       const sql = readFileSync(join(dir, f), 'utf8');
       this.db.transaction(() => {
         this.db.exec(sql);
-        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, f, Date.now());
+        this.stmt('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, f, Date.now());
       })();
     }
   }
 
   get schemaVersion(): number {
-    return ((this.db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as Row).v as number) ?? 0;
+    return ((this.stmt('SELECT max(version) AS v FROM schema_migrations').get() as Row).v as number) ?? 0;
   }
 
   // --- instruments ----------------------------------------------------------------------------
@@ -251,11 +260,11 @@ export class Journal implements GapRecorder {
   }
 
   instruments(): Instrument[] {
-    return (this.db.prepare('SELECT * FROM instruments ORDER BY id').all() as Row[]).map(rowToInstrument);
+    return (this.stmt('SELECT * FROM instruments ORDER BY id').all() as Row[]).map(rowToInstrument);
   }
 
   instrument(id: number): Instrument | undefined {
-    const r = this.db.prepare('SELECT * FROM instruments WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM instruments WHERE id = ?').get(id) as Row | undefined;
     return r && rowToInstrument(r);
   }
 
@@ -268,10 +277,10 @@ export class Journal implements GapRecorder {
         .prepare(`SELECT * FROM instruments WHERE exchange = ? AND symbol = ? ${broker ? 'AND broker = ?' : ''} ORDER BY id LIMIT 1`)
         .get(...[bySymbol[1], bySymbol[2], ...(broker ? [broker] : [])]) as Row | undefined;
       // Kite lists indices under exchange NSE/BSE but with segment INDICES; accept either.
-      r ??= this.db.prepare('SELECT * FROM instruments WHERE segment = ? AND symbol = ? ORDER BY id LIMIT 1').get(bySymbol[1], bySymbol[2]) as Row | undefined;
+      r ??= this.stmt('SELECT * FROM instruments WHERE segment = ? AND symbol = ? ORDER BY id LIMIT 1').get(bySymbol[1], bySymbol[2]) as Row | undefined;
     } else if (/^\d+$/.test(ref)) {
-      r = this.db.prepare(`SELECT * FROM instruments WHERE token = ? ${broker ? 'AND broker = ?' : ''} ORDER BY id LIMIT 1`).get(...[ref, ...(broker ? [broker] : [])]) as Row | undefined;
-      r ??= this.db.prepare('SELECT * FROM instruments WHERE id = ?').get(Number(ref)) as Row | undefined;
+      r = this.stmt(`SELECT * FROM instruments WHERE token = ? ${broker ? 'AND broker = ?' : ''} ORDER BY id LIMIT 1`).get(...[ref, ...(broker ? [broker] : [])]) as Row | undefined;
+      r ??= this.stmt('SELECT * FROM instruments WHERE id = ?').get(Number(ref)) as Row | undefined;
     }
     return r && rowToInstrument(r);
   }
@@ -326,14 +335,14 @@ export class Journal implements GapRecorder {
     const hi = Number.isFinite(toMs) ? toMs : Number.MAX_SAFE_INTEGER;
     const r =
       instrumentId === undefined
-        ? this.db.prepare('SELECT count(*) AS n FROM ticks WHERE ts_exchange BETWEEN ? AND ?').get(lo, hi)
-        : this.db.prepare('SELECT count(*) AS n FROM ticks WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ?').get(instrumentId, lo, hi);
+        ? this.stmt('SELECT count(*) AS n FROM ticks WHERE ts_exchange BETWEEN ? AND ?').get(lo, hi)
+        : this.stmt('SELECT count(*) AS n FROM ticks WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ?').get(instrumentId, lo, hi);
     return (r as Row).n as number;
   }
 
   /** Ticks of one instrument in [fromMs, toMs], in time order, streamed (constant memory). */
   *iterateTicks(instrumentId: number, fromMs: number, toMs: number): Generator<TickRow> {
-    const stmt = this.db.prepare('SELECT * FROM ticks WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ? ORDER BY ts_exchange, id');
+    const stmt = this.stmt('SELECT * FROM ticks WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ? ORDER BY ts_exchange, id');
     for (const r of stmt.iterate(instrumentId, fromMs, toMs)) yield rowToTick(r as Row);
   }
 
@@ -345,15 +354,15 @@ export class Journal implements GapRecorder {
   tickRange(instrumentId?: number): { from: number; to: number } | null {
     const r = (
       instrumentId === undefined
-        ? this.db.prepare('SELECT min(ts_exchange) AS a, max(ts_exchange) AS b FROM ticks').get()
-        : this.db.prepare('SELECT min(ts_exchange) AS a, max(ts_exchange) AS b FROM ticks WHERE instrument_id = ?').get(instrumentId)
+        ? this.stmt('SELECT min(ts_exchange) AS a, max(ts_exchange) AS b FROM ticks').get()
+        : this.stmt('SELECT min(ts_exchange) AS a, max(ts_exchange) AS b FROM ticks WHERE instrument_id = ?').get(instrumentId)
     ) as Row;
     return r.a === null ? null : { from: r.a as number, to: r.b as number };
   }
 
   /** Candles aggregated from the journal's ticks (same builder as live candles). */
   candles(instrumentId: number, interval: CandleInterval, fromMs: number, toMs: number): Candle[] {
-    const stmt = this.db.prepare(
+    const stmt = this.stmt(
       'SELECT ts_exchange AS tsExchange, ltp, vol_delta AS volDelta, oi FROM ticks WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ? ORDER BY ts_exchange, ts_received, id',
     );
     const rows = stmt.iterate(instrumentId, fromMs, toMs) as IterableIterator<{ tsExchange: number; ltp: number; volDelta: number | null; oi: number | null }>;
@@ -385,7 +394,7 @@ export class Journal implements GapRecorder {
 
   /** The book as of time `ts` (ms): the last bid and ask snapshots at or before it. */
   bookAsOf(instrumentId: number, ts: number): { bid: DepthSnapshot | null; ask: DepthSnapshot | null } {
-    const stmt = this.db.prepare('SELECT * FROM depth WHERE instrument_id = ? AND side = ? AND ts <= ? ORDER BY ts DESC, id DESC LIMIT 1');
+    const stmt = this.stmt('SELECT * FROM depth WHERE instrument_id = ? AND side = ? AND ts <= ? ORDER BY ts DESC, id DESC LIMIT 1');
     const side = (k: number) => {
       const r = stmt.get(instrumentId, k, ts) as Row | undefined;
       return r ? Journal.rowToSnapshot(r) : null;
@@ -398,7 +407,7 @@ export class Journal implements GapRecorder {
   }
 
   countDepth(instrumentId?: number): number {
-    const r = instrumentId === undefined ? this.db.prepare('SELECT count(*) AS n FROM depth').get() : this.db.prepare('SELECT count(*) AS n FROM depth WHERE instrument_id = ?').get(instrumentId);
+    const r = instrumentId === undefined ? this.stmt('SELECT count(*) AS n FROM depth').get() : this.stmt('SELECT count(*) AS n FROM depth WHERE instrument_id = ?').get(instrumentId);
     return (r as Row).n as number;
   }
 
@@ -408,7 +417,7 @@ export class Journal implements GapRecorder {
    */
   depthHeatmap(instrumentId: number, fromMs: number, toMs: number, timeBucketMs: number, priceBucket: number): Array<{ t: number; price: number; maxQty: number }> {
     const cells = new Map<string, { t: number; price: number; maxQty: number }>();
-    const stmt = this.db.prepare('SELECT * FROM depth WHERE instrument_id = ? AND ts BETWEEN ? AND ? ORDER BY ts, id');
+    const stmt = this.stmt('SELECT * FROM depth WHERE instrument_id = ? AND ts BETWEEN ? AND ? ORDER BY ts, id');
     for (const r of stmt.iterate(instrumentId, fromMs, toMs)) {
       const d = Journal.rowToSnapshot(r as Row);
       const t = Math.floor(d.ts / timeBucketMs) * timeBucketMs;
@@ -438,38 +447,38 @@ export class Journal implements GapRecorder {
 
   /** Instruments referenced by the rows afterId < id ≤ upTo. */
   instrumentsBetween(afterId: number, upTo: number): number[] {
-    return (this.db.prepare('SELECT DISTINCT instrument_id AS id FROM ticks WHERE id > ? AND id <= ?').all(afterId, upTo) as Row[]).map((r) => r.id as number);
+    return (this.stmt('SELECT DISTINCT instrument_id AS id FROM ticks WHERE id > ? AND id <= ?').all(afterId, upTo) as Row[]).map((r) => r.id as number);
   }
 
   /** The id of the `n`-th row after `afterId` (or the last row, if there are fewer). */
   idAfter(afterId: number, n: number): number {
-    const r = this.db.prepare('SELECT id FROM ticks WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?').get(afterId, n - 1) as Row | undefined;
+    const r = this.stmt('SELECT id FROM ticks WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?').get(afterId, n - 1) as Row | undefined;
     return r ? (r.id as number) : this.maxTickId();
   }
 
   /** Depth rows after `afterId` as [id, instrument_id, ts, side, levels, price, qty, orders]. */
   depthAfter(afterId: number, limit: number): unknown[][] {
-    return this.db.prepare('SELECT id, instrument_id, ts, side, levels, price, qty, orders FROM depth WHERE id > ? ORDER BY id LIMIT ?').raw().all(afterId, limit) as unknown[][];
+    return this.stmt('SELECT id, instrument_id, ts, side, levels, price, qty, orders FROM depth WHERE id > ? ORDER BY id LIMIT ?').raw().all(afterId, limit) as unknown[][];
   }
 
   maxDepthId(): number {
-    return ((this.db.prepare('SELECT max(id) AS m FROM depth').get() as Row).m as number) ?? 0;
+    return ((this.stmt('SELECT max(id) AS m FROM depth').get() as Row).m as number) ?? 0;
   }
 
   maxTickId(): number {
-    return ((this.db.prepare('SELECT max(id) AS m FROM ticks').get() as Row).m as number) ?? 0;
+    return ((this.stmt('SELECT max(id) AS m FROM ticks').get() as Row).m as number) ?? 0;
   }
 
   /** Receive time of the first row after `afterId` (the oldest not yet replicated), or null. */
   firstReceivedAfter(afterId: number): number | null {
-    const r = this.db.prepare('SELECT ts_received AS t FROM ticks WHERE id > ? ORDER BY id LIMIT 1').get(afterId) as Row | undefined;
+    const r = this.stmt('SELECT ts_received AS t FROM ticks WHERE id > ? ORDER BY id LIMIT 1').get(afterId) as Row | undefined;
     return r ? (r.t as number) : null;
   }
 
   /** Gaps a sink must (re)send: new ones and those it last saw open. */
   gapsForSync(afterId: number, openIds: readonly number[]): FeedGap[] {
     const open = openIds.length ? ` OR id IN (${openIds.map(Number).join(',')})` : '';
-    return (this.db.prepare(`SELECT * FROM feed_gaps WHERE id > ?${open} ORDER BY id`).all(afterId) as Row[]).map((r) => ({
+    return (this.stmt(`SELECT * FROM feed_gaps WHERE id > ?${open} ORDER BY id`).all(afterId) as Row[]).map((r) => ({
       id: r.id as number,
       feed: r.feed as string,
       connection: r.connection as number,
@@ -488,7 +497,7 @@ export class Journal implements GapRecorder {
   }
 
   synced(sink: string, stream: string): number {
-    const r = this.db.prepare('SELECT last_id FROM sync_state WHERE sink = ? AND stream = ?').get(sink, stream) as Row | undefined;
+    const r = this.stmt('SELECT last_id FROM sync_state WHERE sink = ? AND stream = ?').get(sink, stream) as Row | undefined;
     return r ? (r.last_id as number) : 0;
   }
 
@@ -497,9 +506,9 @@ export class Journal implements GapRecorder {
    * confirmed are never deleted. Returns the rows removed.
    */
   pruneSynced(olderThanMs: number): number {
-    const r = this.db.prepare("SELECT min(last_id) AS m, count(*) AS n FROM sync_state WHERE stream = 'ticks'").get() as Row;
+    const r = this.stmt("SELECT min(last_id) AS m, count(*) AS n FROM sync_state WHERE stream = 'ticks'").get() as Row;
     if (!r.n) return 0;
-    return this.db.prepare('DELETE FROM ticks WHERE id <= ? AND ts_received < ?').run(r.m as number, olderThanMs).changes;
+    return this.stmt('DELETE FROM ticks WHERE id <= ? AND ts_received < ?').run(r.m as number, olderThanMs).changes;
   }
 
   // --- gaps -----------------------------------------------------------------------------------
@@ -512,11 +521,11 @@ export class Journal implements GapRecorder {
   }
 
   closeGap(id: number, endTs: number): void {
-    this.db.prepare('UPDATE feed_gaps SET end_ts = ? WHERE id = ? AND end_ts IS NULL').run(endTs, id);
+    this.stmt('UPDATE feed_gaps SET end_ts = ? WHERE id = ? AND end_ts IS NULL').run(endTs, id);
   }
 
   gaps(): FeedGap[] {
-    return (this.db.prepare('SELECT * FROM feed_gaps ORDER BY id').all() as Row[]).map((r) => ({
+    return (this.stmt('SELECT * FROM feed_gaps ORDER BY id').all() as Row[]).map((r) => ({
       id: r.id as number,
       feed: r.feed as string,
       connection: r.connection as number,

@@ -5,7 +5,7 @@ import type { DepthSnapshot, FeedState } from '../../../shared/model';
 import { ShardedFeed } from '../../feed/sharded';
 import type { BackoffOptions } from '../../feed/backoff';
 import { FeedConnection, type GapRecorder } from '../../feed/connection';
-import { DHAN_SEGMENTS, decodeDepthFrame, newDhanStats, type DhanDepthSide } from './codec';
+import { decodeDepthFrame, newDhanStats, type DhanDepthSide } from './codec';
 
 export const DHAN_DEPTH_ROOT = 'wss://depth-api-feed.dhan.co';
 export const DHAN_DEPTH200_ROOT = 'wss://full-depth-api.dhan.co';
@@ -114,4 +114,3 @@ export class DhanDepthFeed extends ShardedFeed<DepthShard> {
   }
 }
 
-export { DHAN_SEGMENTS };
