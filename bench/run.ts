@@ -201,5 +201,6 @@ if (!only || only === 'dhan') {
   dhan.benchDhanDepth();
   await dhan.benchDhanRecording();
 }
+if (!only || only === 'instruments') await (await import('./instruments')).benchInstruments();
 if (!only || only === 'sink') await (await import('./sink')).benchSink();
 if (!only || only === 'ui') await (await import('./ui')).benchUi();

@@ -1,6 +1,6 @@
 // `tickdesk decode dhan|dhan-depth20|dhan-depth200` on capture files built from the codecs' encoders.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,11 +77,62 @@ test('record --broker sim-dhan --depth 20 journals ticks and 20-level books; bad
   assert.equal(book.bid!.levels, 20);
   assert.equal(book.ask!.levels, 20);
   assert.ok(book.bid!.price[0] < book.ask!.price[0]);
-  const nifty = j.findInstrument('NSE:NIFTY 50')!;
+  // Asked for by Kite's name, recorded under the scrip master's: Dhan lists NIFTY 50 as NIFTY (IDX_I).
+  const nifty = j.findInstrument('NSE:NIFTY', 'dhan')!;
+  assert.equal(nifty.segment, 'IDX_I');
+  assert.equal(j.masterImport('dhan')!.rows, j.instruments().filter((i) => i.broker === 'dhan').length, 'the scrip master was downloaded and imported');
   assert.equal(j.countDepth(nifty.id), 0, 'indices have no full depth');
   assert.ok(j.countTicks(nifty.id) > 0);
   j.close();
   assert.match(run(['record', '--broker', 'kite', '--depth', '20']).stderr, /--depth needs --broker dhan/);
   assert.match(run(['record', '--broker', 'sim-dhan', '--depth', '50']).stderr, /--depth must be 20 or 200/);
-  assert.match(run(['record', '--broker', 'dhan']).stderr, /needs --instruments SEGMENT:SECURITYID/);
+  assert.match(run(['record', '--broker', 'dhan']).stderr, /--broker dhan needs --instruments EXCHANGE:SYMBOL or SEGMENT:SECURITYID/);
+});
+
+/** Runs the CLI without blocking this process (the simulators here must keep answering). */
+function runAsync(args: string[], env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (status) => resolve({ status, stderr }));
+  });
+}
+
+test('record --broker dhan, the real-broker path, against Dhan simulators: profile, scrip master, ticks; a dead token exits 3', async () => {
+  const { DhanFeedSimulator } = await import('../src/engine/sim/dhan-feed-server');
+  const { DhanRestSimulator } = await import('../src/engine/sim/dhan-rest-server');
+  const { defaultUniverse } = await import('../src/engine/sim/market');
+  const { Journal } = await import('../src/engine/store/journal');
+  const universe = defaultUniverse({ optionStrikes: 4 });
+  const feedSim = new DhanFeedSimulator({ instruments: universe, tokens: [], ticksPerSecond: 1000 });
+  await feedSim.start();
+  const rest = new DhanRestSimulator({ instruments: universe, onIssued: (t) => feedSim.grantToken(t) });
+  await rest.start();
+  try {
+    const token = rest.issueToken('SELF');
+    const path = join(dir, 'dhan-real.sqlite');
+    const args = ['record', '--broker', 'dhan', '--client-id', rest.clientId, '--instruments', 'NSE:INFY,NSE_EQ:2885,NSE:NIFTY 50', '--duration', '3s', '--journal', path, '--rest-root', rest.root, '--ws-root', feedSim.root];
+    const ok = await runAsync(args, { DHAN_ACCESS_TOKEN: token });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stderr, new RegExp(`Dhan scrip master: ${universe.length} instruments imported`));
+    assert.equal(rest.hits.get('/v2/profile'), 1, 'the token was validated first');
+    const j = new Journal(path, { readonly: true });
+    const infy = j.findInstrument('NSE:INFY', 'dhan')!;
+    const rel = j.instrumentBySegmentToken('dhan', 'NSE_EQ', '2885')!;
+    const nifty = j.findInstrument('NSE:NIFTY', 'dhan')!;
+    for (const i of [infy, rel, nifty]) assert.ok(j.countTicks(i.id) > 0, `${i.symbol} recorded`);
+    // Prices are on the scrip master's tick (float32 on the wire, rounded back).
+    const ticks = j.ticks(infy.id, 0, Date.now() + 60_000);
+    assert.ok(ticks.every((t) => Math.abs(Math.round(t.ltp / 0.05) * 0.05 - t.ltp) < 1e-9));
+    j.close();
+
+    rest.expireToken(token);
+    const dead = await runAsync(args, { DHAN_ACCESS_TOKEN: token });
+    assert.equal(dead.status, 3, dead.stderr);
+    assert.match(dead.stderr, /login needed \(dhan\): .*Access token expired/);
+  } finally {
+    await feedSim.stop();
+    await rest.stop();
+  }
 });

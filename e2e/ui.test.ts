@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, launchChromium, startServe } from './helpers';
+import { ARTIFACTS, launchChromium, startServe, untilAsync } from './helpers';
 import { Journal } from '../src/engine/store/journal';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickdesk-ui-'));
@@ -41,13 +41,7 @@ async function attr(selector: string, name: string): Promise<string | null> {
   return page.locator(selector).first().getAttribute(name);
 }
 
-async function until(cond: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = untilAsync;
 
 test('search and add an instrument; its chart and ladder go live', async () => {
   await page.fill('[data-testid=search-input]', 'sbin');
@@ -118,4 +112,54 @@ test('layout persists across a reload', async () => {
   assert.equal(await page.getAttribute('[data-testid=interval-1s]', 'class'), 'on');
   await until(async () => (await page.textContent('[data-testid=engine-connection]')) === 'engine connected', 'connected');
   await until(async () => /kite connected/.test((await page.textContent('[data-testid=statusbar]')) ?? ''), 'feed state');
+});
+
+test('option chain: underlying → expiry → strikes around the money; one click adds a contract to the watchlist', async () => {
+  await page.click('[data-testid=open-chain]');
+  await page.waitForSelector('[data-testid=chain-row]');
+  assert.match((await page.locator('[data-testid=chain-underlying] option:checked').textContent())!, /^NIFTY \(NFO\)$/);
+  const strikes = (await page.locator('[data-testid=chain-row]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-strike')))));
+  assert.equal(strikes.length, 21, '10 strikes each side of the money');
+  assert.deepEqual(strikes, [...strikes].sort((a, b) => a - b));
+  // The ATM row is the strike nearest the NIFTY 50 spot shown.
+  await until(async () => /spot \d/.test((await page.textContent('[data-testid=chain-spot]')) ?? ''), 'spot');
+  const spot = Number(/spot ([\d.]+)/.exec((await page.textContent('[data-testid=chain-spot]'))!)![1]);
+  const atm = Number(await attr('[data-testid=chain-row].atm', 'data-strike'));
+  assert.ok(strikes.every((k) => Math.abs(k - spot) >= Math.abs(atm - spot)), `ATM ${atm} nearest spot ${spot}`);
+  // Prices for both sides.
+  await until(async () => (await page.locator('[data-testid=chain-row].atm [data-testid=chain-ltp-ce]').textContent())!.trim() !== '—', 'CE price');
+  const ce = (await attr('[data-testid=chain-row].atm [data-testid=chain-add-ce]', 'data-symbol'))!;
+  const pe = (await attr('[data-testid=chain-row].atm [data-testid=chain-add-pe]', 'data-symbol'))!;
+  assert.match(ce, /^NFO:NIFTY\w+CE$/);
+  assert.match(pe, /^NFO:NIFTY\w+PE$/);
+  await page.click('[data-testid=chain-row].atm [data-testid=chain-add-ce]');
+  await page.click('[data-testid=chain-row].atm [data-testid=chain-add-pe]');
+  await page.waitForSelector(`[data-testid=watch-row][data-symbol="${ce}"]`);
+  await page.waitForSelector(`[data-testid=watch-row][data-symbol="${pe}"]`);
+  assert.equal(await page.locator('[data-testid=chain-row].atm [data-testid=chain-add-ce]').textContent(), '✓');
+  await page.screenshot({ path: join(ARTIFACTS, 'option-chain.png') });
+  await page.click('[data-testid=open-chain]');
+  assert.equal(await page.locator('[data-testid=option-chain]').count(), 0);
+});
+
+test('History on the chart: a progress bar while the broker history loads, then the chart carries it', async () => {
+  await page.click('[data-testid=watch-row][data-symbol="NSE:INFY"]');
+  await page.click('[data-testid=interval-5m]');
+  await until(async () => (await attr('[data-testid=chart]', 'data-bars')) !== null, 'chart loaded');
+  await page.click('[data-testid=backfill]');
+  await page.waitForSelector('[data-testid=backfill-status]');
+  await until(async () => (await attr('[data-testid=backfill-status]', 'data-done')) === '1', 'backfill finished', 30_000);
+  const status = (await page.textContent('[data-testid=backfill-status]'))!;
+  const candles = Number(/([\d,]+) candles/.exec(status)![1].replace(/,/g, ''));
+  assert.ok(candles > 1000, `30 days of 5m candles: ${status}`);
+  // History and the bars recorded here, each bucket once (during market hours they meet at the seam).
+  await until(async () => Number(await attr('[data-testid=chart]', 'data-bars')) >= candles, `the chart shows the history: now ${await attr('[data-testid=chart]', 'data-bars')} bars, ${candles} candles fetched`);
+  await page.screenshot({ path: join(ARTIFACTS, 'backfill.png') });
+  // In the journal: the backfilled candles joined to the recorded ones, each bucket once.
+  const j = new Journal(journalPath, { readonly: true });
+  const infy = j.findInstrument('NSE:INFY', 'kite')!;
+  const bars = j.chartCandles(infy.id, '5m', Date.now() - 31 * 86400_000, Date.now() + 60_000);
+  j.close();
+  assert.equal(new Set(bars.map((b) => b.t)).size, bars.length);
+  assert.ok(bars.length >= candles);
 });

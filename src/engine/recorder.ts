@@ -1,10 +1,9 @@
 // The recording job: broker feed → pipeline → journal (and an optional raw capture). Used by
 // `tickdesk record` and, later, by the engine host inside the desktop app.
-import type { DepthSnapshot, FeedState, NewInstrument } from '../shared/model';
-import { kiteRowToInstrument, parseKiteInstrumentsCsv } from './brokers/kite/instruments';
+import type { DepthSnapshot, FeedState, Instrument } from '../shared/model';
 import { KiteFeed, kitePacketToTick } from './brokers/kite/feed';
 import type { KiteMode } from './brokers/kite/codec';
-import { AuthError, NetworkError, TokenExpired } from './brokers/errors';
+import { AuthError } from './brokers/errors';
 import { CaptureWriter } from './capture/capture';
 import { TickBus } from './pipeline/bus';
 import { Pipeline, type ValidationOptions } from './pipeline/pipeline';
@@ -15,7 +14,12 @@ import { DhanDepthSimulator } from './sim/dhan-depth-server';
 import { DhanFeed, DhanNormalizer } from './brokers/dhan/feed';
 import { DhanDepthFeed, depthSnapshotOf } from './brokers/dhan/depth-feed';
 import { DHAN_SEGMENTS } from './brokers/dhan/codec';
-import { dhanTokenWarnings } from './brokers/dhan/auth';
+import { DHAN_SEGMENT_REF, findDhanInstrument } from './brokers/dhan/instruments';
+import { DHAN_API_ROOT, dhanTokenWarnings, fetchDhanProfile } from './brokers/dhan/auth';
+import { DhanTokenKeeper } from './brokers/dhan/session';
+import { kiteExpiry, loadSession } from './auth/session-store';
+import { DhanRestSimulator } from './sim/dhan-rest-server';
+import { DHAN_SCRIP_MASTER_URL, importDhanScripMaster, importKiteInstruments, msUntilIst, type MasterProgress } from './instruments/master';
 import type { FeedConnection } from './feed/connection';
 import { worstState } from './feed/sharded';
 import { Journal } from './store/journal';
@@ -54,12 +58,31 @@ export interface RecorderOptions {
   validation?: Partial<ValidationOptions>;
   flushMs?: number;
   migrationsDir?: string;
+  /**
+   * Where `tickdesk login` saves sessions. When set (real brokers), a new session saved there is
+   * picked up while recording (feeds resume with their subscriptions), and a Kite token is
+   * retired at 06:00 IST.
+   */
+  sessionDir?: string;
+  /** For logging in again from the UI (see EngineService loginStart). */
+  login?: { port: number; loginRoot?: string; kiteApiSecret?: string; dhanApiKey?: string; dhanApiSecret?: string };
+  /** How often to look for a new session (ms, default 2000). */
+  sessionPollMs?: number;
   /** Replicate the journal to this PostgreSQL/TimescaleDB URL. */
   sinkUrl?: string;
   /** This recorder's name in a shared database (default: the host name). */
   sourceId?: string;
   /** With a sink: prune journal rows the sink confirmed once older than this many days (default 7). */
   journalRetainDays?: number;
+}
+
+interface DhanRef {
+  id: number;
+  securityId: number;
+  segment: string;
+  tickSize: number;
+  /** The simulator's instrument (sim-dhan). */
+  ins?: SimInstrument;
 }
 
 export interface RecorderStats {
@@ -78,21 +101,6 @@ export interface RecorderStats {
   instruments: number;
 }
 
-/** Downloads Kite's instrument dump (gzipped CSV) from `restRoot`. */
-export async function fetchKiteInstruments(restRoot: string, apiKey: string, accessToken: string): Promise<NewInstrument[]> {
-  let res: Response;
-  try {
-    res = await fetch(`${restRoot}/instruments`, {
-      headers: { 'X-Kite-Version': '3', Authorization: `token ${apiKey}:${accessToken}` },
-    });
-  } catch (e) {
-    throw new NetworkError(`instruments download failed: ${(e as Error).message}`, 'kite');
-  }
-  if (res.status === 403) throw new TokenExpired('Kite rejected the access token (HTTP 403): log in again', 'kite');
-  if (!res.ok) throw new NetworkError(`instruments download failed: HTTP ${res.status}`, 'kite');
-  return parseKiteInstrumentsCsv(await res.text()).map(kiteRowToInstrument);
-}
-
 export class Recorder {
   readonly bus = new TickBus();
   readonly pipeline: Pipeline;
@@ -107,6 +115,27 @@ export class Recorder {
   readonly notices: string[] = [];
   /** Listeners for order-book snapshots from full-depth feeds (after they are queued for the journal). */
   readonly depthListeners = new Set<(d: DepthSnapshot) => void>();
+  /** Progress of instrument master downloads (for a progress line or bar). */
+  onMasterProgress?: (p: MasterProgress) => void;
+  private dhanKeeper: DhanTokenKeeper | null = null;
+  /** Where historical candles come from for this session (the same broker, credentials kept current). */
+  history: { broker: 'kite'; opts: { restRoot: string; apiKey: string; accessToken: string } } | { broker: 'dhan'; opts: { apiRoot: string; clientId: string; accessToken: string } } | null = null;
+  /** What a browser login needs for this session's broker (null for the simulators). */
+  get loginTarget(): { broker: 'kite'; apiKey: string; restRoot: string } | { broker: 'dhan'; clientId: string; authRoot?: string } | null {
+    const h = this.history;
+    if (!h || (this.opts.broker !== 'kite' && this.opts.broker !== 'dhan')) return null;
+    if (h.broker === 'kite') return { broker: 'kite', apiKey: h.opts.apiKey, restRoot: h.opts.restRoot };
+    const rest = this.opts.restRoot?.replace(/\/$/, '');
+    return { broker: 'dhan', clientId: h.opts.clientId, authRoot: rest };
+  }
+
+  get options(): Readonly<RecorderOptions> {
+    return this.opts;
+  }
+
+  /** Undo steps for session watching (timers), run by stop(). */
+  private sessionStops: Array<() => void> = [];
+  private dhanMasterTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: RecorderOptions) {
     this.journal = new Journal(opts.journalPath, { flushMs: opts.flushMs ?? 100, migrationsDir: opts.migrationsDir });
@@ -171,25 +200,30 @@ export class Recorder {
     if (!apiKey || !accessToken) {
       throw new AuthError('Kite needs an api key and an access token (KITE_API_KEY / KITE_ACCESS_TOKEN, or --config)', 'kite');
     }
-    const master = await fetchKiteInstruments(restRoot ?? KITE_REST_ROOT, apiKey, accessToken);
-    const ids = this.journal.upsertInstruments(master);
-    const byToken = new Map<string, number>();
-    const bySymbol = new Map<string, number>();
-    master.forEach((ins, i) => {
-      byToken.set(ins.token, ids[i]);
-      bySymbol.set(`${ins.exchange}:${ins.symbol}`, ids[i]);
-      if (ins.segment === 'INDICES') bySymbol.set(`INDICES:${ins.symbol}`, ids[i]);
-    });
-    const tokenOfId = new Map(master.map((ins, i) => [ids[i], Number(ins.token)]));
+    // The instrument dump: once per IST day (the simulator's every start: its universe can change).
+    const sim = this.opts.broker === 'sim';
+    let imported: number[] | undefined;
+    try {
+      const r = await importKiteInstruments(this.journal, restRoot ?? KITE_REST_ROOT, apiKey, accessToken, {
+        force: sim,
+        collectIds: true,
+        onProgress: (p) => this.onMasterProgress?.(p),
+      });
+      imported = r.ids;
+      if (r.imported && !sim) this.notices.push(`Kite instruments: ${r.rows} imported${r.skipped ? `, ${r.skipped} unreadable lines skipped` : ''}`);
+    } catch (e) {
+      if (e instanceof AuthError || !this.journal.masterImport('kite')) throw e;
+      this.notices.push(`Kite instruments not refreshed (${(e as Error).message}); using the ones from ${this.journal.masterImport('kite')!.istDay}`);
+    }
     const wanted: number[] = [];
-    if (this.opts.instruments === 'all') wanted.push(...ids);
+    if (this.opts.instruments === 'all') wanted.push(...(imported ?? this.journal.instruments().filter((i) => i.broker === 'kite').map((i) => i.id)));
     else
       for (const ref of this.opts.instruments) {
-        const id = /^\d+$/.test(ref) ? byToken.get(ref) : bySymbol.get(ref.toUpperCase());
-        if (id === undefined) throw new Error(`unknown instrument "${ref}" (use a Kite token or EXCHANGE:SYMBOL, e.g. NSE:INFY)`);
-        wanted.push(id);
+        const ins = this.journal.findInstrument(/^\d+$/.test(ref) ? ref : ref.toUpperCase(), 'kite');
+        if (!ins) throw new Error(`unknown instrument "${ref}" (use a Kite token or EXCHANGE:SYMBOL, e.g. NSE:INFY)`);
+        wanted.push(ins.id);
       }
-    for (const id of wanted) this.idByToken.set(tokenOfId.get(id)!, id);
+    for (const id of wanted) this.idByToken.set(Number(this.journal.instrument(id)!.token), id);
 
     const feed = new KiteFeed({
       apiKey,
@@ -207,6 +241,19 @@ export class Recorder {
     });
     feed.subscribe([...this.idByToken.keys()], this.opts.mode);
     feed.start();
+    const history = { broker: 'kite' as const, opts: { restRoot: restRoot ?? KITE_REST_ROOT, apiKey, accessToken } };
+    this.history = history;
+    if (this.opts.broker === 'kite')
+      this.watchSession(
+        'kite',
+        accessToken,
+        kiteExpiry(Date.now()),
+        (t) => {
+          history.opts.accessToken = t;
+          feed.setAccessToken(t);
+        },
+        (d) => feed.endSession(d),
+      );
     this.feeds.push({
       get state() {
         return feed.state;
@@ -219,7 +266,11 @@ export class Recorder {
     });
   }
 
-  /** Dhan: the live feed for ticks, and the 20/200-level depth feed when asked for. */
+  /**
+   * Dhan: validate the token (profile), refresh the scrip master (once per IST day), resolve the
+   * instruments from it, keep the token renewed, then the live feed for ticks and the 20/200-level
+   * depth feed when asked for. sim-dhan runs Dhan's REST and feed simulators and takes the same path.
+   */
   private async startDhan(): Promise<void> {
     const sim = this.opts.broker === 'sim-dhan';
     const universe = this.opts.sim?.instruments ?? defaultUniverse();
@@ -227,55 +278,60 @@ export class Recorder {
     let token = this.opts.accessToken;
     let feedRoot = this.opts.wsRoot;
     let depthRoot = this.opts.wsRoot;
-    const refs: Array<{ id: number; securityId: number; segment: string; ins?: SimInstrument }> = [];
+    const rest = this.opts.restRoot?.replace(/\/$/, '');
+    let apiRoot = rest ? `${rest}/v2` : DHAN_API_ROOT;
+    let scripUrl = rest ? `${rest}/api-data/api-scrip-master.csv` : DHAN_SCRIP_MASTER_URL;
+    let feedSim: DhanFeedSimulator | null = null;
+    // Tokens the simulators accept: every token the REST simulator issues (logins, renewals).
+    const grants: Array<(t: string) => void> = [];
+    const revokes: Array<(t: string) => void> = [];
     if (sim) {
-      const feedSim = new DhanFeedSimulator({ instruments: universe, ticksPerSecond: this.opts.sim?.ticksPerSecond ?? 3000, seed: this.opts.sim?.seed });
+      feedSim = new DhanFeedSimulator({ instruments: universe, tokens: [], ticksPerSecond: this.opts.sim?.ticksPerSecond ?? 3000, seed: this.opts.sim?.seed });
       await feedSim.start();
       this.sims.push(feedSim);
-      clientId = feedSim.clientId;
-      token = 'sim-dhan-token';
+      grants.push((t) => feedSim!.grantToken(t));
+      revokes.push((t) => feedSim!.expireToken(t));
+      const restSim = new DhanRestSimulator({ instruments: universe, clientId: feedSim.clientId, onIssued: (t) => grants.forEach((g) => g(t)), onRevoked: (t) => revokes.forEach((r) => r(t)) });
+      await restSim.start();
+      this.sims.push(restSim);
+      clientId = restSim.clientId;
+      token = restSim.issueToken('SELF');
       feedRoot = feedSim.root;
-      const list = universe.map((i) => ({
-        broker: 'dhan' as const,
-        token: String(i.exchangeToken),
-        exchange: i.exchange,
-        segment: dhanSegmentOf(i),
-        symbol: i.symbol,
-        name: i.name || undefined,
-        expiry: i.expiry,
-        strike: i.instrumentType === 'CE' || i.instrumentType === 'PE' ? i.strike : undefined,
-        optionType: i.instrumentType === 'CE' || i.instrumentType === 'PE' ? i.instrumentType : undefined,
-        tickSize: i.tickSize,
-        lotSize: i.lotSize,
-      }));
-      const ids = this.journal.upsertInstruments(list);
-      const all = universe.map((ins, k) => ({ id: ids[k], securityId: ins.exchangeToken, segment: list[k].segment, ins }));
-      if (this.opts.instruments === 'all') refs.push(...all);
-      else
-        for (const ref of this.opts.instruments) {
-          const hit = all.find((a) => String(a.securityId) === ref || `${a.ins.exchange}:${a.ins.symbol}` === ref.toUpperCase());
-          if (!hit) throw new Error(`unknown instrument "${ref}" (use a security id or EXCHANGE:SYMBOL, e.g. NSE:INFY)`);
-          refs.push(hit);
-        }
-    } else {
-      if (!clientId || !token) throw new AuthError('Dhan needs a client id and an access token (DHAN_CLIENT_ID / DHAN_ACCESS_TOKEN)', 'dhan');
-      for (const w of dhanTokenWarnings(token, { depth200: this.opts.depth === 200 })) this.notices.push(w);
-      if (this.opts.instruments === 'all') throw new Error('--broker dhan needs --instruments SEGMENT:SECURITYID,... (e.g. NSE_EQ:1333)');
-      for (const ref of this.opts.instruments) {
-        const m = /^([A-Z_]+):(\d+)$/.exec(ref.toUpperCase());
-        if (!m) throw new Error(`"${ref}": use SEGMENT:SECURITYID, e.g. NSE_EQ:1333 or NSE_FNO:55796`);
-        const id = this.journal.upsertInstrument({ broker: 'dhan', token: m[2], exchange: m[1].split('_')[0], segment: m[1], symbol: `${m[1]}:${m[2]}`, tickSize: 0.05, lotSize: 1 });
-        refs.push({ id, securityId: Number(m[2]), segment: m[1] });
-      }
+      apiRoot = restSim.apiRoot;
+      scripUrl = restSim.scripMasterUrl;
     }
+    if (!clientId || !token) throw new AuthError('Dhan needs a client id and an access token (DHAN_CLIENT_ID / DHAN_ACCESS_TOKEN)', 'dhan');
+    for (const w of dhanTokenWarnings(token, { depth200: this.opts.depth === 200 })) this.notices.push(w);
+    let expiresAt: number | undefined;
+    try {
+      const profile = await fetchDhanProfile({ clientId, accessToken: token, apiRoot });
+      expiresAt = profile.tokenValidUntil;
+      if (!profile.dataPlanActive) this.notices.push('the Dhan Data API is not active on this account: market data will be refused (806)');
+    } catch (e) {
+      if (e instanceof AuthError) throw e;
+      this.notices.push(`Dhan profile check failed (${(e as Error).message}); going on`);
+    }
+    // Only Dhan's own file is known to be tens of MB; a simulator's is small.
+    const realFile = scripUrl === DHAN_SCRIP_MASTER_URL;
+    await this.refreshDhanMaster(scripUrl, realFile);
+    this.dhanMasterTimer = setTimeout(function again(this: Recorder) {
+      void this.refreshDhanMaster(scripUrl, realFile);
+      this.dhanMasterTimer = setTimeout(again.bind(this), msUntilIst(8, 30));
+      this.dhanMasterTimer.unref?.();
+    }.bind(this), msUntilIst(8, 30));
+    this.dhanMasterTimer.unref?.();
+
+    const refs = this.resolveDhanRefs(sim ? universe : null);
+    const simBySecurity = new Map(universe.map((u) => [`${dhanSegmentOf(u)}:${u.exchangeToken}`, u]));
+    for (const r of refs) if (sim) r.ins = simBySecurity.get(`${r.segment}:${r.securityId}`);
     const idOf = new Map(refs.map((r) => [`${r.segment}:${r.securityId}`, r.id]));
     const segName = (n: number) => DHAN_SEGMENTS[n] ?? String(n);
-    const tickOf = new Map(refs.map((r) => [`${r.segment}:${r.securityId}`, r.ins?.tickSize]));
+    const tickOf = new Map(refs.map((r) => [`${r.segment}:${r.securityId}`, r.tickSize]));
     const normalizer = new DhanNormalizer();
     const mode = this.opts.mode === 'ltp' ? 'ticker' : this.opts.mode;
     const feed = new DhanFeed({
-      clientId: clientId!,
-      accessToken: token!,
+      clientId,
+      accessToken: token,
       root: feedRoot,
       gaps: this.journal,
       silenceMs: this.opts.silenceMs ?? 30_000,
@@ -290,6 +346,24 @@ export class Recorder {
     });
     feed.subscribe(refs, mode);
     feed.start();
+    // Renew the token ahead of its expiry; every feed resumes with the new one.
+    const history = { broker: 'dhan' as const, opts: { apiRoot, clientId, accessToken: token } };
+    this.history = history;
+    const tokenSinks: Array<(t: string) => void> = [(t) => feed.setAccessToken(t), (t) => (history.opts.accessToken = t)];
+    this.dhanKeeper = new DhanTokenKeeper({
+      clientId,
+      accessToken: token,
+      apiRoot,
+      expiresAt,
+      onRenewed: (s) => tokenSinks.forEach((f) => f(s.accessToken)),
+      onNotice: (n) => this.notices.push(n),
+    });
+    this.dhanKeeper.start();
+    if (!sim)
+      this.watchSession('dhan', token, this.dhanKeeper.validUntil, (t) => {
+        this.dhanKeeper!.replace({ accessToken: t });
+        tokenSinks.forEach((f) => f(t));
+      });
     for (const r of refs) this.idByToken.set(r.securityId, r.id);
     this.feeds.push({
       get state() {
@@ -309,18 +383,23 @@ export class Recorder {
     const chosen = eligible.slice(0, cap);
     if (eligible.length > cap) this.notices.push(`depth ${levels}: ${eligible.length} instruments asked for, Dhan allows ${cap}; recording the first ${cap}`);
     if (sim) {
+      // One market model behind both simulators: the depth books are the live feed's books.
       const depthSim = new DhanDepthSimulator({
         clientId,
-        instruments: chosen.map((r) => ({ securityId: r.securityId, segment: r.segment as 'NSE_EQ' | 'NSE_FNO', mid: r.ins!.basePrice, tick: r.ins!.tickSize, lot: r.ins!.lotSize })),
+        tokens: [token],
+        market: feedSim!.market,
+        instruments: chosen.map((r) => ({ securityId: r.securityId, segment: r.segment as 'NSE_EQ' | 'NSE_FNO', token: r.ins!.token })),
       });
       await depthSim.start();
       this.sims.push(depthSim);
+      grants.push((t) => depthSim.grantToken(t));
+      revokes.push((t) => depthSim.expireToken(t));
       depthRoot = depthSim.root;
     }
     const depthFeed = new DhanDepthFeed({
       levels,
-      clientId: clientId!,
-      accessToken: token!,
+      clientId,
+      accessToken: token,
       root: depthRoot,
       gaps: this.journal,
       silenceMs: this.opts.silenceMs ?? 30_000,
@@ -335,6 +414,7 @@ export class Recorder {
     });
     depthFeed.subscribe(chosen.map((r) => ({ securityId: r.securityId, segment: r.segment })));
     depthFeed.start();
+    tokenSinks.push((t) => depthFeed.setAccessToken(t));
     this.feeds.push({
       get state() {
         return depthFeed.state;
@@ -345,6 +425,98 @@ export class Recorder {
       malformed: () => depthFeed.stats.malformed,
       stop: () => depthFeed.stop(),
     });
+  }
+
+  /**
+   * The session's life while recording: a warning 15 minutes before it expires, "login needed" at
+   * expiry (a token is never used past it), and a new session saved by `tickdesk login` picked up
+   * within sessionPollMs — the feeds then resume with the same subscriptions.
+   */
+  private watchSession(broker: 'kite' | 'dhan', token: string, expiresAt: number | undefined, resume: (t: string) => void, end?: (detail: string) => void): void {
+    const dir = this.opts.sessionDir;
+    let current = token;
+    let expiry = expiresAt;
+    const timers = new Set<NodeJS.Timeout>();
+    const arm = () => {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      if (expiry === undefined) return;
+      const warnAt = expiry - 15 * 60_000 - Date.now();
+      if (warnAt > 0) timers.add(setTimeout(() => this.notices.push(`the ${broker} session expires at ${new Date(expiry!).toISOString()}: log in again (tickdesk login ${broker})`), Math.min(warnAt, 2 ** 31 - 1)));
+      if (end && expiry - Date.now() < 2 ** 31 - 1)
+        timers.add(
+          setTimeout(() => {
+            this.notices.push(`login needed (${broker}): the session expired at ${new Date(expiry!).toISOString()}`);
+            end(`the ${broker} session expired at ${new Date(expiry!).toISOString()}: log in again`);
+          }, Math.max(0, expiry - Date.now())),
+        );
+      for (const t of timers) t.unref?.();
+    };
+    arm();
+    if (dir) {
+      const poll = setInterval(() => {
+        const { session } = loadSession(broker, dir);
+        if (!session || session.accessToken === current) return;
+        if (broker === 'kite' && session.apiKey !== this.opts.apiKey && this.opts.apiKey) return;
+        current = session.accessToken;
+        expiry = session.expiresAt;
+        arm();
+        this.notices.push(`new ${broker} session picked up; feeds resume`);
+        resume(current);
+      }, this.opts.sessionPollMs ?? 2000);
+      poll.unref?.();
+      this.sessionStops.push(() => clearInterval(poll));
+    }
+    this.sessionStops.push(() => timers.forEach((t) => clearTimeout(t)));
+  }
+
+  /** Dhan's scrip master into the journal, unless today's is there; a failure is a notice, not fatal. */
+  private async refreshDhanMaster(url: string, realFile: boolean): Promise<void> {
+    try {
+      const r = await importDhanScripMaster(this.journal, {
+        url,
+        minBytes: realFile ? 1_000_000 : 0,
+        onProgress: (p) => this.onMasterProgress?.(p),
+      });
+      if (r.imported) this.notices.push(`Dhan scrip master: ${r.rows} instruments imported`);
+    } catch (e) {
+      const have = this.journal.masterImport('dhan');
+      this.notices.push(`Dhan scrip master not refreshed (${(e as Error).message})${have ? `; using the one from ${have.istDay}` : ''}`);
+    }
+  }
+
+  /**
+   * The instruments to record, from the scrip master in the journal: SEGMENT:SECURITYID
+   * (NSE_EQ:1333), EXCHANGE:SYMBOL (NSE:HDFCBANK, NFO:NIFTY-Jun2026-24000-CE; indices also by
+   * Kite's name, NSE:NIFTY 50), or a security id that is unique across segments. The simulator's
+   * "all" is its whole universe.
+   */
+  private resolveDhanRefs(universe: SimInstrument[] | null): DhanRef[] {
+    const out: DhanRef[] = [];
+    const add = (ins: Instrument) => out.push({ id: ins.id, securityId: Number(ins.token), segment: ins.segment, tickSize: ins.tickSize });
+    if (this.opts.instruments === 'all') {
+      if (!universe) throw new Error('--broker dhan needs --instruments (e.g. NSE:HDFCBANK or NSE_EQ:1333): the scrip master is too large to record whole');
+      for (const u of universe) {
+        const ins = this.journal.instrumentBySegmentToken('dhan', dhanSegmentOf(u), String(u.exchangeToken));
+        if (ins) add(ins);
+      }
+      return out;
+    }
+    for (const raw of this.opts.instruments) {
+      const ref = raw.trim();
+      let ins = findDhanInstrument(this.journal, ref);
+      const bySeg = DHAN_SEGMENT_REF.exec(ref);
+      if (!ins && bySeg) {
+        // Not in the master (or no master): record it anyway, with a default tick size.
+        const segment = bySeg[1].toUpperCase();
+        this.notices.push(`${segment}:${bySeg[2]} is not in Dhan's scrip master; recording it with a 0.05 tick`);
+        const id = this.journal.upsertInstrument({ broker: 'dhan', token: bySeg[2], exchange: segment.split('_')[0], segment, symbol: `${segment}:${bySeg[2]}`, tickSize: 0.05, lotSize: 1 });
+        ins = this.journal.instrument(id)!;
+      }
+      if (!ins) throw new Error(`unknown instrument "${ref}" (not in Dhan's scrip master; use EXCHANGE:SYMBOL, e.g. NSE:HDFCBANK, or SEGMENT:SECURITYID, e.g. NSE_EQ:1333)`);
+      add(ins);
+    }
+    return out;
   }
 
   stats(): RecorderStats {
@@ -368,6 +540,9 @@ export class Recorder {
 
   /** Stops the feed, commits everything queued, closes files. Safe to call twice. */
   async stop(drainMs = 0): Promise<void> {
+    this.dhanKeeper?.stop();
+    for (const undo of this.sessionStops.splice(0)) undo();
+    if (this.dhanMasterTimer) clearTimeout(this.dhanMasterTimer);
     for (const f of this.feeds) f.stop();
     this.feeds = [];
     if (this.replicator) {

@@ -1,9 +1,17 @@
 // The Engine API implemented over a running recorder: instrument search, quotes, candles from the
 // journal continued live, depth and tape of the watched instrument, status. One Session per UI.
-import type { Bar, DepthUpdate, EngineStatus, FeedStatus, Method, Quote, Responses, Trade, ValidParams } from '../shared/api';
-import { INTERVAL_SECONDS, type CandleInterval, type DepthSnapshot, type Tick } from '../shared/model';
+import type { Bar, DepthUpdate, EngineStatus, FeedStatus, LoginState, Method, Progress, Quote, Responses, Trade, ValidParams } from '../shared/api';
+import { INTERVAL_SECONDS, type CandleInterval, type DepthSnapshot, type Instrument, type Tick } from '../shared/model';
 import { InstrumentIndex } from './instruments/search';
 import { CandleBuilder } from './pipeline/candles';
+import { optionChain, optionUnderlyings, spotInstrument } from './instruments/option-chain';
+import { backfillDhan, backfillKite } from './backfill';
+import { dhanLoopbackLogin, kiteLoopbackLogin } from './auth/login-flow';
+import { saveSession } from './auth/session-store';
+import { decodeDhanToken, fetchDhanProfile } from './brokers/dhan/auth';
+
+/** Intervals some broker's history has (no 1s candles anywhere). */
+const KITE_OR_DHAN_INTERVALS = new Set<CandleInterval>(['1m', '3m', '5m', '15m', '30m', '1h', '1d']);
 import type { Recorder } from './recorder';
 
 const TAPE_PER_FRAME = 200;
@@ -68,6 +76,8 @@ export class Session {
   pendingDepth: Tick | null = null;
   /** A full-depth book (20/200 levels) waiting to be sent; it takes precedence over tick depth. */
   pendingBook: DepthUpdate | null = null;
+  /** Progress of long tasks since the last frame (every session hears of every task). */
+  pendingProgress: Progress[] = [];
   /** Instruments whose depth comes from a full-depth feed: their ticks' 5 levels are not sent. */
   readonly fullDepth = new Set<number>();
   pendingTape: Trade[] = [];
@@ -115,6 +125,7 @@ export class Session {
       out.push({ event: 'depth', data: toDepth(this.pendingDepth) });
     }
     this.pendingDepth = null;
+    for (const p of this.pendingProgress.splice(0)) out.push({ event: 'progress', data: p });
     if (w && this.pendingTape.length > 0) {
       out.push({ event: 'tape', data: { instrumentId: w.instrumentId, trades: this.pendingTape } });
       this.pendingTape = [];
@@ -136,10 +147,126 @@ export class EngineService {
   private baseRows = 0;
 
   private readonly books = new Map<number, { bid?: DepthSnapshot; ask?: DepthSnapshot }>();
+  private taskSeq = 0;
+  private readonly logins = new Map<'kite' | 'dhan', LoginState & { url?: string }>();
+  private readonly backfills = new Set<string>();
 
   constructor(private readonly recorder: Recorder) {
     recorder.bus.onAny((t) => this.onTick(t));
     recorder.depthListeners.add((d) => this.onDepth(d));
+    // Daily instrument list refreshes while running show as progress too.
+    let masterTask = 0;
+    recorder.onMasterProgress = (p) => {
+      if (!masterTask) masterTask = ++this.taskSeq;
+      this.progress({ id: masterTask, task: 'instruments', label: `${p.broker} instruments`, fraction: p.totalBytes ? p.bytes / p.totalBytes : null, detail: `${p.rows.toLocaleString('en-US')} rows`, done: p.done });
+      if (p.done) {
+        masterTask = 0;
+        this.index.replace(this.recorder.journal.instruments());
+      }
+    };
+  }
+
+  private progress(p: Progress): void {
+    for (const s of this.sessions) s.pendingProgress.push(p);
+  }
+
+  /** Starts a browser login for the session's broker; resolves with the page to open. */
+  async loginStart(broker: 'kite' | 'dhan', typedSecret: string | undefined): Promise<{ url: string }> {
+    const target = this.recorder.loginTarget;
+    if (!target) throw new EngineError('bad-request', 'this session runs on a simulator: there is nothing to log in to');
+    if (target.broker !== broker) throw new EngineError('bad-request', `this session records from ${target.broker}, not ${broker}`);
+    const pending = this.logins.get(broker);
+    if (pending?.state === 'pending' && pending.url) return { url: pending.url };
+    const cfg = this.recorder.options.login ?? { port: 8421 };
+    const dir = this.recorder.options.sessionDir;
+    if (!dir) throw new EngineError('bad-request', 'no session directory for this session');
+    let onUrl!: (u: string) => void;
+    const urlReady = new Promise<string>((r) => (onUrl = r));
+    const common = { port: cfg.port, timeoutMs: 10 * 60_000, dir, onUrl };
+    let run;
+    if (target.broker === 'kite') {
+      const apiSecret = typedSecret ?? cfg.kiteApiSecret;
+      if (!apiSecret) throw new EngineError('bad-request', 'the Kite API secret is needed: type it in, or start with KITE_API_SECRET set');
+      run = kiteLoopbackLogin({ ...common, apiKey: target.apiKey, apiSecret, restRoot: target.restRoot, loginRoot: cfg.loginRoot });
+    } else {
+      const apiSecret = typedSecret ?? cfg.dhanApiSecret;
+      if (!cfg.dhanApiKey || !apiSecret) throw new EngineError('bad-request', 'the Dhan API key and secret are needed: start with DHAN_API_KEY and DHAN_API_SECRET set');
+      run = dhanLoopbackLogin({ ...common, clientId: target.clientId, apiKey: cfg.dhanApiKey, apiSecret, authRoot: cfg.loginRoot ?? target.authRoot });
+    }
+    const state: LoginState & { url?: string } = { broker, state: 'pending', detail: 'waiting for the broker login' };
+    this.logins.set(broker, state);
+    const failed = run.then(
+      (r) => {
+        this.logins.set(broker, { broker, state: 'ok', detail: `logged in to ${r.who}; valid until ${new Date(r.until).toISOString()}` });
+        return null;
+      },
+      (e: Error) => {
+        this.logins.set(broker, { broker, state: 'failed', detail: e.message });
+        return e;
+      },
+    );
+    // The listener is up (the URL is known) or the login failed before that (e.g. the port is busy).
+    const first = await Promise.race([urlReady, failed]);
+    if (first instanceof Error) throw new EngineError('bad-request', first.message);
+    state.url = first as string;
+    return { url: state.url };
+  }
+
+  /** Dhan: a pasted access token, checked with /v2/profile, saved as the session (feeds pick it up). */
+  async loginToken(accessToken: string): Promise<{ validUntil: number | null }> {
+    const target = this.recorder.loginTarget;
+    const src = this.recorder.history;
+    if (!target || target.broker !== 'dhan' || !src || src.broker !== 'dhan') throw new EngineError('bad-request', 'this session does not record from Dhan');
+    const dir = this.recorder.options.sessionDir;
+    if (!dir) throw new EngineError('bad-request', 'no session directory for this session');
+    let profile;
+    try {
+      profile = await fetchDhanProfile({ clientId: target.clientId, accessToken, apiRoot: src.opts.apiRoot });
+    } catch (e) {
+      this.logins.set('dhan', { broker: 'dhan', state: 'failed', detail: (e as Error).message });
+      throw new EngineError('bad-request', `Dhan refused the token: ${(e as Error).message}`);
+    }
+    let expiresAt = profile.tokenValidUntil;
+    try {
+      expiresAt = decodeDhanToken(accessToken).expiresAt ?? expiresAt;
+    } catch {
+      // not a JWT: the profile's validity stands
+    }
+    saveSession({ broker: 'dhan', clientId: target.clientId, accessToken, loginAt: Date.now(), expiresAt: expiresAt ?? Date.now() + 24 * 3600_000 }, dir);
+    this.logins.set('dhan', { broker: 'dhan', state: 'ok', detail: `token accepted${expiresAt ? `; valid until ${new Date(expiresAt).toISOString()}` : ''}` });
+    return { validUntil: expiresAt ?? null };
+  }
+
+  /** How far back a chart's History button reaches, by interval. */
+  static readonly BACKFILL_DAYS: Record<CandleInterval, number> = { '1s': 1, '1m': 5, '3m': 15, '5m': 30, '15m': 60, '30m': 90, '1h': 180, '1d': 1095 };
+
+  private startBackfill(instrumentId: number, interval: CandleInterval, days: number | undefined): { id: number; label: string } {
+    const ins = this.instrumentOrThrow(instrumentId);
+    const src = this.recorder.history;
+    if (!src) throw new EngineError('bad-request', 'this session has no broker history to fetch from');
+    if (ins.broker !== src.broker) throw new EngineError('bad-request', `${ins.exchange}:${ins.symbol} is a ${ins.broker} instrument; this session is connected to ${src.broker}`);
+    const key = `${instrumentId}/${interval}`;
+    if (this.backfills.has(key)) throw new EngineError('bad-request', `a backfill of ${ins.symbol} ${interval} is already running`);
+    const id = ++this.taskSeq;
+    const label = `${ins.exchange}:${ins.symbol} ${interval}`;
+    const to = Date.now();
+    const from = to - (days ?? EngineService.BACKFILL_DAYS[interval]) * 86400_000;
+    const req = {
+      instrument: ins,
+      interval,
+      from,
+      to,
+      onProgress: (p: { page: number; pages: number; candles: number; retries: number }) =>
+        this.progress({ id, task: 'backfill', label, fraction: p.page / p.pages, detail: `${p.candles.toLocaleString('en-US')} candles${p.retries ? `, ${p.retries} retries` : ''}`, done: false }),
+    };
+    this.backfills.add(key);
+    this.progress({ id, task: 'backfill', label, fraction: 0, detail: 'starting', done: false });
+    const run = src.broker === 'kite' ? backfillKite(this.recorder.journal, { ...src.opts }, req) : backfillDhan(this.recorder.journal, { ...src.opts }, req);
+    run
+      .then((r) => this.progress({ id, task: 'backfill', label, fraction: 1, detail: `${r.candles.toLocaleString('en-US')} candles`, done: true }))
+      .catch((e: Error) => this.progress({ id, task: 'backfill', label, fraction: null, detail: 'failed', done: true, error: e.message }))
+      .finally(() => this.backfills.delete(key));
+    return { id, label };
   }
 
   private onDepth(d: DepthSnapshot): void {
@@ -197,6 +324,7 @@ export class EngineService {
     const feeds = this.feedStates.size > 0 ? [...this.feedStates.values()] : [{ feed: this.recorder.feedName, state: r.state, detail: r.stateDetail }];
     return {
       feeds,
+      logins: [...this.logins.values()].map(({ broker, state, detail }) => ({ broker, state, detail })),
       ticksPerSecond: Math.round(this.rate),
       journalRows: this.baseRows + r.committed,
       rejects: r.rejected,
@@ -222,8 +350,10 @@ export class EngineService {
     const journal = this.recorder.journal;
     journal.flush(); // everything already published is then in the journal: no gap at the seam
     const hi = to ?? Date.now() + 60_000;
-    const lo = from ?? hi - limit * INTERVAL_SECONDS[interval] * 1000;
-    return journal.candles(instrumentId, interval, lo, hi).slice(-limit);
+    // `limit` bars, not `limit` intervals of time: history has nights and weekends in it.
+    const stored = from === undefined ? journal.storedCandleStart(instrumentId, interval, hi, limit) : undefined;
+    const lo = from ?? Math.min(hi - limit * INTERVAL_SECONDS[interval] * 1000, stored ?? Infinity);
+    return journal.chartCandles(instrumentId, interval, lo, hi).slice(-limit);
   }
 
   call<M extends Method>(session: Session, method: M, params: ValidParams<M>): Responses[M] {
@@ -275,6 +405,28 @@ export class EngineService {
           .map(toTrade);
         const depth = full ? mergeSides(id, full.bid, full.ask) : last ? toDepth(last) : null;
         return { instrumentId: id, interval, candles, depth, tape } as Responses[M];
+      }
+      case 'backfill':
+        if (!KITE_OR_DHAN_INTERVALS.has(p.interval as CandleInterval)) throw new EngineError('bad-request', `no broker history at ${p.interval as string}`);
+        return this.startBackfill(p.instrumentId as number, p.interval as CandleInterval, p.days as number | undefined) as Responses[M];
+      case 'loginStart':
+        return this.loginStart(p.broker as 'kite' | 'dhan', p.apiSecret as string | undefined) as unknown as Responses[M];
+      case 'loginToken':
+        return this.loginToken(p.accessToken as string) as unknown as Responses[M];
+      case 'optionUnderlyings':
+        return optionUnderlyings(this.index.list()) as Responses[M];
+      case 'optionChain': {
+        const u = String(p.underlying).toUpperCase();
+        const all = this.index.list();
+        const spotIns = spotInstrument(all, u, p.exchange as string);
+        const spot = spotIns ? (this.quotes.get(spotIns.id)?.ltp ?? null) : null;
+        const chain = optionChain(all, { underlying: u, exchange: p.exchange as string, expiry: p.expiry as string, around: p.around as number, spot });
+        const side = (i: Instrument | undefined) => {
+          if (!i) return undefined;
+          const q = this.quotes.get(i.id);
+          return { instrument: i, ltp: q?.ltp, oi: q?.oi };
+        };
+        return { underlying: u, exchange: p.exchange, expiry: p.expiry, spot, atm: chain.atm, rows: chain.rows.map((r) => ({ strike: r.strike, ce: side(r.ce), pe: side(r.pe) })) } as Responses[M];
       }
       case 'unwatch':
         session.watch = null;

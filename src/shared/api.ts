@@ -36,6 +36,46 @@ export const Requests = {
     })
     .strict(),
   unwatch: z.object({}).strict(),
+  /**
+   * Fetch the broker's history for one instrument into the journal, in the background; progress
+   * comes as `progress` events, then `watch` again to see it.
+   */
+  backfill: z
+    .object({
+      instrumentId: InstrumentId,
+      interval: CandleInterval,
+      days: z.number().int().min(1).max(3650).optional(),
+    })
+    .strict(),
+  /**
+   * Log in to the session's broker again: the engine listens for the redirect on 127.0.0.1 and
+   * answers with the broker's login page for the UI to open. The secret is optional when the
+   * engine has it from its environment.
+   */
+  loginStart: z
+    .object({
+      broker: z.enum(['kite', 'dhan']),
+      apiSecret: z.string().min(1).max(200).optional(),
+    })
+    .strict(),
+  /** Dhan: use an access token generated on web.dhan.co (checked with the broker, then saved). */
+  loginToken: z
+    .object({
+      broker: z.literal('dhan'),
+      accessToken: z.string().min(20).max(4000),
+    })
+    .strict(),
+  /** Option underlyings with their expiries. */
+  optionUnderlyings: z.object({}).strict(),
+  /** One expiry's chain: strikes around the money, CE and PE side by side. */
+  optionChain: z
+    .object({
+      underlying: z.string().min(1).max(40),
+      exchange: z.string().min(1).max(10),
+      expiry: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      around: z.number().int().min(1).max(60).default(10),
+    })
+    .strict(),
   getTicks: z
     .object({
       instrumentId: InstrumentId,
@@ -69,8 +109,16 @@ export interface FeedStatus {
   detail: string;
 }
 
+export interface LoginState {
+  broker: 'kite' | 'dhan';
+  state: 'pending' | 'ok' | 'failed';
+  detail: string;
+}
+
 export interface EngineStatus {
   feeds: FeedStatus[];
+  /** Logins started from the UI. */
+  logins: LoginState[];
   ticksPerSecond: number;
   journalRows: number;
   rejects: number;
@@ -104,6 +152,35 @@ export interface DepthUpdate {
   book: number[];
 }
 
+export interface ChainSide {
+  instrument: Instrument;
+  ltp?: number;
+  oi?: number;
+}
+
+export interface OptionChain {
+  underlying: string;
+  exchange: string;
+  expiry: string;
+  /** The underlying's last price, when known. */
+  spot: number | null;
+  /** The strike nearest the spot (the middle one without a spot). */
+  atm: number | null;
+  rows: Array<{ strike: number; ce?: ChainSide; pe?: ChainSide }>;
+}
+
+/** A long task's progress (a backfill, an instrument list download). */
+export interface Progress {
+  id: number;
+  task: 'backfill' | 'instruments';
+  label: string;
+  /** 0…1 when known. */
+  fraction: number | null;
+  detail: string;
+  done: boolean;
+  error?: string;
+}
+
 /** Result types, one per method. */
 export interface Responses {
   status: EngineStatus;
@@ -115,6 +192,11 @@ export interface Responses {
   watch: { instrumentId: number; interval: CandleInterval; candles: Bar[]; depth: DepthUpdate | null; tape: Trade[] };
   unwatch: { ok: true };
   getTicks: Trade[];
+  backfill: { id: number; label: string };
+  loginStart: { url: string };
+  loginToken: { validUntil: number | null };
+  optionUnderlyings: Array<{ underlying: string; exchange: string; expiries: string[] }>;
+  optionChain: OptionChain;
 }
 
 /** Event streams the engine pushes, coalesced per frame by the bridge. */
@@ -127,6 +209,7 @@ export interface Events {
   /** Ticks of the watched instrument since the last frame. */
   tape: { instrumentId: number; trades: Trade[] };
   status: EngineStatus;
+  progress: Progress;
 }
 
 // --- bridge framing -------------------------------------------------------------------------

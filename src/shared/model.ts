@@ -19,6 +19,8 @@ export const Instrument = z.object({
   expiry: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
   strike: z.number().nonnegative().optional(),
   optionType: OptionType.optional(),
+  /** Derivatives: the underlying's symbol (e.g. NIFTY). */
+  underlying: z.string().optional(),
   tickSize: z.number().positive(),
   lotSize: z.number().int().positive(),
 });

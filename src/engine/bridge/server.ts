@@ -46,14 +46,18 @@ export function serveBridge(service: EngineService, port: BridgePort, opts: Brid
       send({ id: req.id, error: { code: req.code, message: req.message } } satisfies ResponseMessage);
       return;
     }
-    try {
-      const result = service.call(session, req.method, req.params as never);
-      send({ id: req.id, result } satisfies ResponseMessage);
-    } catch (e) {
-      const err = e as Error;
+    // Most methods answer at once; a few (loginStart) answer when their work is under way.
+    const fail = (e: unknown) => {
       const code = e instanceof EngineError ? e.code : 'internal';
       if (code === 'bad-request') conn.badRequests++;
-      send({ id: req.id, error: { code, message: err.message } } satisfies ResponseMessage);
+      send({ id: req.id, error: { code, message: (e as Error).message } } satisfies ResponseMessage);
+    };
+    try {
+      const result: unknown = service.call(session, req.method, req.params as never);
+      if (result instanceof Promise) result.then((r) => send({ id: req.id, result: r } satisfies ResponseMessage), fail);
+      else send({ id: req.id, result } satisfies ResponseMessage);
+    } catch (e) {
+      fail(e);
     }
   });
 

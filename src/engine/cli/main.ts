@@ -1,5 +1,8 @@
 // The `tickdesk` command.
+import { AuthError } from '../brokers/errors';
 import { UsageError } from './args';
+import { backfillCommand, BACKFILL_HELP } from './backfill';
+import { loginCommand, LOGIN_HELP } from './login';
 import { dbCommand, DB_HELP } from './db';
 import { decodeCommand, DECODE_HELP } from './decode';
 import { exportCommand, EXPORT_HELP } from './export';
@@ -15,6 +18,10 @@ ${SERVE_HELP}
 
 ${EXPORT_HELP}
 
+${BACKFILL_HELP}
+
+${LOGIN_HELP}
+
 ${DECODE_HELP}
 
 ${DB_HELP}`;
@@ -22,6 +29,8 @@ ${DB_HELP}`;
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   record: recordCommand,
   export: exportCommand,
+  backfill: backfillCommand,
+  login: loginCommand,
   decode: decodeCommand,
   serve: serveCommand,
   db: dbCommand,
@@ -45,6 +54,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`tickdesk ${cmd}: ${err.message}`);
       return 2;
+    }
+    if (e instanceof AuthError) {
+      // Scripts can tell "log in again" from other failures.
+      console.error(`tickdesk ${cmd}: login needed (${e.broker}): ${err.message}`);
+      return 3;
     }
     console.error(`tickdesk ${cmd}: ${err.name === 'Error' ? '' : err.name + ': '}${err.message}`);
     return 1;

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { Recorder } from '../recorder';
 import { parseDuration } from './args';
-import { RECORDER_ARGS, RECORDER_HELP, recorderOptions, runUntilStopped } from './recorder-args';
+import { RECORDER_ARGS, RECORDER_HELP, recorderOptions, runUntilStopped, startWithProgress } from './recorder-args';
 
 export const RECORD_HELP = `tickdesk record [options]
 ${RECORDER_HELP}`;
@@ -16,7 +16,7 @@ export async function recordCommand(argv: string[]): Promise<number> {
   const opts = recorderOptions(values);
   const durationMs = values.duration ? parseDuration(values.duration) : Infinity;
   const recorder = new Recorder(opts);
-  await recorder.start();
+  await startWithProgress(recorder);
   await runUntilStopped(recorder, opts.journalPath, durationMs);
   return 0;
 }

@@ -6,6 +6,7 @@ import { parseKiteInstrumentsCsv } from '../brokers/kite/instruments';
 import type { Recorder, RecorderOptions } from '../recorder';
 import { universeFromKiteRows } from '../sim/market';
 import { UsageError } from './args';
+import { configDir, savedSession } from '../auth/session-store';
 import { ProgressLine } from './progress';
 
 export const RECORDER_HELP = `  --broker B               sim (default: built-in Kite-protocol simulator), kite, sim-dhan (Dhan-protocol
@@ -13,7 +14,8 @@ export const RECORDER_HELP = `  --broker B               sim (default: built-in 
   --depth 20|200           Dhan: also record full market depth (20 levels: up to 250 instruments;
                            200 levels: up to 5)
   --client-id ID           Dhan client id (or DHAN_CLIENT_ID; the token from DHAN_ACCESS_TOKEN)
-  --instruments LIST       "all" (default on sim), or comma-separated Kite tokens / EXCHANGE:SYMBOL
+  --instruments LIST       "all" (default on sim), or comma-separated EXCHANGE:SYMBOL / Kite tokens /
+                           Dhan SEGMENT:SECURITYID (Dhan symbols come from its scrip master)
   --mode ltp|quote|full    subscription mode (default: full)
   --duration D             stop after D (20s, 5m, 1h); default: until Ctrl-C
   --journal PATH           SQLite journal (default: tickdesk.sqlite)
@@ -23,11 +25,14 @@ export const RECORDER_HELP = `  --broker B               sim (default: built-in 
   --seed N                 simulator only: random seed (default: time-based)
   --sim-instruments FILE   simulator only: its instrument list, a Kite-format instruments CSV
   --ws-root URL            override the broker WebSocket root (e.g. a local simulator)
-  --rest-root URL          override the broker REST root
+  --rest-root URL          override the broker REST root (Dhan: one root for /v2, /app and /api-data)
+  --login-port N           the 127.0.0.1 port of the broker app's redirect URL, for "Log in" in the UI (8421)
+  --login-root URL         override the broker's login host (e.g. a simulator)
   --sink URL               replicate the journal to PostgreSQL/TimescaleDB (postgres://...; run db init first)
   --source-id ID           this recorder's name in a shared database (default: host name)
   --journal-retain-days N  with --sink: prune journal rows the database confirmed after N days (default 7)
-Kite credentials also come from KITE_API_KEY and KITE_ACCESS_TOKEN.`;
+Kite credentials also come from KITE_API_KEY and KITE_ACCESS_TOKEN; without a token, the session
+saved by \`tickdesk login kite|dhan\` is used until it expires.`;
 
 export const RECORDER_ARGS = {
   broker: { type: 'string', default: 'sim' },
@@ -44,6 +49,8 @@ export const RECORDER_ARGS = {
   'sim-instruments': { type: 'string' },
   'ws-root': { type: 'string' },
   'rest-root': { type: 'string' },
+  'login-port': { type: 'string' },
+  'login-root': { type: 'string' },
   sink: { type: 'string' },
   'source-id': { type: 'string' },
   'journal-retain-days': { type: 'string' },
@@ -76,16 +83,26 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
     sinkUrl = values.sink ?? cfg.sink?.url ?? sinkUrl;
     sourceId = sourceId ?? cfg.sink?.sourceId;
   }
+  let clientId = values['client-id'] ?? process.env.DHAN_CLIENT_ID;
+  // No token given: the session `tickdesk login` saved, unless it has expired.
+  if ((broker === 'kite' || broker === 'dhan') && !accessToken) {
+    const session = savedSession(broker);
+    if (session && (broker === 'dhan' || !apiKey || apiKey === session.apiKey)) {
+      accessToken = session.accessToken;
+      if (broker === 'kite') apiKey = session.apiKey;
+      else clientId ??= session.clientId;
+    }
+  }
   if (sinkUrl && !/^postgres(ql)?:\/\//.test(sinkUrl)) throw new UsageError('--sink must be a postgres:// URL');
   const list = values.instruments;
   if (broker === 'kite' && (!list || list === 'all')) {
     throw new UsageError('--broker kite needs --instruments (e.g. NSE:INFY,NFO:NIFTY26DECFUT or tokens): Kite caps a session at 9000');
   }
-  if (broker === 'dhan' && (!list || list === 'all')) throw new UsageError('--broker dhan needs --instruments SEGMENT:SECURITYID,... (e.g. NSE_EQ:1333)');
+  if (broker === 'dhan' && (!list || list === 'all')) throw new UsageError('--broker dhan needs --instruments EXCHANGE:SYMBOL or SEGMENT:SECURITYID,... (e.g. NSE:HDFCBANK,NSE_EQ:1333)');
   return {
     broker,
     depth: depth as 20 | 200 | undefined,
-    clientId: values['client-id'] ?? process.env.DHAN_CLIENT_ID,
+    clientId,
     journalPath: values.journal ?? 'tickdesk.sqlite',
     instruments: !list || list === 'all' ? 'all' : list.split(',').map((s) => s.trim()).filter(Boolean),
     mode,
@@ -97,6 +114,17 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
     sinkUrl,
     sourceId,
     journalRetainDays: values['journal-retain-days'] ? Number(values['journal-retain-days']) : undefined,
+    // Logging in again from the UI: the engine runs the browser login (secrets from the environment,
+    // or typed in the UI).
+    login: {
+      port: values['login-port'] ? Number(values['login-port']) : 8421,
+      loginRoot: values['login-root'],
+      kiteApiSecret: process.env.KITE_API_SECRET,
+      dhanApiKey: process.env.DHAN_API_KEY,
+      dhanApiSecret: process.env.DHAN_API_SECRET,
+    },
+    // Real brokers: a session saved by `tickdesk login` while recording is picked up.
+    sessionDir: broker === 'kite' || broker === 'dhan' ? configDir() : undefined,
     sim: {
       ticksPerSecond: values.rate ? Number(values.rate) : undefined,
       seed: values.seed ? Number(values.seed) : undefined,
@@ -159,4 +187,24 @@ export async function runUntilStopped(
   }, 1000);
   if (Number.isFinite(durationMs)) timers.deadline = setTimeout(() => stop('done'), durationMs);
   await finished;
+}
+
+/** Starts the recorder, showing instrument master downloads as a progress line. */
+export async function startWithProgress(recorder: Recorder): Promise<void> {
+  const line = new ProgressLine();
+  let shown = false;
+  recorder.onMasterProgress = (p) => {
+    const mb = (p.bytes / 1e6).toFixed(1);
+    const of = p.totalBytes ? ` of ${(p.totalBytes / 1e6).toFixed(1)} MB (${Math.round((100 * p.bytes) / p.totalBytes)} %)` : ' MB';
+    // On a pipe, only the end (one line per download); on a terminal, every update in place.
+    if (!p.done && !process.stderr.isTTY) return;
+    line.update(`instruments: ${p.broker} ${mb}${of}, ${p.rows.toLocaleString('en-US')} rows${p.done ? ', done' : ''}`);
+    shown = true;
+  };
+  try {
+    await recorder.start();
+  } finally {
+    if (shown) line.done();
+    recorder.onMasterProgress = undefined;
+  }
 }

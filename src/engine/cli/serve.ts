@@ -8,7 +8,7 @@ import { Recorder } from '../recorder';
 import { EngineService } from '../service';
 import { buildRenderer, RENDERER_OUT, rendererIsStale } from '../ui-build';
 import { parseDuration, UsageError } from './args';
-import { RECORDER_ARGS, RECORDER_HELP, recorderOptions, runUntilStopped } from './recorder-args';
+import { RECORDER_ARGS, RECORDER_HELP, recorderOptions, runUntilStopped, startWithProgress } from './recorder-args';
 
 export const SERVE_HELP = `tickdesk serve [--demo] [options]
   --demo                   a built-in simulator (Kite's protocol; --broker sim-dhan for Dhan's) and a
@@ -42,7 +42,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     await buildRenderer();
   }
   const recorder = new Recorder(opts);
-  await recorder.start();
+  await startWithProgress(recorder);
   const service = new EngineService(recorder);
   service.start();
   const server = await startUiServer({ service, staticDir: RENDERER_OUT, host: values.host, port });

@@ -113,6 +113,7 @@ export async function exportCandlesCsv(
   onProgress?: ExportProgress,
 ): Promise<number> {
   out.write(CANDLE_CSV_HEADER.join(',') + '\n');
-  const candles = journal.candles(ins.id, interval, fromMs, toMs);
+  // Backfilled history and recorded ticks, joined as the chart shows them.
+  const candles = journal.chartCandles(ins.id, interval, fromMs, toMs);
   return writeLines(out, candles.map((c) => candleLine(c, ins, interval)), candles.length, onProgress);
 }

@@ -31,6 +31,11 @@ export interface FeedConnectionOptions {
   onBinary: (frame: Buffer, tsReceived: number) => void;
   onText?: (text: string, tsReceived: number) => void;
   onState?: (state: FeedState, detail: string) => void;
+  /**
+   * The server closed an open socket: return a reason to treat it as "login needed" instead of
+   * reconnecting (e.g. a server that resets a token it will never accept, §4.5 of dhan.md).
+   */
+  judgeClose?: (framesSinceOpen: number, reason: string) => string | undefined;
 }
 
 export interface ConnectionStats {
@@ -53,7 +58,10 @@ export class FeedConnection {
   private everOpened = false;
   private gapId: number | null = null;
   private pendingReason = '';
+  private framesSinceOpen = 0;
   state: FeedState = 'stopped';
+  /** Why the connection is in its state (shown next to it). */
+  detail = '';
   readonly stats: ConnectionStats = { opens: 0, reconnects: 0, silenceTimeouts: 0, framesIn: 0, bytesIn: 0, lastError: '' };
 
   constructor(private readonly opts: FeedConnectionOptions) {
@@ -93,6 +101,7 @@ export class FeedConnection {
 
   private setState(state: FeedState, detail: string): void {
     this.state = state;
+    this.detail = detail;
     this.opts.onState?.(state, detail);
   }
 
@@ -124,6 +133,7 @@ export class FeedConnection {
     ws.on('message', (data: Buffer, isBinary) => {
       const now = Date.now();
       this.lastFrameAt = now;
+      this.framesSinceOpen++;
       this.stats.framesIn++;
       this.stats.bytesIn += data.length;
       if (isBinary) this.opts.onBinary(data, now);
@@ -134,7 +144,10 @@ export class FeedConnection {
     });
     ws.on('close', (code) => {
       if (this.ws !== ws || failedUpgrade) return;
-      this.lost(this.stats.lastError && code === 1006 ? `closed 1006 (${this.stats.lastError})` : `closed ${code}`);
+      const reason = this.stats.lastError && code === 1006 ? `closed 1006 (${this.stats.lastError})` : `closed ${code}`;
+      const auth = this.opts.judgeClose?.(this.framesSinceOpen, reason);
+      if (auth) this.authFailed(auth);
+      else this.lost(reason);
     });
   }
 
@@ -145,6 +158,7 @@ export class FeedConnection {
     this.everOpened = true;
     this.stats.lastError = '';
     this.pendingReason = '';
+    this.framesSinceOpen = 0;
     this.lastFrameAt = Date.now();
     this.opts.onOpen((text) => ws.send(text));
     this.endGap(Date.now());

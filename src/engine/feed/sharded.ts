@@ -36,6 +36,11 @@ export abstract class ShardedFeed<S extends { conn: FeedConnection }> {
     for (const s of this.shards) s.conn.stop();
   }
 
+  /** The session is over (e.g. Kite's 06:00 IST rollover): stop using the token, show "login needed". */
+  endSession(detail: string): void {
+    for (const s of this.shards) s.conn.failAuth(detail);
+  }
+
   /** New credentials after a re-login: every connection retries at once and resubscribes. */
   setAccessToken(token: string): void {
     this.accessToken = token;

@@ -36,35 +36,102 @@ function subsequence(needle: string, hay: string): boolean {
   return j === needle.length;
 }
 
-interface Entry {
-  ins: Instrument;
-  symbol: string;
-  name: string;
-  isDerivative: boolean;
-  isFuture: boolean;
+/** Bit per letter (0–25) and per digit folded into bits 26–31: a cheap "could contain" test. */
+function charMask(s: string): number {
+  let m = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) m |= 1 << (c - 65);
+    else if (c >= 48 && c <= 57) m |= 1 << (26 + ((c - 48) % 6));
+  }
+  return m >>> 0;
 }
 
+/** First position in `order` whose key is ≥ `text`. */
+function lowerBound(order: Uint32Array, keys: readonly string[], text: string): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[order[mid]] < text) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const DERIVATIVE = 1;
+const FUTURE = 2;
+
+/**
+ * Search over instrument lists of any size (Kite's ~100k rows) in a few milliseconds. Candidates
+ * come in stages: exact and prefix matches from sorted symbol and name arrays (binary search), then
+ * substring and fuzzy scans (behind a character-mask test) only while they can still reach the
+ * top `limit`: a substring match scores at most 35 and a fuzzy one at most 15, so a scan is skipped
+ * once `limit` candidates score above that. The ranking is the same as scoring every instrument.
+ */
 export class InstrumentIndex {
-  private entries: Entry[] = [];
+  private ins: Instrument[] = [];
+  private symbols: string[] = [];
+  private names: string[] = [];
+  private flags = new Uint8Array(0);
+  private masks = new Uint32Array(0);
+  private symMasks = new Uint32Array(0);
+  /** Tie-break order: expiry, strike, option type, symbol. */
+  private rank = new Uint32Array(0);
+  private bySymbol = new Uint32Array(0);
+  private byName = new Uint32Array(0);
+  /** Indices of every instrument, and of futures and options (what an F&O query scans). */
+  private all = new Uint32Array(0);
+  private derivatives = new Uint32Array(0);
   private byId = new Map<number, Instrument>();
+  /** Per-search scratch: which entries are already candidates (stamp = search number). */
+  private seen = new Uint32Array(0);
+  private stamp = 0;
 
   constructor(instruments: readonly Instrument[] = []) {
     this.replace(instruments);
   }
 
   replace(instruments: readonly Instrument[]): void {
-    this.entries = instruments.map((ins) => ({
-      ins,
-      symbol: ins.symbol.toUpperCase(),
-      name: (ins.name ?? '').toUpperCase(),
-      isDerivative: !!ins.expiry,
-      isFuture: !!ins.expiry && !ins.optionType,
-    }));
+    const n = instruments.length;
+    this.ins = instruments.slice();
+    this.symbols = instruments.map((i) => i.symbol.toUpperCase());
+    this.names = instruments.map((i) => (i.name ?? '').toUpperCase());
+    this.flags = new Uint8Array(n);
+    this.masks = new Uint32Array(n);
+    this.symMasks = new Uint32Array(n);
+    for (let k = 0; k < n; k++) {
+      const i = instruments[k];
+      this.flags[k] = (i.expiry ? DERIVATIVE : 0) | (i.expiry && !i.optionType ? FUTURE : 0);
+      this.symMasks[k] = charMask(this.symbols[k]);
+      this.masks[k] = (this.symMasks[k] | charMask(this.names[k])) >>> 0;
+    }
+    const idx = Array.from({ length: n }, (_, k) => k);
+    const tie = idx.slice().sort((a, b) => {
+      const x = instruments[a];
+      const y = instruments[b];
+      return (x.expiry ?? '').localeCompare(y.expiry ?? '') || (x.strike ?? 0) - (y.strike ?? 0) || (x.optionType ?? '').localeCompare(y.optionType ?? '') || collator.compare(this.symbols[a], this.symbols[b]);
+    });
+    this.rank = new Uint32Array(n);
+    tie.forEach((k, r) => (this.rank[k] = r));
+    this.bySymbol = Uint32Array.from(idx.slice().sort((a, b) => cmp(this.symbols[a], this.symbols[b])));
+    this.byName = Uint32Array.from(idx.filter((k) => this.names[k] !== '').sort((a, b) => cmp(this.names[a], this.names[b])));
+    // Scans run in tie-break order: once the list is full, a later match of the same score cannot
+    // enter it, so most are dismissed by one comparison before any string test.
+    this.all = Uint32Array.from(tie);
+    this.derivatives = Uint32Array.from(tie.filter((k) => this.flags[k] & DERIVATIVE));
     this.byId = new Map(instruments.map((i) => [i.id, i]));
+    this.seen = new Uint32Array(n);
+    this.stamp = 0;
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.ins.length;
+  }
+
+  /** Every instrument, in the order given. */
+  list(): readonly Instrument[] {
+    return this.ins;
   }
 
   get(id: number): Instrument | undefined {
@@ -83,40 +150,108 @@ export class InstrumentIndex {
     return words.length > 1 ? this.searchParsed({ text: [words.join(' ')], futures: false }, limit) : hits;
   }
 
+  private passes(k: number, q: ParsedQuery): boolean {
+    const f = this.flags[k];
+    if (!(f & DERIVATIVE)) return false;
+    if (q.futures && !(f & FUTURE)) return false;
+    const i = this.ins[k];
+    if (q.optionType && i.optionType !== q.optionType) return false;
+    if (q.strike !== undefined && i.strike !== q.strike) return false;
+    if (q.expiry && i.expiry !== q.expiry) return false;
+    if (q.month && Number(i.expiry!.slice(5, 7)) !== q.month) return false;
+    return true;
+  }
+
+  /** The score every instrument would get (NaN = no match; a match may score ≤ 0 after the type adjustment). */
+  private score(k: number, text: string, fuzzy: string, fno: boolean): number {
+    const sym = this.symbols[k];
+    const name = this.names[k];
+    let score = 0;
+    if (!text) score = 1;
+    else if (sym === text || name === text) score = 100;
+    else if (fno && name.startsWith(text)) score = 70;
+    else if (sym.startsWith(text)) score = 80 - Math.min(20, sym.length - text.length) / 2;
+    else if (name.startsWith(text)) score = 50;
+    else if (sym.includes(text) || name.includes(text)) score = 30;
+    else if (text.length >= 2 && subsequence(fuzzy, sym)) score = 10;
+    if (score === 0) return NaN;
+    // A plain-text query ranks cash instruments and indices first, then futures, then options.
+    if (!fno) score += this.flags[k] & DERIVATIVE ? (this.flags[k] & FUTURE ? -20 : -30) : 5;
+    return score;
+  }
+
   private searchParsed(q: ParsedQuery, limit: number): Instrument[] {
     const text = q.text.join(' ');
+    const fuzzy = text.replace(/ /g, '');
     const fno = q.optionType !== undefined || q.futures || q.strike !== undefined || q.month !== undefined || q.expiry !== undefined;
-    const scored: Array<{ e: Entry; score: number }> = [];
-    for (const e of this.entries) {
-      if (fno) {
-        if (!e.isDerivative) continue;
-        if (q.futures && !e.isFuture) continue;
-        if (q.optionType && e.ins.optionType !== q.optionType) continue;
-        if (q.strike !== undefined && e.ins.strike !== q.strike) continue;
-        if (q.expiry && e.ins.expiry !== q.expiry) continue;
-        if (q.month && Number(e.ins.expiry!.slice(5, 7)) !== q.month) continue;
-      }
-      let score = 0;
-      if (!text) score = 1;
-      else if (e.symbol === text || e.name === text) score = 100;
-      else if (fno && e.name.startsWith(text)) score = 70;
-      else if (e.symbol.startsWith(text)) score = 80 - Math.min(20, e.symbol.length - text.length) / 2;
-      else if (e.name.startsWith(text)) score = 50;
-      else if (e.symbol.includes(text) || e.name.includes(text)) score = 30;
-      else if (text.length >= 2 && subsequence(text.replace(/ /g, ''), e.symbol)) score = 10;
-      if (score === 0) continue;
-      // A plain-text query ranks cash instruments and indices first, then futures, then options.
-      if (!fno) score += e.isDerivative ? (e.isFuture ? -20 : -30) : 5;
-      scored.push({ e, score });
+    if (++this.stamp === 0xffffffff) {
+      this.seen.fill(0);
+      this.stamp = 1;
     }
-    scored.sort(
-      (a, b) =>
-        b.score - a.score ||
-        (a.e.ins.expiry ?? '').localeCompare(b.e.ins.expiry ?? '') ||
-        (a.e.ins.strike ?? 0) - (b.e.ins.strike ?? 0) ||
-        (a.e.ins.optionType ?? '').localeCompare(b.e.ins.optionType ?? '') ||
-        a.e.symbol.localeCompare(b.e.symbol),
-    );
-    return scored.slice(0, limit).map((s) => s.e.ins);
+    const stamp = this.stamp;
+    // The best `limit` so far, best first (score desc, then tie-break rank asc).
+    const top: number[] = [];
+    const topScore: number[] = [];
+    const better = (s: number, k: number, j: number) => s > topScore[j] || (s === topScore[j] && this.rank[k] < this.rank[top[j]]);
+    let above35 = 0;
+    let above15 = 0;
+    const withType = (k: number, base: number) => (fno ? base : base + (this.flags[k] & DERIVATIVE ? (this.flags[k] & FUTURE ? -20 : -30) : 5));
+    // Later stages know the match category (30 substring, 10 fuzzy): skip the string test for an
+    // instrument that could not enter the list even if it matched (only counting is lost, and
+    // the counts only decide whether to run those very stages).
+    const hopeless = (k: number, base: number) => top.length === limit && !better(withType(k, base), k, limit - 1);
+    const consider = (k: number, base = 0) => {
+      if (this.seen[k] === stamp) return;
+      this.seen[k] = stamp;
+      if (fno && !this.passes(k, q)) return;
+      const s = base === 0 ? this.score(k, text, fuzzy, fno) : withType(k, base);
+      if (Number.isNaN(s)) return;
+      if (s > 35) above35++;
+      if (s > 15) above15++;
+      if (top.length === limit && !better(s, k, limit - 1)) return;
+      let at = top.length;
+      while (at > 0 && better(s, k, at - 1)) at--;
+      top.splice(at, 0, k);
+      topScore.splice(at, 0, s);
+      if (top.length > limit) {
+        top.pop();
+        topScore.pop();
+      }
+    };
+    const n = this.ins.length;
+    if (!text) {
+      for (let k = 0; k < n; k++) consider(k);
+    } else {
+      // Stage 1: exact and prefix matches on symbols and names.
+      for (const [order, keys] of [[this.bySymbol, this.symbols], [this.byName, this.names]] as const)
+        for (let p = lowerBound(order, keys, text); p < order.length && keys[order[p]].startsWith(text); p++) consider(order[p]);
+      // Stage 2: substrings (≤ 35 points), only while they can still make the list.
+      const need = charMask(text);
+      // An F&O query only ever matches futures and options: scan just those.
+      const scan = fno ? this.derivatives : this.all;
+      if (above35 < limit)
+        for (let p = 0; p < scan.length; p++) {
+          const k = scan[p];
+          if (((this.masks[k] & need) >>> 0) !== need || this.seen[k] === stamp || hopeless(k, 30)) continue;
+          // Not exact and no prefix (stage 1 saw those): a substring match scores 30.
+          if (this.symbols[k].includes(text) || this.names[k].includes(text)) consider(k, 30);
+        }
+      // Stage 3: fuzzy subsequences of the symbol (≤ 15 points).
+      const needFuzzy = charMask(fuzzy);
+      if (above15 < limit && text.length >= 2)
+        for (let p = 0; p < scan.length; p++) {
+          const k = scan[p];
+          if (((this.symMasks[k] & needFuzzy) >>> 0) !== needFuzzy || this.seen[k] === stamp || hopeless(k, 10)) continue;
+          if (subsequence(fuzzy, this.symbols[k])) consider(k, 10);
+        }
+    }
+    return top.map((k) => this.ins[k]);
   }
+}
+
+const collator = new Intl.Collator();
+
+/** Plain code-unit order (what < on strings does), for binary search. */
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,6 +1,8 @@
 // A full order book per instrument (up to 200 levels a side) that evolves like a real one:
 // orders are added and cancelled across the book, and market orders trade at the touch,
-// consuming levels and moving the price. The Dhan depth simulators publish it.
+// consuming levels and moving the price. The market model owns one per instrument that has deep
+// depth and steers it towards its fair price (so the live feed and the depth feeds agree); the
+// Dhan depth simulator publishes it.
 import { mulberry32 } from './random';
 
 export interface BookLevel {
@@ -46,15 +48,31 @@ export class OrderBook {
     return { price, qty: orders * this.lot * (1 + Math.floor(this.rnd() * 5)), orders };
   }
 
-  /** One market event: a limit order added, one cancelled, or a market order traded at the touch. */
-  step(): void {
+  /** Quantity traded by the last step() (0 when it was an add or a cancel). */
+  lastTradedQty = 0;
+
+  /**
+   * One market event: a limit order added, one cancelled, or a market order traded at the touch.
+   * With a fair price outside the touch, the event is a sweep towards it (the other side then
+   * re-quotes one tick behind), which is how the book follows the market model.
+   */
+  step(fair?: number): void {
+    this.lastTradedQty = 0;
+    if (fair !== undefined && (fair >= this.asks.levels[0].price || fair <= this.bids.levels[0].price)) {
+      this.sweepTo(fair);
+      this.refill(this.bids, true);
+      this.refill(this.asks, false);
+      this.version++;
+      return;
+    }
     const r = this.rnd();
     const side = this.rnd() < 0.5 ? this.bids : this.asks;
     const isBid = side === this.bids;
     if (r < 0.45) {
       // Add: near the touch most of the time; sometimes improve the touch inside the spread.
       const spreadTicks = Math.round((this.asks.levels[0].price - this.bids.levels[0].price) / this.tick);
-      if (spreadTicks > 1 && this.rnd() < 0.2) {
+      // Liquidity providers close a wide spread quickly.
+      if (spreadTicks > 1 && this.rnd() < (spreadTicks > 2 ? 0.9 : 0.3)) {
         const price = roundTick(isBid ? this.bids.levels[0].price + this.tick : this.asks.levels[0].price - this.tick, this.tick);
         side.levels.unshift(this.newLevel(price, 0));
         if (side.levels.length > this.maxLevels) side.levels.pop();
@@ -79,6 +97,7 @@ export class OrderBook {
         const take = Math.min(want, best.qty);
         best.qty -= take;
         want -= take;
+        this.lastTradedQty += take;
         this.ltp = best.price;
         if (best.qty <= 0) side.levels.shift();
       }
@@ -86,6 +105,31 @@ export class OrderBook {
     this.refill(this.bids, true);
     this.refill(this.asks, false);
     this.version++;
+  }
+
+  /** A marketable order that trades through the side facing `fair` up to it (a sweep). */
+  private sweepTo(fair: number): void {
+    const buying = fair >= this.asks.levels[0].price;
+    const side = buying ? this.asks : this.bids;
+    const reached = (p: number) => (buying ? p > fair : p < fair);
+    while (side.levels.length > 0 && !reached(side.levels[0].price)) {
+      const best = side.levels[0];
+      this.lastTradedQty += best.qty;
+      this.ltp = best.price;
+      side.levels.shift();
+    }
+    // Liquidity providers re-quote behind the sweep: the other side's touch moves up to one tick
+    // from the new price, carrying the levels it skipped as new orders.
+    const other = buying ? this.bids : this.asks;
+    const touch = roundTick(buying ? this.ltp - this.tick : this.ltp + this.tick, this.tick);
+    let p = other.levels[0].price;
+    const fresh: BookLevel[] = [];
+    while (buying ? p < touch - this.tick / 2 : p > touch + this.tick / 2) {
+      p = roundTick(buying ? p + this.tick : p - this.tick, this.tick);
+      fresh.unshift(this.newLevel(p, 0));
+    }
+    other.levels.unshift(...fresh);
+    if (other.levels.length > this.maxLevels) other.levels.length = this.maxLevels;
   }
 
   /** Keeps both sides non-empty and at full depth by adding levels at the far end. */

@@ -1,20 +1,30 @@
 // Simulated Dhan full-market-depth feeds (specs/dhan.md §3–§5): `/twentydepth` (≤ 50 instruments
 // a socket, 20 levels) and `/twohundreddepth` (or `/` without `version`, as the Python SDK uses;
-// one instrument a socket, up to 200 levels). Books come from OrderBook and evolve realistically.
+// one instrument a socket, up to 200 levels). Books are the market model's deep books (shared with
+// the live-feed simulator when one is given, so both feeds tell one story) and evolve realistically.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { pingLoop, trackPongs } from './keepalive';
+import { DhanSocketPool } from './dhan-pool';
+import { marketOpen } from '../../shared/ist';
 import { encodeDepthDisconnect, encodeDepthSide } from '../brokers/dhan/codec';
-import { OrderBook, type BookLevel } from './book';
+import type { OrderBook, BookLevel } from './book';
+import { MarketModel, kiteToken } from './market';
 
 const SEGMENT_CODE: Record<string, number> = { NSE_EQ: 1, NSE_FNO: 2 };
 
 export interface DhanDepthSimOptions {
   clientId?: string;
   tokens?: string[];
-  /** Instruments: securityId → starting mid, tick and lot. */
-  instruments: Array<{ securityId: number; segment: 'NSE_EQ' | 'NSE_FNO'; mid: number; tick: number; lot: number }>;
-  /** Book events per second per instrument. */
+  /**
+   * The market model whose deep books are published. Without one the simulator makes its own from
+   * `mid`, `tick` and `lot` and steps it itself.
+   */
+  market?: MarketModel;
+  /** Instruments: security id and segment; `token` is the model's token (with a shared market). */
+  instruments: Array<{ securityId: number; segment: 'NSE_EQ' | 'NSE_FNO'; token?: number; mid?: number; tick?: number; lot?: number }>;
+  /** Book events per second per instrument (between the live feed's own events). */
   eventsPerSecond?: number;
   /** Updates sent per second per instrument (a side is sent when it changed). */
   updatesPerSecond?: number;
@@ -22,9 +32,23 @@ export interface DhanDepthSimOptions {
   splitSides?: boolean;
   /** Keep every book sent, for tests that compare what was recorded. */
   keepSent?: boolean;
+  /** Sockets per client id per feed before the oldest is evicted with 805 (5); ignored with `pool`. */
   maxSocketsPerFeed?: number;
+  /** A connection pool shared with the other Dhan feed simulators (§4.6). */
+  pool?: DhanSocketPool;
+  /** WebSocket ping interval (10 s, as Dhan's servers). */
   pingMs?: number;
+  /** A socket that has not answered a ping for this long is dropped with no close frame (40 s). */
+  pongTimeoutMs?: number;
+  /** Like the real 20-level server, send nothing outside 09:15–15:30 IST (off: the simulator is "forced on"). */
+  marketHours?: boolean;
+  now?: () => number;
+  /** Reproduce §4.5: the 200-level server resets the TCP connection of an APP-type token on subscribe. */
+  rejectAppTokens?: boolean;
 }
+
+/** Wire faults from specs/dhan.md §5, each sent once to every connection at the next update. */
+export type DepthFault = 'truncated' | 'unknown-code' | 'rows-over-200' | 'one-side';
 
 interface Conn {
   ws: WebSocket;
@@ -32,7 +56,20 @@ interface Conn {
   clientId: string;
   subs: Array<{ securityId: number; segment: number }>;
   sentVersion: Map<number, number>;
-  seq: number;
+  /** Message counters per (security, side). */
+  seq: Map<number, number>;
+  token: string;
+  appToken: boolean;
+  lastPong: number;
+}
+
+/** The JWT claim that the 200-level server checks (§4.5); undefined for a token that is no JWT. */
+function consumerTypeOf(token: string): string | undefined {
+  try {
+    return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')).tokenConsumerType;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface SentBook {
@@ -42,7 +79,9 @@ export interface SentBook {
 }
 
 export class DhanDepthSimulator {
+  readonly market: MarketModel;
   readonly books = new Map<number, OrderBook>();
+  private readonly tokenOf = new Map<number, number>();
   private readonly segmentOf = new Map<number, number>();
   private readonly tokens: Set<string>;
   private readonly expired = new Set<string>();
@@ -56,13 +95,41 @@ export class DhanDepthSimulator {
   /** Books as sent per security id (with keepSent). */
   readonly sent = new Map<number, SentBook[]>();
   readonly received: Array<{ feed: 20 | 200; msg: unknown }> = [];
-  evictions = 0;
+  readonly pool: DhanSocketPool;
+  get evictions(): number {
+    return this.pool.evictions;
+  }
+  /** Sockets dropped for not answering pings, and reset for an APP token (§4.5). */
+  pongTimeouts = 0;
+  appResets = 0;
+  private faults: DepthFault[] = [];
 
   constructor(private readonly opts: DhanDepthSimOptions) {
     this.clientId = opts.clientId ?? '1000000001';
+    this.pool = opts.pool ?? new DhanSocketPool({ max: opts.maxSocketsPerFeed });
     this.tokens = new Set(opts.tokens ?? ['sim-dhan-token']);
+    this.market =
+      opts.market ??
+      new MarketModel({
+        seed: 7,
+        instruments: opts.instruments.map((i) => ({
+          token: kiteToken(i.securityId, i.segment === 'NSE_EQ' ? 1 : 2),
+          exchangeToken: i.securityId,
+          symbol: String(i.securityId),
+          name: '',
+          exchange: i.segment === 'NSE_EQ' ? 'NSE' : 'NFO',
+          segment: i.segment === 'NSE_EQ' ? 'NSE' : 'NFO-FUT',
+          instrumentType: i.segment === 'NSE_EQ' ? 'EQ' : 'FUT',
+          tickSize: i.tick ?? 0.05,
+          lotSize: i.lot ?? 1,
+          basePrice: i.mid ?? 1000,
+        })),
+      });
     for (const i of opts.instruments) {
-      this.books.set(i.securityId, new OrderBook(i.securityId, i.mid, i.tick, i.lot));
+      const token = opts.market ? i.token : kiteToken(i.securityId, i.segment === 'NSE_EQ' ? 1 : 2);
+      if (token === undefined) throw new Error(`instrument ${i.securityId}: a shared market needs its token`);
+      this.tokenOf.set(i.securityId, token);
+      this.books.set(i.securityId, this.market.deepBook(token, 200));
       this.segmentOf.set(i.securityId, SEGMENT_CODE[i.segment]);
     }
     this.http = createServer((_req, res) => res.writeHead(404).end());
@@ -79,12 +146,19 @@ export class DhanDepthSimulator {
     const ups = this.opts.updatesPerSecond ?? 20;
     this.timers.push(
       setInterval(() => {
-        for (const b of this.books.values()) for (let k = 0; k < eps / ups; k++) b.step();
+        // An own market moves its fair prices here; a shared one is stepped by its live feed.
+        if (!this.opts.market) this.market.step(this.tokenOf.size);
+        for (const token of this.tokenOf.values()) this.market.stepBook(token, eps / ups);
         this.publish();
       }, 1000 / ups),
-      setInterval(() => {
-        for (const c of this.conns) c.ws.ping();
-      }, this.opts.pingMs ?? 10_000),
+      pingLoop(
+        () => this.conns,
+        this.opts,
+        (c) => {
+          this.pongTimeouts++;
+          this.forget(c);
+        },
+      ),
     );
     return this.port;
   }
@@ -108,11 +182,11 @@ export class DhanDepthSimulator {
 
   // --- fault injection ---
   goSilent(ms: number): void {
-    this.silentUntil = Date.now() + ms;
+    this.silentUntil = (this.opts.now ?? Date.now)() + ms;
   }
   expireToken(token: string): void {
     this.expired.add(token);
-    for (const c of [...this.conns]) this.disconnect(c, 807);
+    for (const c of [...this.conns]) if (c.token === token) this.disconnect(c, 807);
   }
   grantToken(token: string): void {
     this.tokens.add(token);
@@ -121,12 +195,56 @@ export class DhanDepthSimulator {
   sendRaw(frame: Uint8Array): void {
     for (const c of this.conns) c.ws.send(frame);
   }
+  /** Sends one faulty frame to every connection at the next update (§5). */
+  injectFault(kind: DepthFault): void {
+    this.faults.push(kind);
+  }
+
+  private faultFrame(kind: DepthFault, c: Conn): Buffer | null {
+    const s = c.subs[0];
+    if (!s) return null;
+    const book = this.books.get(s.securityId)!;
+    const n = c.feed === 20 ? 20 : 200;
+    const bid = encodeDepthSide(c.feed, 'bid', s.segment, s.securityId, book.bids.levels.slice(0, n), this.nextSeq(c, s.securityId * 2));
+    const ask = encodeDepthSide(c.feed, 'ask', s.segment, s.securityId, book.asks.levels.slice(0, n), this.nextSeq(c, s.securityId * 2 + 1));
+    switch (kind) {
+      case 'truncated': // a whole bid, then an ask cut short: the bid must still be delivered
+        return Buffer.concat([bid, ask.subarray(0, 40)]);
+      case 'unknown-code': {
+        // A packet of an undocumented code with a sound length, then a whole book: skip, go on.
+        const odd = Buffer.alloc(20);
+        odd.writeUInt16LE(20, 0);
+        odd.writeUInt8(0, 2);
+        odd.writeUInt8(s.segment, 3);
+        odd.writeUInt32LE(s.securityId, 4);
+        return Buffer.concat([odd, bid, ask]);
+      }
+      case 'rows-over-200': {
+        if (c.feed !== 200) return null;
+        const levels = [...book.bids.levels, ...book.bids.levels].slice(0, 201);
+        return encodeDepthSide(200, 'bid', s.segment, s.securityId, levels);
+      }
+      case 'one-side':
+        return bid;
+    }
+  }
+
+  private nextSeq(c: Conn, key: number): number {
+    const n = (c.seq.get(key) ?? 0) + 1;
+    c.seq.set(key, n);
+    return n;
+  }
+
+  private forget(c: Conn): void {
+    const i = this.conns.indexOf(c);
+    if (i >= 0) this.conns.splice(i, 1);
+  }
 
   private disconnect(c: Conn, reason: number): void {
     const s = c.subs[0];
     c.ws.send(encodeDepthDisconnect(s?.segment ?? 0, s?.securityId ?? 0, reason));
     c.ws.close();
-    this.conns.splice(this.conns.indexOf(c), 1);
+    this.forget(c);
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
@@ -138,23 +256,22 @@ export class DhanDepthSimulator {
       socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
+    if (!this.pool.admit(q.get('clientId')!)) {
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn: Conn = { ws, feed, clientId: q.get('clientId')!, subs: [], sentVersion: new Map(), seq: 0 };
       const token = q.get('token')!;
+      const conn: Conn = { ws, feed, clientId: q.get('clientId')!, subs: [], sentVersion: new Map(), seq: new Map(), token, appToken: consumerTypeOf(token) === 'APP', lastPong: Date.now() };
+      trackPongs(conn);
       this.conns.push(conn);
-      ws.on('close', () => {
-        const i = this.conns.indexOf(conn);
-        if (i >= 0) this.conns.splice(i, 1);
-      });
+      ws.on('close', () => this.forget(conn));
       ws.on('error', () => {});
       if (this.expired.has(token)) return this.disconnect(conn, 807);
       if (!this.tokens.has(token) || conn.clientId !== this.clientId) return this.disconnect(conn, 808);
-      // A 6th socket of the same feed evicts the oldest with 805.
-      const same = this.conns.filter((c) => c.feed === feed && c.clientId === conn.clientId);
-      if (same.length > (this.opts.maxSocketsPerFeed ?? 5)) {
-        this.evictions++;
-        this.disconnect(same[0], 805);
-      }
+      // A 6th socket evicts the oldest with 805.
+      const member = this.pool.join(conn.clientId, feed === 20 ? 'depth20' : 'depth200', () => this.disconnect(conn, 805));
+      ws.on('close', () => this.pool.leave(member));
       ws.on('message', (data, isBinary) => {
         if (isBinary) return;
         let msg: Record<string, unknown>;
@@ -181,6 +298,12 @@ export class DhanDepthSimulator {
       .map((i) => ({ securityId: Number(i.SecurityId), segment: SEGMENT_CODE[String(i.ExchangeSegment)] }))
       .filter((i) => i.segment !== undefined && this.books.has(i.securityId));
     if (code === 23) {
+      if (conn.feed === 200 && conn.appToken && this.opts.rejectAppTokens) {
+        // §4.5: a TCP reset right after the subscribe, zero frames, no close frame.
+        this.appResets++;
+        this.forget(conn);
+        return void conn.ws.terminate();
+      }
       if (conn.feed === 200) {
         conn.subs = parsed.slice(-1); // one instrument per socket: a new subscription replaces it
         conn.sentVersion.clear();
@@ -195,10 +318,16 @@ export class DhanDepthSimulator {
   }
 
   private publish(): void {
-    if (Date.now() < this.silentUntil) return;
-    const now = Date.now();
+    const now = (this.opts.now ?? Date.now)();
+    if (now < this.silentUntil) return;
+    const closed = this.opts.marketHours && !marketOpen(now);
+    const faults = this.faults.splice(0);
     for (const c of this.conns) {
-      if (c.ws.readyState !== c.ws.OPEN) continue;
+      if (c.ws.readyState !== c.ws.OPEN || (closed && c.feed === 20)) continue;
+      for (const f of faults) {
+        const frame = this.faultFrame(f, c);
+        if (frame) c.ws.send(frame);
+      }
       const frames: Buffer[] = [];
       for (const s of c.subs) {
         const book = this.books.get(s.securityId)!;
@@ -207,9 +336,9 @@ export class DhanDepthSimulator {
         const levels = c.feed === 20 ? 20 : 200;
         const bids = book.bids.levels.slice(0, levels);
         const asks = book.asks.levels.slice(0, levels);
-        c.seq++;
-        const bid = encodeDepthSide(c.feed, 'bid', s.segment, s.securityId, bids, c.seq);
-        const ask = encodeDepthSide(c.feed, 'ask', s.segment, s.securityId, asks, c.seq);
+        // 20 levels: bytes 8–11 count the messages of each (security, side) (§5).
+        const bid = encodeDepthSide(c.feed, 'bid', s.segment, s.securityId, bids, this.nextSeq(c, s.securityId * 2));
+        const ask = encodeDepthSide(c.feed, 'ask', s.segment, s.securityId, asks, this.nextSeq(c, s.securityId * 2 + 1));
         if (this.opts.splitSides) frames.push(bid, ask);
         else frames.push(Buffer.concat([bid, ask]));
         if (this.opts.keepSent) {

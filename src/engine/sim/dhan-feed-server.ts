@@ -4,6 +4,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { pingLoop, trackPongs } from './keepalive';
+import { DhanSocketPool } from './dhan-pool';
 import { encodeFeedPacket, type DhanPacket } from '../brokers/dhan/codec';
 import { MarketModel, type SimInstrument, type SimQuote } from './market';
 
@@ -20,8 +22,14 @@ const MODE_OF: Record<number, Mode> = { 15: 'ticker', 17: 'quote', 21: 'full' };
 
 interface Conn {
   ws: WebSocket;
+  clientId: string;
+  token: string;
   subs: Map<number, Set<Mode>>;
+  lastPong: number;
 }
+
+/** Wire faults from specs/dhan.md §5, each sent once to every connection with the next packets. */
+export type FeedFault = 'truncated' | 'unknown-code';
 
 export interface DhanFeedSimOptions {
   instruments: SimInstrument[];
@@ -29,6 +37,14 @@ export interface DhanFeedSimOptions {
   tokens?: string[];
   ticksPerSecond?: number;
   seed?: number;
+  /** WebSocket ping interval (10 s, as Dhan's servers). */
+  pingMs?: number;
+  /** A socket that has not answered a ping for this long is dropped with no close frame (40 s). */
+  pongTimeoutMs?: number;
+  /** Sockets per client id; a further one evicts the oldest with 805 (5); ignored with `pool`. */
+  maxSockets?: number;
+  /** A connection pool shared with the depth simulators (§4.6). */
+  pool?: DhanSocketPool;
 }
 
 export class DhanFeedSimulator {
@@ -41,13 +57,20 @@ export class DhanFeedSimulator {
   private readonly http: Server;
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Set<Socket>();
-  private timer: NodeJS.Timeout | null = null;
+  private timers: NodeJS.Timeout[] = [];
   private carry = 0;
+  private faults: FeedFault[] = [];
   readonly received: unknown[] = [];
+  readonly pool: DhanSocketPool;
+  get evictions(): number {
+    return this.pool.evictions;
+  }
+  pongTimeouts = 0;
 
   constructor(private readonly opts: DhanFeedSimOptions) {
     this.market = new MarketModel({ instruments: opts.instruments, seed: opts.seed ?? 5 });
     this.clientId = opts.clientId ?? '1000000001';
+    this.pool = opts.pool ?? new DhanSocketPool({ max: opts.maxSockets });
     this.tokens = new Set(opts.tokens ?? ['sim-dhan-token']);
     // The security id is the instrument's exchange token, as in Dhan's scrip master.
     for (const i of opts.instruments) this.bySecurity.set(i.exchangeToken, i);
@@ -61,7 +84,31 @@ export class DhanFeedSimulator {
 
   async start(): Promise<void> {
     await new Promise<void>((r) => this.http.listen(0, '127.0.0.1', () => r()));
-    this.timer = setInterval(() => this.pump(), 25);
+    this.timers.push(
+      setInterval(() => this.pump(), 25),
+      pingLoop(
+        () => this.conns,
+        this.opts,
+        (c) => {
+          this.pongTimeouts++;
+          this.forget(c);
+        },
+      ),
+    );
+  }
+
+  /** Sends one faulty frame to every connection with the next packets (§5). */
+  injectFault(kind: FeedFault): void {
+    this.faults.push(kind);
+  }
+
+  get connectionCount(): number {
+    return this.conns.length;
+  }
+
+  private forget(c: Conn): void {
+    const i = this.conns.indexOf(c);
+    if (i >= 0) this.conns.splice(i, 1);
   }
 
   get root(): string {
@@ -69,20 +116,26 @@ export class DhanFeedSimulator {
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    for (const t of this.timers) clearInterval(t);
     for (const c of this.conns) c.ws.terminate();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => this.http.close(() => r()));
   }
 
+  /** The token expires: its sockets get an 807 and new ones are refused. */
   expireToken(token: string): void {
     this.expired.add(token);
-    for (const c of [...this.conns]) this.disconnect(c, 807);
+    for (const c of [...this.conns]) if (c.token === token) this.disconnect(c, 807);
+  }
+  grantToken(token: string): void {
+    this.tokens.add(token);
+    this.expired.delete(token);
   }
 
   private disconnect(c: Conn, reason: number): void {
     c.ws.send(encodeFeedPacket({ code: 50, kind: 'disconnect', segment: 0, securityId: 0, reason }));
     c.ws.close();
+    this.forget(c);
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
@@ -91,14 +144,22 @@ export class DhanFeedSimulator {
       socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
+    if (!this.pool.admit(q.get('clientId')!)) {
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn: Conn = { ws, subs: new Map() };
-      this.conns.push(conn);
-      ws.on('close', () => this.conns.splice(this.conns.indexOf(conn), 1));
-      ws.on('error', () => {});
       const token = q.get('token')!;
+      const conn: Conn = { ws, clientId: q.get('clientId')!, token, subs: new Map(), lastPong: Date.now() };
+      this.conns.push(conn);
+      ws.on('close', () => this.forget(conn));
+      ws.on('error', () => {});
+      trackPongs(conn);
       if (this.expired.has(token)) return this.disconnect(conn, 807);
-      if (!this.tokens.has(token) || q.get('clientId') !== this.clientId) return this.disconnect(conn, 808);
+      if (!this.tokens.has(token) || conn.clientId !== this.clientId) return this.disconnect(conn, 808);
+      // A 6th socket evicts the oldest with 805.
+      const member = this.pool.join(conn.clientId, 'main', () => this.disconnect(conn, 805));
+      ws.on('close', () => this.pool.leave(member));
       ws.on('message', (data, isBinary) => {
         if (isBinary) return; // stray legacy frames are ignored
         let msg: { RequestCode?: number; InstrumentList?: Array<{ ExchangeSegment: string; SecurityId: string }> };
@@ -117,14 +178,31 @@ export class DhanFeedSimulator {
           if (!this.bySecurity.has(id)) continue;
           if (mode) {
             let modes = conn.subs.get(id);
+            const first = !modes;
             if (!modes) conn.subs.set(id, (modes = new Set()));
             modes.add(mode);
-            this.send(conn, [this.packet(this.market.quote(this.bySecurity.get(id)!.token)!, id, mode)]);
+            const q = this.market.quote(this.bySecurity.get(id)!.token)!;
+            // Previous close once per subscription (code 6), then a snapshot in the mode.
+            this.send(conn, [...(first ? [this.prevClose(q, id)] : []), ...this.packets(q, id, mode)]);
           } else if (unsub) conn.subs.get(id)?.delete(unsub);
         }
         if (conn.subs.size > 5000) this.disconnect(conn, 804);
       });
     });
+  }
+
+  private prevClose(q: SimQuote, securityId: number): Buffer {
+    const segment = SEGMENT_CODE[dhanSegmentOf(this.bySecurity.get(securityId)!)];
+    return encodeFeedPacket({ code: 6, kind: 'prevClose', segment, securityId, prevClose: q.close, prevOi: q.oi });
+  }
+
+  /** Packets for one mode: 15 → code 2; 17 → codes 4 + 5 (OI, derivatives); 21 → code 8 (§5). */
+  private packets(q: SimQuote, securityId: number, mode: Mode): Buffer[] {
+    const out = [this.packet(q, securityId, mode)];
+    const ins = this.bySecurity.get(securityId)!;
+    if (mode === 'quote' && ins.instrumentType !== 'EQ' && ins.segment !== 'INDICES')
+      out.push(encodeFeedPacket({ code: 5, kind: 'oi', segment: SEGMENT_CODE[dhanSegmentOf(ins)], securityId, oi: q.oi }));
+    return out;
   }
 
   private packet(q: SimQuote, securityId: number, mode: Mode): Buffer {
@@ -167,14 +245,34 @@ export class DhanFeedSimulator {
     const n = Math.floor(this.carry);
     this.carry -= n;
     const changed = new Set(this.market.step(n));
+    // Book events published by the depth simulator also change the quote (and its 5 levels).
+    for (const q of this.market.takeTouched()) changed.add(q);
+    const faults = this.faults.splice(0);
     for (const conn of this.conns) {
       const packets: Buffer[] = [];
       for (const q of changed) {
         const ins = this.market.instrument(q.token);
         const modes = ins && conn.subs.get(ins.exchangeToken);
-        if (modes) for (const m of modes) packets.push(this.packet(q, ins.exchangeToken, m));
+        if (modes) for (const m of modes) packets.push(...this.packets(q, ins.exchangeToken, m));
       }
+      for (const f of faults) this.sendFault(conn, f);
       this.send(conn, packets);
+    }
+  }
+
+  private sendFault(conn: Conn, kind: FeedFault): void {
+    const [id, modes] = conn.subs.entries().next().value ?? [];
+    if (id === undefined || !modes || conn.ws.readyState !== conn.ws.OPEN) return;
+    const ins = this.bySecurity.get(id)!;
+    const good = this.packet(this.market.quote(ins.token)!, id, [...modes][0] ?? 'ticker');
+    if (kind === 'truncated') conn.ws.send(Buffer.concat([good, good.subarray(0, good.length - 3)]));
+    else {
+      // Code 0 (seen live, undocumented) with a sound length, then a real packet: skip, go on.
+      const odd = Buffer.alloc(12);
+      odd.writeUInt16LE(12, 1);
+      odd.writeUInt8(SEGMENT_CODE[dhanSegmentOf(ins)], 3);
+      odd.writeUInt32LE(id, 4);
+      conn.ws.send(Buffer.concat([odd, good]));
     }
   }
 }

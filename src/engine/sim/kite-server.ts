@@ -14,8 +14,10 @@ import {
   type KiteQuote,
 } from '../brokers/kite/codec';
 import { formatKiteInstrumentsCsv, type KiteInstrumentRow } from '../brokers/kite/instruments';
+import { istWallClock } from '../../shared/ist';
+import { simHistoryCandles } from './history';
+export { simHistoryPrice } from './history';
 import { MarketModel, defaultUniverse, type SimInstrument } from './market';
-import { mulberry32 } from './random';
 
 export interface KiteSimOptions {
   port?: number;
@@ -33,6 +35,16 @@ export interface KiteSimOptions {
   heartbeatMs?: number;
   /** Largest number of packets in one frame. */
   maxPacketsPerFrame?: number;
+  /** The app's registered redirect URL: the login page sends the browser there with a request token. */
+  redirectUrl?: string;
+  /** The simulated user's login (the real page also asks for a TOTP; this one does not). */
+  userId?: string;
+  password?: string;
+  /** How long a request token can be exchanged (Kite: "a few minutes"). */
+  requestTokenTtlMs?: number;
+  /** Historical-candle requests allowed per second before HTTP 429 (Kite: 3). */
+  historicalPerSecond?: number;
+  now?: () => number;
 }
 
 interface Sub {
@@ -77,6 +89,9 @@ export class KiteSimulator {
   private connSeq = 0;
   upgradesRejected = { auth: 0, tooMany: 0 };
   private readonly instrumentRows: KiteInstrumentRow[];
+  private histWindow = { second: 0, count: 0 };
+  /** Historical requests answered and refused with 429, for tests. */
+  readonly historicalStats = { served: 0, rateLimited: 0 };
 
   constructor(private readonly options: KiteSimOptions = {}) {
     this.apiKey = options.apiKey ?? 'sim_api_key';
@@ -168,7 +183,7 @@ export class KiteSimulator {
     for (const c of this.conns) c.ws.send(text);
   }
   /** Issues a request token as the login redirect would; single use, valid for `ttlMs`. */
-  issueRequestToken(ttlMs = 5 * 60_000): string {
+  issueRequestToken(ttlMs = this.options.requestTokenTtlMs ?? 5 * 60_000): string {
     const t = randomBytes(16).toString('hex');
     this.requestTokens.set(t, Date.now() + ttlMs);
     return t;
@@ -318,6 +333,7 @@ export class KiteSimulator {
       req.on('end', () => this.sessionToken(new URLSearchParams(body), res));
       return;
     }
+    if (path === '/connect/login') return this.loginPage(req, url, res);
     if (req.method !== 'GET') return this.error(res, 405, 'InputException', 'Method not allowed');
     if (!this.authorized(req)) return this.error(res, 403, 'TokenException', 'Incorrect `api_key` or `access_token`.');
     const inst = /^\/instruments(?:\/([A-Z]+))?$/.exec(path);
@@ -330,6 +346,45 @@ export class KiteSimulator {
     const hist = /^\/instruments\/historical\/(\d+)\/([a-z0-9]+)$/.exec(path);
     if (hist) return this.historical(Number(hist[1]), hist[2], url.searchParams, res);
     this.error(res, 404, 'GeneralException', 'Route not found');
+  }
+
+  /**
+   * kite.zerodha.com/connect/login: a form, then a 302 to the app's redirect URL with
+   * request_token, action, type, status and the caller's redirect_params (specs/kite.md §4).
+   */
+  private loginPage(req: IncomingMessage, url: URL, res: ServerResponse): void {
+    const page = (status: number, error: string, apiKey: string, params: string): void =>
+      void res
+        .writeHead(status, { 'Content-Type': 'text/html; charset=utf-8' })
+        .end(
+          `<!doctype html><html><head><meta charset="utf-8"><title>Kite login (simulator)</title></head><body><h1>Login to Kite</h1>` +
+            (error ? `<p class="error">${error}</p>` : '') +
+            `<form method="post" action="/connect/login"><input type="hidden" name="api_key" value="${encodeURIComponent(apiKey)}">` +
+            `<input type="hidden" name="redirect_params" value="${encodeURIComponent(params)}">` +
+            `<label>User ID <input name="user_id"></label><label>Password <input name="password" type="password"></label><button type="submit">Login</button></form></body></html>`,
+        );
+    if (req.method === 'GET') {
+      const apiKey = url.searchParams.get('api_key') ?? '';
+      if (apiKey !== this.apiKey) return page(400, 'Invalid `api_key`.', apiKey, '');
+      return page(200, '', apiKey, url.searchParams.get('redirect_params') ?? '');
+    }
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const form = new URLSearchParams(body);
+      const apiKey = decodeURIComponent(form.get('api_key') ?? '');
+      const params = decodeURIComponent(form.get('redirect_params') ?? '');
+      if (apiKey !== this.apiKey) return page(400, 'Invalid `api_key`.', apiKey, params);
+      if (form.get('user_id') !== (this.options.userId ?? 'SIM001') || form.get('password') !== (this.options.password ?? 'sim-password'))
+        return page(200, 'Invalid user ID or password.', apiKey, params);
+      const target = new URL(this.options.redirectUrl ?? 'http://127.0.0.1:8421/kite/callback');
+      target.searchParams.set('action', 'login');
+      target.searchParams.set('type', 'login');
+      target.searchParams.set('status', 'success');
+      target.searchParams.set('request_token', this.issueRequestToken());
+      for (const [k, v] of new URLSearchParams(params)) target.searchParams.set(k, v);
+      res.writeHead(302, { Location: target.toString() }).end();
+    });
   }
 
   private sessionToken(form: URLSearchParams, res: ServerResponse): void {
@@ -347,7 +402,7 @@ export class KiteSimulator {
     this.requestTokens.delete(requestToken); // single use
     const accessToken = randomBytes(16).toString('hex');
     this.accessTokens.add(accessToken);
-    const ist = new Date(Date.now() + 19800_000).toISOString();
+    const loginTime = istWallClock(Date.now());
     this.send(res, 200, {
       status: 'success',
       data: {
@@ -367,49 +422,40 @@ export class KiteSimulator {
         enctoken: randomBytes(8).toString('hex'),
         refresh_token: '',
         silo: '',
-        login_time: `${ist.slice(0, 10)} ${ist.slice(11, 19)}`,
+        login_time: loginTime,
         meta: { demat_consent: 'physical' },
       },
     });
   }
 
   private historical(token: number, interval: string, q: URLSearchParams, res: ServerResponse): void {
+    const now = (this.options.now ?? Date.now)();
+    // Kite: 3 requests a second for historical candles, then 429 (per second, no minute window).
+    const second = Math.floor(now / 1000);
+    if (this.histWindow.second !== second) this.histWindow = { second, count: 0 };
+    if (++this.histWindow.count > (this.options.historicalPerSecond ?? 3)) {
+      this.historicalStats.rateLimited++;
+      return this.error(res, 429, 'NetworkException', 'Too many requests');
+    }
     const minutes: Record<string, number> = { minute: 1, '3minute': 3, '5minute': 5, '10minute': 10, '15minute': 15, '30minute': 30, '60minute': 60, day: 1440 };
     const maxDays: Record<string, number> = { minute: 60, '3minute': 100, '5minute': 100, '10minute': 100, '15minute': 200, '30minute': 200, '60minute': 400, day: 2000 };
     const step = minutes[interval];
     if (!step) return this.error(res, 400, 'InputException', 'invalid interval');
     const ins = this.market.instrument(token);
     if (!ins) return this.error(res, 400, 'InputException', 'invalid token');
-    // from/to are IST wall-clock times "yyyy-mm-dd hh:mm:ss" (or a date).
+    // from/to are IST wall-clock times "yyyy-mm-dd hh:mm:ss" (or a date), both inclusive.
     const from = parseIst(q.get('from'));
     const to = parseIst(q.get('to'));
     if (!Number.isFinite(from) || !Number.isFinite(to) || to < from) return this.error(res, 400, 'InputException', 'invalid from/to');
     if (to - from > maxDays[interval] * 86400_000) return this.error(res, 400, 'InputException', 'interval exceeds max limit: ' + maxDays[interval] + ' days');
+    this.historicalStats.served++;
     const withOi = q.get('oi') === '1';
     const candles: unknown[][] = [];
-    const rnd = mulberry32(token ^ Math.floor(from / 86400_000));
-    let price = ins.basePrice;
-    const fmt = (ms: number) => new Date(ms + 19800_000).toISOString().slice(0, 19) + '+0530';
-    for (let day = Math.floor((from + 19800_000) / 86400_000); day * 86400_000 - 19800_000 <= to; day++) {
-      const dayStartIst = day * 86400_000 - 19800_000; // 00:00 IST in UTC ms
-      const wd = new Date(day * 86400_000).getUTCDay();
-      if (wd === 0 || wd === 6) continue;
-      const open = dayStartIst + (9 * 60 + 15) * 60_000;
-      const close = dayStartIst + (15 * 60 + 30) * 60_000;
-      const starts = step === 1440 ? [dayStartIst] : [];
-      if (step !== 1440) for (let t = open; t < close; t += step * 60_000) starts.push(t);
-      for (const t of starts) {
-        if (t < from || t > to) continue;
-        const o = price;
-        const c = Math.max(ins.tickSize, Math.round((o * (1 + (rnd() - 0.5) * 0.004)) / ins.tickSize) * ins.tickSize);
-        const h = Math.max(o, c) * (1 + rnd() * 0.001);
-        const l = Math.min(o, c) * (1 - rnd() * 0.001);
-        const r2 = (x: number) => Math.round(x * 100) / 100;
-        const row: unknown[] = [fmt(t), r2(o), r2(h), r2(l), r2(c), Math.floor(rnd() * 10000) * ins.lotSize];
-        if (withOi) row.push(ins.instrumentType === 'EQ' ? 0 : 10000 * ins.lotSize);
-        candles.push(row);
-        price = c;
-      }
+    const fmt = (ms: number) => istWallClock(ms).replace(' ', 'T') + '+0530';
+    for (const k of simHistoryCandles(ins, step, from, to, now)) {
+      const row: unknown[] = [fmt(k.t * 1000), k.o, k.h, k.l, k.c, k.v];
+      if (withOi) row.push(ins.instrumentType === 'EQ' ? 0 : 10000 * ins.lotSize);
+      candles.push(row);
     }
     this.send(res, 200, { status: 'success', data: { candles } });
   }

@@ -3,6 +3,7 @@
 // folder read its state and put it on their own wire formats.
 import { DEPTH_FIELDS, type DepthBook } from '../../shared/model';
 import type { KiteInstrumentRow } from '../brokers/kite/instruments';
+import { OrderBook } from './book';
 import { gaussian, mulberry32 } from './random';
 
 export interface SimInstrument {
@@ -75,6 +76,10 @@ export class MarketModel {
   private readonly now: () => number;
   private turnover = new Map<number, number>();
   private readonly byToken = new Map<number, SimInstrument>();
+  /** Full order books (up to 200 levels) for instruments that have deep depth, by token. */
+  private readonly deep = new Map<number, { book: OrderBook; fair: number }>();
+  /** Quotes changed outside step() (book events), for publishers that poll them. */
+  private readonly touched = new Set<SimQuote>();
 
   constructor(opts: MarketOptions) {
     this.instruments = opts.instruments;
@@ -122,6 +127,48 @@ export class MarketModel {
     return this.byToken.get(token);
   }
 
+  /**
+   * Gives an instrument a full order book of up to `levels` a side. From then on its price,
+   * volume and 5-level depth come from that book, which the model steers towards its random-walk
+   * fair price; the Dhan depth simulator publishes the same book. Idempotent.
+   */
+  deepBook(token: number, levels = 200): OrderBook {
+    const have = this.deep.get(token);
+    if (have) return have.book;
+    const ins = this.byToken.get(token);
+    const q = this.quotes.get(token);
+    if (!ins || !q) throw new Error(`no instrument with token ${token}`);
+    const book = new OrderBook(ins.exchangeToken, q.ltp, ins.tickSize, ins.lotSize, levels, mulberry32(ins.exchangeToken ^ 0x5eed));
+    this.deep.set(token, { book, fair: q.ltp });
+    this.fromBook(q, ins, book, 0, this.now());
+    return book;
+  }
+
+  /**
+   * Book events only (adds, cancels, trades at the touch) for an instrument with a deep book:
+   * what happens between the live feed's ticks. Returns the quote, also reported by takeTouched().
+   */
+  stepBook(token: number, events: number): SimQuote | undefined {
+    const d = this.deep.get(token);
+    const q = this.quotes.get(token);
+    if (!d || !q) return undefined;
+    let traded = 0;
+    for (let k = 0; k < events; k++) {
+      d.book.step(d.fair);
+      traded += d.book.lastTradedQty;
+    }
+    this.fromBook(q, this.byToken.get(token)!, d.book, traded, this.now());
+    this.touched.add(q);
+    return q;
+  }
+
+  /** Quotes changed by stepBook() since the last call. */
+  takeTouched(): SimQuote[] {
+    const out = [...this.touched];
+    this.touched.clear();
+    return out;
+  }
+
   /** Advances `count` randomly chosen instruments by one event each; returns the changed quotes. */
   step(count: number): SimQuote[] {
     const changed: SimQuote[] = [];
@@ -139,6 +186,16 @@ export class MarketModel {
 
   private advance(q: SimQuote, ins: SimInstrument, t: number): void {
     const r = this.rnd;
+    const d = this.deep.get(q.token);
+    if (d) {
+      // The random walk moves the fair price (about a tick an event: a deep book is a liquid
+      // instrument, where most trades leave the price where it was); the book trades towards it.
+      const sigma = Math.max(ins.tickSize, d.fair * 0.00002);
+      d.fair = roundToTick(d.fair + Math.round((gaussian(r) * sigma) / ins.tickSize) * ins.tickSize + (ins.basePrice - d.fair) * 0.001, ins.tickSize);
+      d.book.step(d.fair);
+      this.fromBook(q, ins, d.book, d.book.lastTradedQty, t);
+      return;
+    }
     const isIndex = ins.segment === 'INDICES';
     // Most events are trades; some only move the book (still a change in full mode).
     const trade = isIndex || r() < 0.8;
@@ -148,24 +205,62 @@ export class MarketModel {
       // Mean-revert gently towards the base price so long runs stay plausible.
       const pull = (ins.basePrice - q.ltp) * 0.001;
       q.ltp = roundToTick(q.ltp + move + pull, ins.tickSize);
-      if (!isIndex) {
-        const qty = ins.lotSize * (1 + Math.floor(r() * 20));
-        q.ltq = qty;
-        q.volume += qty;
-        const turnover = this.turnover.get(q.token)! + qty * q.ltp;
-        this.turnover.set(q.token, turnover);
-        q.atp = Math.round((turnover / q.volume) * 100) / 100;
-        q.lastTradeTime = t;
-        if (ins.instrumentType !== 'EQ') {
-          q.oi = Math.max(ins.lotSize, q.oi + ins.lotSize * Math.round(gaussian(r) * 3));
-          if (q.oi > q.oiDayHigh) q.oiDayHigh = q.oi;
-          if (q.oi < q.oiDayLow) q.oiDayLow = q.oi;
-        }
+      if (!isIndex) this.trade(q, ins, ins.lotSize * (1 + Math.floor(r() * 20)), t);
+      else {
+        if (q.ltp > q.high) q.high = q.ltp;
+        if (q.ltp < q.low) q.low = q.ltp;
       }
-      if (q.ltp > q.high) q.high = q.ltp;
-      if (q.ltp < q.low) q.low = q.ltp;
     }
     if (!isIndex) this.rebuildBook(q, ins);
+    q.tsExchange = t;
+    q.tsModel = t;
+    q.seq++;
+  }
+
+  /** A trade of `qty` at q.ltp: volume, VWAP, last trade time, day range, OI for derivatives. */
+  private trade(q: SimQuote, ins: SimInstrument, qty: number, t: number): void {
+    q.ltq = qty;
+    q.volume += qty;
+    const turnover = this.turnover.get(q.token)! + qty * q.ltp;
+    this.turnover.set(q.token, turnover);
+    q.atp = Math.round((turnover / q.volume) * 100) / 100;
+    q.lastTradeTime = t;
+    if (ins.instrumentType !== 'EQ') {
+      q.oi = Math.max(ins.lotSize, q.oi + ins.lotSize * Math.round(gaussian(this.rnd) * 3));
+      if (q.oi > q.oiDayHigh) q.oiDayHigh = q.oi;
+      if (q.oi < q.oiDayLow) q.oiDayLow = q.oi;
+    }
+    if (q.ltp > q.high) q.high = q.ltp;
+    if (q.ltp < q.low) q.low = q.ltp;
+  }
+
+  /** Price, trade and 5-level depth from a deep book. */
+  private fromBook(q: SimQuote, ins: SimInstrument, book: OrderBook, traded: number, t: number): void {
+    q.ltp = book.ltp;
+    if (traded > 0) this.trade(q, ins, traded, t);
+    const n = this.levels;
+    const depth = q.depth;
+    depth.fill(0);
+    let buy = 0;
+    let sell = 0;
+    const bids = book.bids.levels;
+    const asks = book.asks.levels;
+    for (let i = 0; i < bids.length; i++) buy += bids[i].qty;
+    for (let i = 0; i < asks.length; i++) sell += asks[i].qty;
+    for (let i = 0; i < n; i++) {
+      if (i < bids.length) {
+        depth[i] = bids[i].price;
+        depth[n + i] = bids[i].qty;
+        depth[2 * n + i] = bids[i].orders;
+      }
+      if (i < asks.length) {
+        depth[3 * n + i] = asks[i].price;
+        depth[4 * n + i] = asks[i].qty;
+        depth[5 * n + i] = asks[i].orders;
+      }
+    }
+    q.totalBuyQty = buy;
+    q.totalSellQty = sell;
     q.tsExchange = t;
     q.tsModel = t;
     q.seq++;
@@ -269,7 +364,8 @@ export function defaultUniverse(opts: { optionStrikes?: number; from?: Date } = 
           strike,
           tickSize: 0.05,
           lotSize: 75,
-          basePrice: intrinsic + 40 + Math.abs(strike - 24500) * 0.05,
+          // Time value is largest at the money and decays away from it.
+          basePrice: Math.round((intrinsic + Math.max(2, 120 * Math.exp(-Math.abs(strike - 24500) / 300))) * 20) / 20,
         },
         2,
       );

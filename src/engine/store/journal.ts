@@ -4,9 +4,10 @@ import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Candle, CandleInterval, DepthBook, DepthSnapshot, FeedGap, Instrument, NewInstrument, Side, Tick } from '../../shared/model';
+import { INTERVAL_SECONDS, bucketStart, type Candle, type CandleInterval, type DepthBook, type DepthSnapshot, type FeedGap, type Instrument, type NewInstrument, type Side, type Tick } from '../../shared/model';
+import { crossBrokerKey } from '../instruments/xkey';
 import type { GapRecorder } from '../feed/connection';
-import { candlesFromTicks } from '../pipeline/candles';
+import { candlesFromTicks, type CandleInput } from '../pipeline/candles';
 
 export const SQLITE_MIGRATIONS_DIR = fileURLToPath(new URL('../../../db/sqlite/', import.meta.url));
 
@@ -134,6 +135,7 @@ function rowToInstrument(r: Row): Instrument {
   if (r.expiry !== null) i.expiry = r.expiry as string;
   if (r.strike !== null) i.strike = r.strike as number;
   if (r.option_type !== null) i.optionType = r.option_type as 'CE' | 'PE';
+  if (r.underlying !== null && r.underlying !== undefined) i.underlying = r.underlying as string;
   return i;
 }
 
@@ -234,29 +236,40 @@ export class Journal implements GapRecorder {
   // --- instruments ----------------------------------------------------------------------------
 
   /** Inserts or updates by (broker, exchange, symbol); returns the stable local id. */
-  upsertInstrument(i: NewInstrument): number {
-    const r = this.db
-      .prepare(
-        `INSERT INTO instruments (broker, token, exchange, segment, symbol, name, expiry, strike, option_type, tick_size, lot_size, updated_at)
-         VALUES (@broker, @token, @exchange, @segment, @symbol, @name, @expiry, @strike, @optionType, @tickSize, @lotSize, @now)
-         ON CONFLICT (broker, exchange, symbol) DO UPDATE SET token = excluded.token, segment = excluded.segment,
-           name = excluded.name, expiry = excluded.expiry, strike = excluded.strike, option_type = excluded.option_type,
-           tick_size = excluded.tick_size, lot_size = excluded.lot_size, updated_at = excluded.updated_at
-         RETURNING id`,
-      )
-      .get({
-        ...i,
-        name: i.name ?? null,
-        expiry: i.expiry ?? null,
-        strike: i.strike ?? null,
-        optionType: i.optionType ?? null,
-        now: Date.now(),
-      }) as Row;
-    return r.id as number;
+  upsertInstrument(i: NewInstrument, now = Date.now()): number {
+    // Positional parameters: a master import runs this 100,000 times.
+    const r = this.stmt(
+      `INSERT INTO instruments (broker, token, exchange, segment, symbol, name, expiry, strike, option_type, underlying, xkey, tick_size, lot_size, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (broker, exchange, symbol) DO UPDATE SET token = excluded.token, segment = excluded.segment,
+         name = excluded.name, expiry = excluded.expiry, strike = excluded.strike, option_type = excluded.option_type,
+         underlying = excluded.underlying, xkey = excluded.xkey,
+         tick_size = excluded.tick_size, lot_size = excluded.lot_size, updated_at = excluded.updated_at
+       RETURNING id`,
+    )
+      .raw()
+      .get(
+        i.broker,
+        i.token,
+        i.exchange,
+        i.segment,
+        i.symbol,
+        i.name ?? null,
+        i.expiry ?? null,
+        i.strike ?? null,
+        i.optionType ?? null,
+        i.underlying ?? (i.expiry ? (i.name ?? null) : null),
+        crossBrokerKey(i),
+        i.tickSize,
+        i.lotSize,
+        now,
+      ) as [number];
+    return r[0];
   }
 
   upsertInstruments(list: readonly NewInstrument[]): number[] {
-    return this.db.transaction(() => list.map((i) => this.upsertInstrument(i)))();
+    const now = Date.now();
+    return this.db.transaction(() => list.map((i) => this.upsertInstrument(i, now)))();
   }
 
   instruments(): Instrument[] {
@@ -268,6 +281,43 @@ export class Journal implements GapRecorder {
     return r && rowToInstrument(r);
   }
 
+  /** The same contract at other brokers (by the cross-broker key), this one excluded. */
+  counterparts(id: number): Instrument[] {
+    return (
+      this.stmt('SELECT b.* FROM instruments a JOIN instruments b ON b.xkey = a.xkey AND b.id <> a.id WHERE a.id = ? ORDER BY b.id').all(id) as Row[]
+    ).map(rowToInstrument);
+  }
+
+  /** A broker's instrument by its segment and token (Dhan security ids are unique per segment only). */
+  instrumentBySegmentToken(broker: string, segment: string, token: string): Instrument | undefined {
+    const r = this.stmt('SELECT * FROM instruments WHERE broker = ? AND segment = ? AND token = ? ORDER BY updated_at DESC LIMIT 1').get(broker, segment, token) as Row | undefined;
+    return r && rowToInstrument(r);
+  }
+
+  /** A broker's instruments with this token (Dhan: one per segment at most). */
+  instrumentsByToken(broker: string, token: string): Instrument[] {
+    return (this.stmt('SELECT * FROM instruments WHERE broker = ? AND token = ? ORDER BY id').all(broker, token) as Row[]).map(rowToInstrument);
+  }
+
+  /** A broker's instrument by cross-broker key. */
+  findByKey(xkey: string, broker: string): Instrument | undefined {
+    const r = this.stmt('SELECT * FROM instruments WHERE xkey = ? AND broker = ? ORDER BY updated_at DESC LIMIT 1').get(xkey, broker) as Row | undefined;
+    return r && rowToInstrument(r);
+  }
+
+  /** When a broker's instrument master was last imported. */
+  masterImport(broker: string): { fetchedAt: number; istDay: string; rows: number; source: string } | undefined {
+    const r = this.stmt('SELECT fetched_at, ist_day, rows, source FROM instrument_masters WHERE broker = ?').get(broker) as Row | undefined;
+    return r && { fetchedAt: r.fetched_at as number, istDay: r.ist_day as string, rows: r.rows as number, source: r.source as string };
+  }
+
+  recordMasterImport(broker: string, m: { fetchedAt: number; istDay: string; rows: number; source: string }): void {
+    this.stmt(
+      `INSERT INTO instrument_masters (broker, fetched_at, ist_day, rows, source) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (broker) DO UPDATE SET fetched_at = excluded.fetched_at, ist_day = excluded.ist_day, rows = excluded.rows, source = excluded.source`,
+    ).run(broker, m.fetchedAt, m.istDay, m.rows, m.source);
+  }
+
   /** Finds an instrument by local id, "EXCHANGE:SYMBOL", or broker token. */
   findInstrument(ref: string, broker?: string): Instrument | undefined {
     const bySymbol = /^([A-Z]+):(.+)$/.exec(ref);
@@ -277,7 +327,11 @@ export class Journal implements GapRecorder {
         .prepare(`SELECT * FROM instruments WHERE exchange = ? AND symbol = ? ${broker ? 'AND broker = ?' : ''} ORDER BY id LIMIT 1`)
         .get(...[bySymbol[1], bySymbol[2], ...(broker ? [broker] : [])]) as Row | undefined;
       // Kite lists indices under exchange NSE/BSE but with segment INDICES; accept either.
-      r ??= this.stmt('SELECT * FROM instruments WHERE segment = ? AND symbol = ? ORDER BY id LIMIT 1').get(bySymbol[1], bySymbol[2]) as Row | undefined;
+      r ??= (
+        broker
+          ? this.stmt('SELECT * FROM instruments WHERE segment = ? AND symbol = ? AND broker = ? ORDER BY id LIMIT 1').get(bySymbol[1], bySymbol[2], broker)
+          : this.stmt('SELECT * FROM instruments WHERE segment = ? AND symbol = ? ORDER BY id LIMIT 1').get(bySymbol[1], bySymbol[2])
+      ) as Row | undefined;
     } else if (/^\d+$/.test(ref)) {
       r = this.stmt(`SELECT * FROM instruments WHERE token = ? ${broker ? 'AND broker = ?' : ''} ORDER BY id LIMIT 1`).get(...[ref, ...(broker ? [broker] : [])]) as Row | undefined;
       r ??= this.stmt('SELECT * FROM instruments WHERE id = ?').get(Number(ref)) as Row | undefined;
@@ -361,6 +415,96 @@ export class Journal implements GapRecorder {
   }
 
   /** Candles aggregated from the journal's ticks (same builder as live candles). */
+  // --- backfilled candles -----------------------------------------------------------------------
+
+  /** Stores candles from a broker's history; a bucket fetched again is replaced (the later answer wins). */
+  upsertCandles(instrumentId: number, interval: CandleInterval, candles: readonly Candle[], source: string, fetchedAt = Date.now()): number {
+    const stmt = this.stmt(
+      `INSERT INTO candles (instrument_id, interval, t, o, h, l, c, v, oi, source, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (instrument_id, interval, t) DO UPDATE SET o = excluded.o, h = excluded.h, l = excluded.l, c = excluded.c,
+         v = excluded.v, oi = excluded.oi, source = excluded.source, fetched_at = excluded.fetched_at`,
+    );
+    this.db.transaction(() => {
+      for (const c of candles) stmt.run(instrumentId, interval, c.t, c.o, c.h, c.l, c.c, c.v, c.oi ?? null, source, fetchedAt);
+    })();
+    return candles.length;
+  }
+
+  /** Start (ms) of the `n`-th latest backfilled candle at or before toMs; undefined when there are none. */
+  storedCandleStart(instrumentId: number, interval: CandleInterval, toMs: number, n: number): number | undefined {
+    const r = this.stmt('SELECT t FROM candles WHERE instrument_id = ? AND interval = ? AND t <= ? ORDER BY t DESC LIMIT 1 OFFSET ?').get(instrumentId, interval, Math.floor(toMs / 1000), n - 1) as Row | undefined;
+    if (r) return (r.t as number) * 1000;
+    const first = this.stmt('SELECT min(t) AS t FROM candles WHERE instrument_id = ? AND interval = ? AND t <= ?').get(instrumentId, interval, Math.floor(toMs / 1000)) as Row;
+    return first.t === null ? undefined : (first.t as number) * 1000;
+  }
+
+  /** Backfilled candles with bucket start in [fromMs, toMs], in time order. */
+  storedCandles(instrumentId: number, interval: CandleInterval, fromMs: number, toMs: number): Array<Candle & { fetchedAt: number }> {
+    const rows = this.stmt('SELECT t, o, h, l, c, v, oi, fetched_at FROM candles WHERE instrument_id = ? AND interval = ? AND t BETWEEN ? AND ? ORDER BY t').all(
+      instrumentId,
+      interval,
+      Math.floor(fromMs / 1000),
+      Math.floor(toMs / 1000),
+    ) as Row[];
+    return rows.map((r) => {
+      const c: Candle & { fetchedAt: number } = { t: r.t as number, o: r.o as number, h: r.h as number, l: r.l as number, c: r.c as number, v: r.v as number, fetchedAt: r.fetched_at as number };
+      if (r.oi !== null) c.oi = r.oi as number;
+      return c;
+    });
+  }
+
+  /**
+   * What the chart shows: backfilled history joined to candles built from recorded ticks, each
+   * bucket once. A bucket the recorder saw whole (recording since before it began, no feed gap in
+   * it) comes from ticks. Otherwise history decides: a bucket that was over when fetched is taken as
+   * fetched; one still forming then (the seam) is the fetched part extended by the ticks received
+   * after the fetch — open from history, high/low from both, close from the last tick, volume
+   * fetched + traded since, so nothing is counted twice or missed.
+   */
+  chartCandles(instrumentId: number, interval: CandleInterval, fromMs: number, toMs: number): Candle[] {
+    const lenMs = INTERVAL_SECONDS[interval] * 1000;
+    const lo = bucketStart(fromMs, interval) * 1000;
+    const stored = this.storedCandles(instrumentId, interval, lo, toMs);
+    const live = this.candles(instrumentId, interval, lo, toMs);
+    if (stored.length === 0) return live;
+    const range = this.tickRange(instrumentId);
+    // Only the outages that overlap the range (the table grows for as long as the journal lives).
+    const gaps = range
+      ? (this.stmt('SELECT start_ts, end_ts FROM feed_gaps WHERE start_ts < ? AND (end_ts IS NULL OR end_ts > ?)').all(toMs, lo) as Array<{ start_ts: number; end_ts: number | null }>)
+      : [];
+    const covered = (t: number) => range !== null && range.from <= t * 1000 && !gaps.some((g) => g.start_ts < t * 1000 + lenMs && (g.end_ts ?? Infinity) > t * 1000);
+    const byT = new Map(live.map((c) => [c.t, c]));
+    const out: Candle[] = [];
+    for (const h of stored) {
+      const l = byT.get(h.t);
+      const { fetchedAt, ...bar } = h;
+      if (l && covered(h.t)) continue; // the ticks' candle goes in below
+      byT.delete(h.t);
+      if (!l || fetchedAt >= (h.t * 1000 + lenMs)) {
+        out.push(bar);
+        continue;
+      }
+      const after = this.ticksReceivedAfter(instrumentId, h.t * 1000, h.t * 1000 + lenMs, fetchedAt);
+      const post = candlesFromTicks(after, interval)[0];
+      if (!post) out.push(bar);
+      else {
+        const m: Candle = { t: h.t, o: h.o, h: Math.max(h.h, post.h), l: Math.min(h.l, post.l), c: post.c, v: h.v + post.v };
+        const oi = post.oi ?? h.oi;
+        if (oi !== undefined) m.oi = oi;
+        out.push(m);
+      }
+    }
+    for (const c of byT.values()) out.push(c);
+    return out.sort((a, b) => a.t - b.t);
+  }
+
+  private ticksReceivedAfter(instrumentId: number, fromMs: number, toMs: number, receivedAfter: number): CandleInput[] {
+    const rows = this.stmt(
+      'SELECT ts_exchange AS tsExchange, ltp, vol_delta AS volDelta, oi FROM ticks WHERE instrument_id = ? AND ts_exchange >= ? AND ts_exchange < ? AND ts_received > ? ORDER BY ts_exchange, ts_received, id',
+    ).all(instrumentId, fromMs, toMs, receivedAfter) as Array<{ tsExchange: number; ltp: number; volDelta: number | null; oi: number | null }>;
+    return rows.map((r) => ({ tsExchange: r.tsExchange, ltp: r.ltp, volDelta: r.volDelta ?? 0, oi: r.oi ?? undefined }));
+  }
+
   candles(instrumentId: number, interval: CandleInterval, fromMs: number, toMs: number): Candle[] {
     const stmt = this.stmt(
       'SELECT ts_exchange AS tsExchange, ltp, vol_delta AS volDelta, oi FROM ticks WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ? ORDER BY ts_exchange, ts_received, id',

@@ -347,6 +347,9 @@ export class Replicator {
       stream.on('finish', resolve);
       stream.on('error', reject);
     });
+    // The stream can fail while rows are still being encoded (the backend killed mid-COPY): the
+    // error is awaited below, but until then an unhandled rejection would end the process.
+    done.catch(() => {});
     let last = this.lastId;
     let sent = 0;
     let failed: unknown = null;

@@ -1,5 +1,7 @@
 // Display formatting: prices by tick size, compact quantities, IST times.
-const IST_MS = 19_800_000;
+import { IST_MS, marketOpen } from '../../shared/ist';
+
+export { marketOpen };
 
 export function istClock(ms: number): string {
   return new Date(ms + IST_MS).toISOString().slice(11, 19);
@@ -30,10 +32,3 @@ export function pct(v: number | undefined): string {
   return v === undefined ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(2)}%`;
 }
 
-/** NSE cash/F&O hours, Monday–Friday 09:15–15:30 IST (exchange holidays not yet known here). */
-export function marketOpen(ms: number): boolean {
-  const d = new Date(ms + IST_MS);
-  const day = d.getUTCDay();
-  const minutes = d.getUTCHours() * 60 + d.getUTCMinutes();
-  return day >= 1 && day <= 5 && minutes >= 9 * 60 + 15 && minutes < 15 * 60 + 30;
-}

@@ -61,6 +61,16 @@ function attach(c: BridgeClient): void {
   c.on('depth', (d) => {
     if (d.instrumentId === useApp.getState().selectedId) live.setDepth(d);
   });
+  c.on('progress', (p) => {
+    useApp.getState().setProgress(p);
+    // A finished backfill of what the chart shows: load the chart again, history included.
+    const { selectedId, interval, instruments } = useApp.getState();
+    const ins = selectedId !== null ? instruments[selectedId] : undefined;
+    if (p.task === 'backfill' && p.done && !p.error && ins && p.label === `${ins.exchange}:${ins.symbol} ${interval}`) {
+      watchKey = '';
+      void syncWatch();
+    }
+  });
   c.on('tape', (t) => {
     if (t.instrumentId === useApp.getState().selectedId) live.addTrades(t.trades);
   });
@@ -103,4 +113,29 @@ export async function startSession(): Promise<void> {
 export async function searchInstruments(query: string): Promise<Instrument[]> {
   if (!client || client.closed || !query.trim()) return [];
   return client.request('searchInstruments', { query, limit: 30 });
+}
+
+/** Fetches the broker's history for the chart's instrument and interval; progress arrives as events. */
+export async function backfillChart(): Promise<string | null> {
+  const { selectedId, interval } = useApp.getState();
+  if (!client || client.closed || selectedId === null) return 'not connected';
+  try {
+    await client.request('backfill', { instrumentId: selectedId, interval });
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Starts the broker's login in the engine; returns the page to open, or throws with the reason. */
+export async function loginStart(broker: 'kite' | 'dhan', apiSecret?: string): Promise<string> {
+  if (!client || client.closed) throw new Error('not connected to the engine');
+  const r = await client.request('loginStart', apiSecret ? { broker, apiSecret } : { broker });
+  return r.url;
+}
+
+/** Dhan: hands a pasted access token to the engine (checked with the broker there). */
+export async function loginToken(accessToken: string): Promise<void> {
+  if (!client || client.closed) throw new Error('not connected to the engine');
+  await client.request('loginToken', { broker: 'dhan', accessToken });
 }

@@ -1,5 +1,189 @@
-// Dhan access tokens: read the JWT's payload (no signature check: we only need what it says about
-// itself) to know its expiry and consumer type (specs/dhan.md §4.5, §6).
+// Dhan access tokens (specs/dhan.md §4.5, §6): the API-key consent flow (generate consent → login
+// page → tokenId → consume consent), RenewToken, the profile check, and the JWT payload (read, no
+// signature check: we only need what the token says about itself, its expiry and consumer type).
+import { IST_MS } from '../../../shared/ist';
+import { AuthError, BrokerError, NetworkError, RateLimited, TokenExpired } from '../errors';
+
+export const DHAN_AUTH_ROOT = 'https://auth.dhan.co';
+export const DHAN_API_ROOT = 'https://api.dhan.co/v2';
+
+/** What a login or a renewal gives. */
+export interface DhanSession {
+  clientId: string;
+  clientName?: string;
+  accessToken: string;
+  /** ms UTC: the earlier of the response's expiryTime (read as IST) and the JWT's exp. */
+  expiresAt: number;
+  consumerType?: string;
+}
+
+export interface DhanProfile {
+  clientId: string;
+  /** ms UTC, from tokenValidity ("dd/MM/yyyy HH:mm", IST). */
+  tokenValidUntil?: number;
+  activeSegments: string[];
+  dataPlanActive: boolean;
+  dataValidity?: string;
+}
+
+
+/**
+ * Dhan's times carry no zone and are IST: "2025-09-23T12:37:23", "2025-09-23 12:37:23",
+ * "30/03/2025 15:37". Returns ms UTC, or undefined when unreadable. A time with a zone is honoured.
+ */
+export function parseDhanTime(text: unknown): number | undefined {
+  if (typeof text !== 'string' || !text) return undefined;
+  const dmy = /^(\d{2})\/(\d{2})\/(\d{4})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text.trim());
+  if (dmy) return Date.UTC(+dmy[3], +dmy[2] - 1, +dmy[1], +dmy[4], +dmy[5], +(dmy[6] ?? 0)) - IST_MS;
+  const iso = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text.trim());
+  if (!iso) return undefined;
+  if (iso[7]) return Date.parse(text.trim().replace(' ', 'T'));
+  return Date.UTC(+iso[1], +iso[2] - 1, +iso[3], +iso[4], +iso[5], +(iso[6] ?? 0)) - IST_MS;
+}
+
+interface DhanErrorBody {
+  errorType?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  status?: string;
+  remarks?: unknown;
+}
+
+/** A failed Dhan REST answer mapped onto the broker error hierarchy. */
+export function dhanRestError(status: number, body: DhanErrorBody | null, what: string): BrokerError {
+  const code = body?.errorCode ?? '';
+  const text = `${what}: HTTP ${status}${code ? ` ${code}` : ''}${body?.errorMessage ? ` (${body.errorMessage})` : ''}`;
+  if (status === 401 || code === 'DH-901') return /expir/i.test(body?.errorMessage ?? '') ? new TokenExpired(`${text}: log in again`, 'dhan') : new AuthError(`${text}: log in again`, 'dhan');
+  if (status === 429 || code === 'DH-904') return new RateLimited(text, 'dhan');
+  if (status >= 500 || code === 'DH-908' || code === 'DH-909') return new NetworkError(text, 'dhan');
+  return new BrokerError(text, 'dhan', false);
+}
+
+/** A Dhan REST call: JSON in and out, failures mapped onto the broker error hierarchy. */
+export async function dhanRequest(url: string, init: RequestInit, what: string): Promise<Record<string, unknown>> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, headers: { Accept: 'application/json', ...(init.headers as Record<string, string>) } });
+  } catch (e) {
+    throw new NetworkError(`${what}: ${(e as Error).message}`, 'dhan');
+  }
+  const text = await res.text();
+  let body: Record<string, unknown> | null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (!res.ok) throw dhanRestError(res.status, body as DhanErrorBody | null, what);
+  if (!body || typeof body !== 'object') throw new BrokerError(`${what}: the answer is not JSON`, 'dhan', false);
+  return body;
+}
+
+function sessionOf(body: Record<string, unknown>, what: string): DhanSession {
+  const accessToken = body.accessToken;
+  if (typeof accessToken !== 'string' || !accessToken) throw new BrokerError(`${what}: no accessToken in the answer`, 'dhan', false);
+  let jwt: DhanTokenInfo = {};
+  try {
+    jwt = decodeDhanToken(accessToken);
+  } catch {
+    // Not a JWT: rely on expiryTime.
+  }
+  const stated = parseDhanTime(body.expiryTime);
+  const candidates = [stated, jwt.expiresAt].filter((x): x is number => x !== undefined);
+  return {
+    clientId: String(body.dhanClientId ?? jwt.clientId ?? ''),
+    clientName: typeof body.dhanClientName === 'string' ? body.dhanClientName : undefined,
+    accessToken,
+    // Unknown expiry: assume the documented 24 hours.
+    expiresAt: candidates.length ? Math.min(...candidates) : Date.now() + 24 * 3600_000,
+    consumerType: jwt.consumerType,
+  };
+}
+
+export interface DhanAppCredentials {
+  clientId: string;
+  apiKey: string;
+  apiSecret: string;
+  /** auth.dhan.co, or the simulator's root. */
+  authRoot?: string;
+}
+
+/** Step 2 of the API-key flow: a consentAppId (at most 25 a day, §6.3). */
+export async function generateDhanConsent(c: DhanAppCredentials): Promise<string> {
+  const body = await dhanRequest(
+    `${c.authRoot ?? DHAN_AUTH_ROOT}/app/generate-consent?client_id=${encodeURIComponent(c.clientId)}`,
+    { method: 'POST', headers: { app_id: c.apiKey, app_secret: c.apiSecret } },
+    'Dhan generate-consent',
+  );
+  if (body.status !== 'success' || typeof body.consentAppId !== 'string') throw new BrokerError(`Dhan generate-consent: ${String(body.status ?? 'no status')}`, 'dhan', false);
+  return body.consentAppId;
+}
+
+/** Step 3: the page where the user logs in; it ends with a redirect to `<redirect URL>?tokenId=…`. */
+export function dhanConsentLoginUrl(consentAppId: string, authRoot = DHAN_AUTH_ROOT): string {
+  return `${authRoot}/login/consentApp-login?consentAppId=${encodeURIComponent(consentAppId)}`;
+}
+
+/** The tokenId from the redirect URL the login page sent the browser to, or null. */
+export function dhanTokenIdFromRedirect(url: string): string | null {
+  try {
+    return new URL(url).searchParams.get('tokenId');
+  } catch {
+    return null;
+  }
+}
+
+/** Step 4: the tokenId for an access token. GET as the Python SDK does; POST (as documented) if GET is refused. */
+export async function consumeDhanConsent(c: DhanAppCredentials, tokenId: string): Promise<DhanSession> {
+  const url = `${c.authRoot ?? DHAN_AUTH_ROOT}/app/consumeApp-consent?tokenId=${encodeURIComponent(tokenId)}`;
+  const headers = { app_id: c.apiKey, app_secret: c.apiSecret };
+  let body: Record<string, unknown>;
+  try {
+    body = await dhanRequest(url, { method: 'GET', headers }, 'Dhan consume-consent');
+  } catch (e) {
+    if (!(e instanceof BrokerError) || !/HTTP 405/.test(e.message)) throw e;
+    body = await dhanRequest(url, { method: 'POST', headers }, 'Dhan consume-consent');
+  }
+  return sessionOf(body, 'Dhan consume-consent');
+}
+
+export interface DhanTokenRef {
+  clientId: string;
+  accessToken: string;
+  /** api.dhan.co/v2, or the simulator's. */
+  apiRoot?: string;
+}
+
+/** A fresh 24-hour token for a token that is still valid (an expired one is refused: log in again). */
+export async function renewDhanToken(t: DhanTokenRef): Promise<DhanSession> {
+  const body = await dhanRequest(
+    `${t.apiRoot ?? DHAN_API_ROOT}/RenewToken`,
+    { method: 'GET', headers: { 'access-token': t.accessToken, dhanClientId: t.clientId } },
+    'Dhan RenewToken',
+  );
+  return sessionOf(body, 'Dhan RenewToken');
+}
+
+/** Validates a token: who it belongs to, until when, and whether the Data API plan is active. */
+export async function fetchDhanProfile(t: DhanTokenRef): Promise<DhanProfile> {
+  const body = await dhanRequest(`${t.apiRoot ?? DHAN_API_ROOT}/profile`, { headers: { 'access-token': t.accessToken, 'client-id': t.clientId } }, 'Dhan profile');
+  return {
+    clientId: String(body.dhanClientId ?? ''),
+    tokenValidUntil: parseDhanTime(body.tokenValidity),
+    activeSegments: String(body.activeSegment ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+    dataPlanActive: body.dataPlan === 'Active',
+    dataValidity: typeof body.dataValidity === 'string' ? body.dataValidity : undefined,
+  };
+}
+
+/** When to renew: an hour before expiry, or halfway there for a token with less than two hours left. */
+export function dhanRenewAt(expiresAt: number, now = Date.now()): number {
+  const left = expiresAt - now;
+  return left > 2 * 3600_000 ? expiresAt - 3600_000 : now + Math.max(0, left / 2);
+}
 
 export interface DhanTokenInfo {
   clientId?: string;

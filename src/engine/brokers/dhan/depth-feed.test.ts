@@ -4,27 +4,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
+import { cleanupAfterEach, until } from '../../testing';
 import WebSocket from 'ws';
 import { DhanDepthSimulator } from '../../sim/dhan-depth-server';
 import { Journal } from '../../store/journal';
 import type { DhanDepthSide } from './codec';
 import { DhanDepthFeed, depthSnapshotOf } from './depth-feed';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const cleanups = cleanupAfterEach();
 
 const FAST = { initialMs: 50, maxMs: 300, jitter: 0.2 };
-
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function instruments(n: number) {
   return Array.from({ length: n }, (_, i) => ({ securityId: 1000 + i, segment: (i % 2 ? 'NSE_FNO' : 'NSE_EQ') as 'NSE_EQ' | 'NSE_FNO', mid: 500 + i * 10, tick: 0.05, lot: 1 + (i % 3) * 24 }));
@@ -140,4 +130,151 @@ test('an expired token (807) means "login needed", no reconnect storm; a new tok
   feed.setAccessToken('fresh');
   const n = sides.length;
   await until(() => feed.state === 'connected' && sides.length > n + 3, 'streaming again');
+});
+
+test('wire faults (§5): truncated trailing packet, unknown code, rows > 200, one side only — counted, skipped, streaming goes on', async () => {
+  const { sim, feed, sides } = await setup({}, 200, 1);
+  feed.subscribe([{ securityId: 1000, segment: 'NSE_EQ' }]);
+  feed.start();
+  await until(() => sides.length > 4, 'data');
+  const waitFor = async (what: string, cond: () => boolean) => until(cond, what);
+
+  let n = sides.length;
+  sim.injectFault('truncated');
+  await waitFor('the truncated frame', () => feed.stats.malformed === 1);
+  // The whole bid in front of the cut ask was delivered.
+  assert.ok(sides.slice(n).some((s) => s.side.side === 'bid' && s.side.levels === 200));
+
+  sim.injectFault('unknown-code');
+  await waitFor('the unknown code', () => feed.stats.unknown === 1);
+
+  sim.injectFault('rows-over-200');
+  await waitFor('rows > 200', () => feed.stats.malformed === 2);
+
+  n = sides.length;
+  const frames = feed.connections[0].stats.framesIn;
+  sim.injectFault('one-side');
+  await waitFor('more data', () => feed.connections[0].stats.framesIn > frames + 3 && sides.length > n + 4);
+  assert.equal(feed.stats.malformed, 2, 'a frame with one side is not malformed');
+  assert.equal(feed.state, 'connected');
+  assert.equal(feed.connections[0].stats.reconnects, 0, 'no fault cost a reconnect');
+  // Every side delivered is a sound book: best first, no empty levels, at most 200.
+  for (const { side } of sides) {
+    assert.ok(side.levels > 0 && side.levels <= 200);
+    for (let i = 1; i < side.levels; i++) assert.ok(side.side === 'bid' ? side.price[i] < side.price[i - 1] : side.price[i] > side.price[i - 1]);
+  }
+});
+
+test('pings every interval: our client answers and stays; a client that never pongs is dropped without a close frame', async () => {
+  const { sim, feed, sides } = await setup({ pingMs: 100, pongTimeoutMs: 400 }, 20, 1);
+  feed.subscribe([{ securityId: 1000, segment: 'NSE_EQ' }]);
+  feed.start();
+  const mute = new WebSocket(`${sim.root}/twentydepth?token=sim-dhan-token&clientId=${sim.clientId}&authType=2`, { autoPong: false });
+  let closeCode = 0;
+  let pings = 0;
+  mute.on('ping', () => pings++);
+  mute.on('close', (code) => (closeCode = code));
+  mute.on('error', () => {});
+  cleanups.push(() => mute.terminate());
+  await until(() => closeCode !== 0, 'the mute client dropped');
+  assert.ok(pings >= 2, `${pings} pings seen`);
+  assert.equal(closeCode, 1006, 'abnormal closure: no close frame');
+  assert.equal(sim.pongTimeouts, 1);
+  const n = sides.length;
+  await until(() => sides.length > n + 5, 'our feed still streaming');
+  assert.equal(feed.connections[0].stats.reconnects, 0);
+});
+
+test('an APP-type token reset by the 200-level server (§4.5) ends in "login needed" with the reason, not endless retries', async () => {
+  const jwt = (type: string) =>
+    ['e30', Buffer.from(JSON.stringify({ dhanClientId: '1000000001', tokenConsumerType: type, exp: Math.floor(Date.now() / 1000) + 86400 })).toString('base64url'), 'sig'].join('.');
+  const app = jwt('APP');
+  const self = jwt('SELF');
+  const sim = new DhanDepthSimulator({ instruments: instruments(1), tokens: [app, self], rejectAppTokens: true });
+  await sim.start();
+  const sides: DhanDepthSide[] = [];
+  const feed = new DhanDepthFeed({ levels: 200, clientId: sim.clientId, accessToken: app, root: sim.root, backoff: FAST, silenceMs: 3000, onSide: (s) => sides.push(s) });
+  cleanups.push(() => sim.stop(), () => feed.stop());
+  feed.subscribe([{ securityId: 1000, segment: 'NSE_EQ' }]);
+  feed.start();
+  await until(() => feed.state === 'login-needed', 'login needed');
+  assert.equal(sim.appResets, 3);
+  assert.match(feed.connections[0].detail, /APP-type token.*web\.dhan\.co/);
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(sim.appResets, 3, 'no further attempts');
+  assert.equal(sides.length, 0);
+  // A web-generated (SELF) token streams.
+  feed.setAccessToken(self);
+  await until(() => sides.length > 2, 'data with a SELF token');
+});
+
+test('20 levels: each (security, side) counts its own messages; with market hours on, nothing outside 09:15–15:30 IST', async () => {
+  let now = Date.UTC(2026, 10, 22, 5, 0); // Sunday 10:30 IST
+  const { sim, feed, sides } = await setup({ marketHours: true, now: () => now }, 20, 2);
+  feed.subscribe(instruments(2).map(({ securityId, segment }) => ({ securityId, segment })));
+  feed.start();
+  await until(() => feed.state === 'connected', 'connected');
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(sides.length, 0, 'closed market: no depth');
+  now = Date.UTC(2026, 10, 23, 5, 0); // Monday 10:30 IST
+  await until(() => sides.length > 40, 'depth once the market opens');
+  for (const id of [1000, 1001])
+    for (const side of ['bid', 'ask'] as const) {
+      const seqs = sides.filter((s) => s.side.securityId === id && s.side.side === side).map((s) => s.side.seqOrRows);
+      assert.deepEqual(seqs, seqs.map((_, i) => seqs[0] + i), `${id} ${side}: consecutive`);
+    }
+  assert.equal(sim.connectionCount, 1);
+});
+
+test('connection pools: a shared pool evicts across feeds; a reconnect storm gets HTTP 429 and the client slows down', async () => {
+  const { DhanSocketPool } = await import('../../sim/dhan-pool');
+  const { DhanFeedSimulator } = await import('../../sim/dhan-feed-server');
+  const { defaultUniverse } = await import('../../sim/market');
+  const { DhanFeed } = await import('./feed');
+  const pool = new DhanSocketPool({ model: 'shared', max: 2, storm: { connects: 3, windowMs: 1000 } });
+  const universe = defaultUniverse({ optionStrikes: 2 });
+  const feedSim = new DhanFeedSimulator({ instruments: universe, pool });
+  await feedSim.start();
+  const { sim, feed: depth, sides } = await setup({ pool }, 200, 2);
+  cleanups.push(() => feedSim.stop());
+  const main = new DhanFeed({ clientId: feedSim.clientId, accessToken: 'sim-dhan-token', root: feedSim.root, backoff: FAST, onPacket: () => {} });
+  cleanups.push(() => main.stop());
+  main.subscribe([{ securityId: 2885, segment: 'NSE_EQ' }], 'ticker');
+  main.start();
+  await until(() => main.state === 'connected', 'main feed up');
+  // Two 200-level sockets join the shared pool of 2: the main feed's socket, the oldest, goes.
+  depth.subscribe([
+    { securityId: 1000, segment: 'NSE_EQ' },
+    { securityId: 1001, segment: 'NSE_FNO' },
+  ]);
+  depth.start();
+  await until(() => main.disconnects.includes(805), 'the main feed evicted by depth sockets');
+  assert.ok(pool.evictions >= 1);
+  main.stop();
+  await until(() => sides.length > 4, 'depth streaming');
+  // A storm: more than 3 upgrades in a second are refused with 429; the client waits ≥ 2 s.
+  const t0 = Date.now();
+  const storm = Array.from({ length: 4 }, () => new WebSocket(`${sim.root}/twentydepth?token=sim-dhan-token&clientId=${sim.clientId}&authType=2`));
+  const statuses = await Promise.all(
+    storm.map(
+      (ws) =>
+        new Promise<number>((resolve) => {
+          ws.on('open', () => resolve(101));
+          ws.on('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0));
+          ws.on('error', () => {});
+        }),
+    ),
+  );
+  storm.forEach((ws) => ws.terminate());
+  assert.ok(statuses.includes(429), `statuses ${statuses}`);
+  assert.ok(pool.stormRejections >= 1);
+  const late = new DhanDepthFeed({ levels: 20, clientId: sim.clientId, accessToken: 'sim-dhan-token', root: sim.root, backoff: FAST, onSide: () => {} });
+  cleanups.push(() => late.stop());
+  late.subscribe([{ securityId: 1000, segment: 'NSE_EQ' }]);
+  late.start();
+  await until(() => late.connections[0].detail.includes('HTTP 429'), 'a 429 at the upgrade');
+  assert.match(late.connections[0].detail, /retry in (\d{4,}) ms/);
+  assert.ok(Number(/retry in (\d+) ms/.exec(late.connections[0].detail)![1]) >= 2000, 'rate limited: at least 2 s');
+  await until(() => late.state === 'connected', 'connected after the storm', 6000);
+  assert.ok(Date.now() - t0 >= 1000);
 });

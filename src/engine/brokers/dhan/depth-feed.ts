@@ -6,6 +6,10 @@ import { ShardedFeed } from '../../feed/sharded';
 import type { BackoffOptions } from '../../feed/backoff';
 import { FeedConnection, type GapRecorder } from '../../feed/connection';
 import { decodeDepthFrame, newDhanStats, type DhanDepthSide } from './codec';
+import { decodeDhanToken } from './auth';
+
+/** Resets with zero frames in a row before an APP token is called rejected at 200 levels. */
+const APP_RESETS_BEFORE_LOGIN = 3;
 
 export const DHAN_DEPTH_ROOT = 'wss://depth-api-feed.dhan.co';
 export const DHAN_DEPTH200_ROOT = 'wss://full-depth-api.dhan.co';
@@ -37,7 +41,7 @@ export function depthSnapshotOf(side: DhanDepthSide, instrumentId: number, ts: n
   return { instrumentId, ts, side: side.side, levels: side.levels, price: side.price, qty: side.qty, orders: side.orders };
 }
 
-type DepthShard = { conn: FeedConnection; instruments: DhanInstrumentRef[] };
+type DepthShard = { conn: FeedConnection; instruments: DhanInstrumentRef[]; emptyResets: number };
 
 export class DhanDepthFeed extends ShardedFeed<DepthShard> {
   readonly stats = newDhanStats();
@@ -45,6 +49,14 @@ export class DhanDepthFeed extends ShardedFeed<DepthShard> {
 
   constructor(private readonly opts: DhanDepthFeedOptions) {
     super(opts.accessToken);
+  }
+
+  private tokenType(): string | undefined {
+    try {
+      return decodeDhanToken(this.accessToken).consumerType;
+    } catch {
+      return undefined;
+    }
   }
 
   get perSocket(): number {
@@ -80,7 +92,7 @@ export class DhanDepthFeed extends ShardedFeed<DepthShard> {
     const index = this.shards.length;
     const path = this.opts.levels === 20 ? '/twentydepth' : '/twohundreddepth';
     const root = this.opts.root ?? (this.opts.levels === 20 ? DHAN_DEPTH_ROOT : DHAN_DEPTH200_ROOT);
-    const shard: DepthShard = { instruments: [], conn: null as unknown as FeedConnection };
+    const shard: DepthShard = { instruments: [], conn: null as unknown as FeedConnection, emptyResets: 0 };
     shard.conn = new FeedConnection({
       feed: `dhan-depth${this.opts.levels}`,
       index,
@@ -107,6 +119,15 @@ export class DhanDepthFeed extends ShardedFeed<DepthShard> {
           this.stats,
         ),
       onState: (state, detail) => this.opts.onState?.(state, detail, index),
+      judgeClose: (frames) => {
+        // §4.5: the 200-level server resets APP-type tokens right after the subscribe, sending
+        // nothing. After a few such resets, stop and ask for a web-generated (SELF) token.
+        if (this.opts.levels !== 200) return undefined;
+        shard.emptyResets = frames === 0 && shard.instruments.length > 0 ? shard.emptyResets + 1 : 0;
+        if (shard.emptyResets < APP_RESETS_BEFORE_LOGIN || this.tokenType() !== 'APP') return undefined;
+        shard.emptyResets = 0;
+        return 'the 200-level depth server keeps resetting this APP-type token (TOTP/API-key flow) without data: generate an access token on web.dhan.co and log in again';
+      },
     });
     this.shards.push(shard);
     if (this.running) shard.conn.start();

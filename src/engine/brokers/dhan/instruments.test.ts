@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kiteRowToInstrument, parseKiteInstrumentsCsv } from '../kite/instruments';
 import { decodeDhanToken, dhanTokenWarnings } from './auth';
-import { crossBrokerKey, parseDhanScripMaster } from './instruments';
+import { crossBrokerKey } from '../../instruments/xkey';
+import { parseDhanScripMaster } from './instruments';
 
 const SCRIP = [
   'SEM_EXM_EXCH_ID,SEM_SEGMENT,SEM_SMST_SECURITY_ID,SEM_INSTRUMENT_NAME,SEM_EXPIRY_CODE,SEM_TRADING_SYMBOL,SEM_LOT_UNITS,SEM_CUSTOM_SYMBOL,SEM_EXPIRY_DATE,SEM_STRIKE_PRICE,SEM_OPTION_TYPE,SEM_TICK_SIZE,SEM_EXPIRY_FLAG,SEM_EXCH_INSTRUMENT_TYPE,SEM_SERIES,SM_SYMBOL_NAME',
@@ -37,11 +38,12 @@ test('instruments map across brokers: same key for Kite and Dhan rows of the sam
       '341249,1333,HDFCBANK,HDFC BANK,0.0,,0.0,0.05,1,EQ,NSE,NSE',
       '12345602,48225,NIFTY26JUN24000CE,NIFTY,0.0,2026-06-30,24000.0,0.05,75,CE,NFO-OPT,NFO',
       '12345603,48226,NIFTY26JUNFUT,NIFTY,0.0,2026-06-30,0.0,0.1,75,FUT,NFO-FUT,NFO',
+      '256265,1001,NIFTY 50,NIFTY 50,0.0,,0.0,0.0,0,EQ,INDICES,NSE',
     ].join('\n'),
   ).map(kiteRowToInstrument);
   const dhan = parseDhanScripMaster(SCRIP);
   const dhanKeys = new Map(dhan.map((d) => [crossBrokerKey(d), d.securityId]));
-  assert.deepEqual(kite.map((k) => dhanKeys.get(crossBrokerKey(k))), [1333, 55796, 55800]);
+  assert.deepEqual(kite.map((k) => dhanKeys.get(crossBrokerKey(k))), [1333, 55796, 55800, 13], 'Dhan NIFTY (IDX_I) is Kite NIFTY 50 (INDICES)');
 });
 
 const jwt = (payload: object) => ['e30', Buffer.from(JSON.stringify(payload)).toString('base64url'), 'sig'].join('.');

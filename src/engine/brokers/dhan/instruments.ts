@@ -1,6 +1,8 @@
-// Dhan's scrip master (specs/dhan.md §8), parsed by header name, and the key that maps the same
-// instrument across brokers (exchange + symbol for cash; underlying, expiry, strike, type for F&O).
-import type { NewInstrument } from '../../../shared/model';
+// Dhan's scrip master (specs/dhan.md §8), parsed by header name, a line at a time (the file is
+// tens of megabytes: it is streamed, never held whole). The cross-broker key is in instruments/xkey.
+import type { Instrument, NewInstrument } from '../../../shared/model';
+import type { Journal } from '../../store/journal';
+import { crossBrokerKey } from '../../instruments/xkey';
 import { splitCsvLine } from '../kite/instruments';
 
 const SEGMENT: Record<string, string> = {
@@ -26,50 +28,55 @@ const EXCHANGE: Record<string, string> = {
 
 export interface DhanScrip extends NewInstrument {
   securityId: number;
-  /** The underlying for derivatives (e.g. NIFTY), from the trading symbol. */
-  underlying?: string;
 }
 
-/**
- * Parses the compact scrip master (SEM_* columns). Rows of unknown segments are skipped; a file
- * without the required columns is refused.
- */
-export function parseDhanScripMaster(text: string): DhanScrip[] {
-  const lines = text.split(/\r?\n/);
-  const header = splitCsvLine(lines[0] ?? '').map((h) => h.trim());
-  const col = (name: string) => {
-    const i = header.indexOf(name);
-    if (i < 0) throw new Error(`not a Dhan scrip master: no ${name} column`);
-    return i;
-  };
-  const c = {
-    exch: col('SEM_EXM_EXCH_ID'),
-    seg: col('SEM_SEGMENT'),
-    id: col('SEM_SMST_SECURITY_ID'),
-    inst: col('SEM_INSTRUMENT_NAME'),
-    sym: col('SEM_TRADING_SYMBOL'),
-    lot: col('SEM_LOT_UNITS'),
-    custom: col('SEM_CUSTOM_SYMBOL'),
-    expiry: col('SEM_EXPIRY_DATE'),
-    strike: col('SEM_STRIKE_PRICE'),
-    opt: col('SEM_OPTION_TYPE'),
-    tick: col('SEM_TICK_SIZE'),
-  };
-  const out: DhanScrip[] = [];
-  for (let n = 1; n < lines.length; n++) {
-    if (!lines[n]) continue;
-    const f = splitCsvLine(lines[n]);
+/** Parses the compact scrip master a line at a time: the header first, then each row. */
+export class DhanScripParser {
+  private readonly c: Record<'exch' | 'seg' | 'id' | 'sym' | 'lot' | 'custom' | 'expiry' | 'strike' | 'opt' | 'tick', number>;
+  /** Rows of segments Tickdesk does not know (skipped). */
+  skipped = 0;
+
+  /** Refuses a header without the columns it needs (not a scrip master, or a changed format). */
+  constructor(headerLine: string) {
+    const header = splitCsvLine(headerLine.replace(/^\uFEFF/, '')).map((h) => h.trim());
+    const col = (name: string) => {
+      const i = header.indexOf(name);
+      if (i < 0) throw new Error(`not a Dhan scrip master: no ${name} column`);
+      return i;
+    };
+    this.c = {
+      exch: col('SEM_EXM_EXCH_ID'),
+      seg: col('SEM_SEGMENT'),
+      id: col('SEM_SMST_SECURITY_ID'),
+      sym: col('SEM_TRADING_SYMBOL'),
+      lot: col('SEM_LOT_UNITS'),
+      custom: col('SEM_CUSTOM_SYMBOL'),
+      expiry: col('SEM_EXPIRY_DATE'),
+      strike: col('SEM_STRIKE_PRICE'),
+      opt: col('SEM_OPTION_TYPE'),
+      tick: col('SEM_TICK_SIZE'),
+    };
+  }
+
+  /** One data line; null for a blank line or a row of an unknown segment. */
+  row(line: string): DhanScrip | null {
+    if (!line || line === '\r') return null;
+    const c = this.c;
+    const f = splitCsvLine(line.endsWith('\r') ? line.slice(0, -1) : line);
     const exch = f[c.exch];
     const segment = f[c.seg] === 'I' ? 'IDX_I' : SEGMENT[`${exch}:${f[c.seg]}`];
-    if (!segment) continue;
     const symbol = f[c.sym];
+    if (!segment || !symbol || !/^\d+$/.test(f[c.id] ?? '')) {
+      this.skipped++;
+      return null;
+    }
     const expiryRaw = (f[c.expiry] ?? '').slice(0, 10);
     const expiry = /^\d{4}-\d{2}-\d{2}$/.test(expiryRaw) && !expiryRaw.startsWith('0001') ? expiryRaw : undefined;
     const strike = Number(f[c.strike]);
     const optionType = f[c.opt] === 'CE' || f[c.opt] === 'PE' ? (f[c.opt] as 'CE' | 'PE') : undefined;
     const tickPaise = Number(f[c.tick]);
     const lot = Number(f[c.lot]);
-    out.push({
+    return {
       broker: 'dhan',
       securityId: Number(f[c.id]),
       token: f[c.id],
@@ -83,18 +90,45 @@ export function parseDhanScripMaster(text: string): DhanScrip[] {
       tickSize: tickPaise > 0 ? tickPaise / 100 : 0.05,
       lotSize: lot > 0 ? Math.round(lot) : 1,
       underlying: expiry ? symbol.split('-')[0] : undefined,
-    });
+    };
+  }
+}
+
+/** Parses a whole compact scrip master (SEM_* columns) held in memory. */
+export function parseDhanScripMaster(text: string): DhanScrip[] {
+  const lines = text.split('\n');
+  const parser = new DhanScripParser(lines[0] ?? '');
+  const out: DhanScrip[] = [];
+  for (let n = 1; n < lines.length; n++) {
+    const r = parser.row(lines[n]);
+    if (r) out.push(r);
   }
   return out;
 }
 
+/** A Dhan segment + security id reference, e.g. NSE_EQ:1333. */
+export const DHAN_SEGMENT_REF = /^([A-Z]+_[A-Z]+):(\d+)$/i;
+
 /**
- * One key per instrument whatever the broker: cash and indices by exchange + symbol; futures and
- * options by exchange family, underlying, expiry, strike and type (trading symbols differ:
- * Kite NIFTY26JUN24000CE, Dhan NIFTY-Jun2026-24000-CE).
+ * A Dhan instrument of the journal's scrip master by SEGMENT:SECURITYID (NSE_EQ:1333),
+ * EXCHANGE:SYMBOL (NSE:HDFCBANK, NFO:NIFTY-Jun2026-24000-CE; indices also by Kite's name, NSE:NIFTY 50),
+ * or a security id that only one segment lists (several: an error naming them).
  */
-export function crossBrokerKey(i: { exchange: string; symbol: string; expiry?: string; strike?: number; optionType?: string; name?: string; underlying?: string }): string {
-  if (!i.expiry) return `${i.exchange}:${i.symbol.toUpperCase()}`;
-  const underlying = (i.underlying ?? i.name ?? i.symbol).toUpperCase();
-  return `${i.exchange}:${underlying}:${i.expiry}:${i.optionType ? `${i.strike}${i.optionType}` : 'FUT'}`;
+export function findDhanInstrument(journal: Journal, raw: string): Instrument | undefined {
+  const ref = raw.trim();
+  const bySeg = DHAN_SEGMENT_REF.exec(ref);
+  if (bySeg) return journal.instrumentBySegmentToken('dhan', bySeg[1].toUpperCase(), bySeg[2]);
+  if (/^\d+$/.test(ref)) {
+    const all = journal.instrumentsByToken('dhan', ref);
+    if (all.length > 1) throw new Error(`security id ${ref} is listed in ${all.map((i) => i.segment).join(', ')}: say which, e.g. ${all[0].segment}:${ref}`);
+    return all[0];
+  }
+  const m = /^([A-Z]+):(.+)$/i.exec(ref);
+  if (!m) return undefined;
+  const ex = m[1].toUpperCase();
+  return (
+    journal.findInstrument(`${ex}:${m[2]}`, 'dhan') ??
+    journal.findInstrument(`${ex}:${m[2].toUpperCase()}`, 'dhan') ??
+    journal.findByKey(crossBrokerKey({ exchange: ex, segment: 'IDX_I', symbol: m[2] }), 'dhan')
+  );
 }

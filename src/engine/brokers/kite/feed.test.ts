@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
+import { cleanupAfterEach, until } from '../../testing';
 import type { FeedState } from '../../../shared/model';
 import { defaultUniverse, kiteToken } from '../../sim/market';
 import { KiteSimulator } from '../../sim/kite-server';
@@ -15,10 +16,7 @@ const INFY = kiteToken(1594, 1);
 const SBIN = kiteToken(3045, 1);
 const FAST_BACKOFF = { initialMs: 50, maxMs: 400, jitter: 0.2 };
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const cleanups = cleanupAfterEach();
 
 async function setup(opts: { silenceMs?: number; sim?: ConstructorParameters<typeof KiteSimulator>[0] } = {}) {
   const sim = new KiteSimulator({ ticksPerSecond: 2000, seed: 3, ...opts.sim });
@@ -40,14 +38,6 @@ async function setup(opts: { silenceMs?: number; sim?: ConstructorParameters<typ
   });
   cleanups.push(() => sim.stop(), () => journal.close(), () => feed.stop());
   return { sim, journal, feed, packets, states, notices };
-}
-
-async function until(cond: () => boolean, what: string, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function subscribesOf(sim: KiteSimulator, conn: number): unknown[] {

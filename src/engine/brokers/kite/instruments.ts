@@ -61,21 +61,19 @@ export function csvField(v: string | number): string {
 }
 
 /**
- * Parses the dump. Blank lines (the trailing newline) are skipped; a header that does not match
- * Kite's columns is an error, since every later column would be misread.
+ * A parser for the dump's data lines, given its header line. A header that does not match Kite's
+ * columns is refused (every later column would be misread); so is a line with the wrong number of
+ * fields. Blank lines (the trailing newline) give null.
  */
-export function parseKiteInstrumentsCsv(text: string): KiteInstrumentRow[] {
-  const lines = text.split(/\r?\n/);
-  const header = splitCsvLine(lines[0] ?? '');
-  if (header.join(',') !== KITE_INSTRUMENT_COLUMNS.join(','))
-    throw new Error(`not a Kite instruments dump: header is "${lines[0]?.slice(0, 120)}"`);
-  const rows: KiteInstrumentRow[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    if (line === '') continue;
+export function kiteInstrumentLineParser(headerLine: string): (line: string) => KiteInstrumentRow | null {
+  const header = headerLine.replace(/^\uFEFF/, '').replace(/\r$/, '');
+  if (header !== KITE_INSTRUMENT_COLUMNS.join(',')) throw new Error(`not a Kite instruments dump: header is "${header.slice(0, 120)}"`);
+  return (raw: string) => {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line === '') return null;
     const f = splitCsvLine(line);
-    if (f.length !== KITE_INSTRUMENT_COLUMNS.length) throw new Error(`instruments line ${i + 1}: ${f.length} fields, expected 12`);
-    rows.push({
+    if (f.length !== KITE_INSTRUMENT_COLUMNS.length) throw new Error(`${f.length} fields, expected 12`);
+    return {
       instrumentToken: Number(f[0]),
       exchangeToken: Number(f[1]),
       tradingsymbol: f[2],
@@ -88,7 +86,23 @@ export function parseKiteInstrumentsCsv(text: string): KiteInstrumentRow[] {
       instrumentType: f[9],
       segment: f[10],
       exchange: f[11],
-    });
+    };
+  };
+}
+
+/** Parses a whole dump held in memory; a malformed line is an error naming the line. */
+export function parseKiteInstrumentsCsv(text: string): KiteInstrumentRow[] {
+  const lines = text.split('\n');
+  const parse = kiteInstrumentLineParser(lines[0] ?? '');
+  const rows: KiteInstrumentRow[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    let r: KiteInstrumentRow | null;
+    try {
+      r = parse(lines[i]);
+    } catch (e) {
+      throw new Error(`instruments line ${i + 1}: ${(e as Error).message}`, { cause: e });
+    }
+    if (r) rows.push(r);
   }
   return rows;
 }

@@ -2,7 +2,7 @@
 // Hot data (depth, tape, candle updates) stays outside React: see live.ts.
 import { create } from 'zustand';
 import { persist } from 'zustand/middleware';
-import type { EngineStatus, Quote } from '../../../shared/api';
+import type { EngineStatus, Progress, Quote } from '../../../shared/api';
 import type { CandleInterval, Instrument } from '../../../shared/model';
 
 export type Connection = 'connecting' | 'connected' | 'disconnected';
@@ -16,6 +16,9 @@ export interface AppState {
   status: EngineStatus | null;
   connection: Connection;
   connectionDetail: string;
+  /** Long tasks by id (backfills, instrument downloads); finished ones stay until replaced. */
+  tasks: Record<number, Progress>;
+  setProgress(p: Progress): void;
   addToWatchlist(ins: Instrument): void;
   removeFromWatchlist(id: number): void;
   select(id: number): void;
@@ -36,6 +39,8 @@ export const useApp = create<AppState>()(
       status: null,
       connection: 'connecting',
       connectionDetail: '',
+      tasks: {},
+      setProgress: (p) => set((s) => ({ tasks: { ...s.tasks, [p.id]: p } })),
       addToWatchlist: (ins) =>
         set((s) => ({
           watchlist: s.watchlist.includes(ins.id) ? s.watchlist : [...s.watchlist, ins.id],

@@ -1,5 +1,5 @@
 // Candles and volume with lightweight-charts: history from `watch`, then live bars via update().
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   CandlestickSeries,
   ColorType,
@@ -16,6 +16,7 @@ import { decimalsFor, price, qty } from '../../format';
 import { cancelFrameTask, onNextFrame } from '../../frame';
 import { useApp } from '../../store/app';
 import { live } from '../../store/live';
+import { backfillChart } from '../../session';
 
 const IST_S = 19800;
 const UP = '#26a69a';
@@ -132,8 +133,35 @@ export function Chart() {
           ))}
         </span>
         <span className="legend" data-testid="chart-legend" ref={legendRef} />
+        <BackfillButton label={ins ? `${ins.exchange}:${ins.symbol} ${interval}` : ''} disabled={!ins || interval === '1s'} />
       </header>
       <div className="chart-box" ref={box} data-testid="chart" />
     </section>
+  );
+}
+
+/** History for the chart from the broker, with a progress bar while it loads. */
+function BackfillButton({ label, disabled }: { label: string; disabled: boolean }) {
+  const task = useApp((s) => Object.values(s.tasks).filter((t) => t.task === 'backfill' && t.label === label).at(-1));
+  const [error, setError] = useState<string | null>(null);
+  const running = task && !task.done;
+  return (
+    <span className="backfill">
+      <button
+        data-testid="backfill"
+        disabled={disabled || !!running}
+        title={disabled ? 'no broker history at this interval' : `Load ${label} history from the broker`}
+        onClick={async () => setError(await backfillChart())}
+      >
+        History
+      </button>
+      {task && (
+        <span className={`task ${task.error ? 'down' : task.done ? 'dim' : ''}`} data-testid="backfill-status" data-done={task.done ? '1' : '0'} title={task.error ?? task.detail}>
+          {!task.done && <progress data-testid="backfill-progress" max={1} value={task.fraction ?? undefined} />}
+          {task.error ? 'failed' : task.detail}
+        </span>
+      )}
+      {error && <span className="down" title={error}>!</span>}
+    </span>
   );
 }

@@ -2,12 +2,16 @@
 import { useEffect, useState } from 'react';
 import { istClock, marketOpen, qty } from '../../format';
 import { useApp } from '../../store/app';
+import { LoginDialog } from '../login/LoginDialog';
 
 export function StatusBar() {
   const status = useApp((s) => s.status);
   const connection = useApp((s) => s.connection);
   const detail = useApp((s) => s.connectionDetail);
+  const tasks = useApp((s) => s.tasks);
+  const downloads = Object.values(tasks).filter((t) => t.task === 'instruments' && !t.done);
   const [now, setNow] = useState(Date.now());
+  const [loginFor, setLoginFor] = useState<'kite' | 'dhan' | null>(null);
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
@@ -17,11 +21,20 @@ export function StatusBar() {
       <span className={`pill ${connection}`} title={detail} data-testid="engine-connection">
         engine {connection}
       </span>
-      {status?.feeds.map((f) => (
-        <span key={f.feed} className={`pill ${f.state}`} title={f.detail} data-testid={`feed-${f.feed}`}>
-          {f.feed} {f.state === 'login-needed' ? 'login needed' : f.state}
-        </span>
-      ))}
+      {status?.feeds.map((f) => {
+        const broker = f.feed.split('-')[0];
+        return (
+          <span key={f.feed} className={`pill ${f.state}`} title={f.detail} data-testid={`feed-${f.feed}`}>
+            {f.feed} {f.state === 'login-needed' ? 'login needed' : f.state}
+            {f.state === 'login-needed' && (broker === 'kite' || broker === 'dhan') && (
+              <button className="login" data-testid={`login-${broker}`} onClick={() => setLoginFor(broker)}>
+                Log in
+              </button>
+            )}
+          </span>
+        );
+      })}
+      {loginFor && <LoginDialog broker={loginFor} onClose={() => setLoginFor(null)} />}
       <span data-testid="ticks-per-second">{status ? `${status.ticksPerSecond} ticks/s` : ''}</span>
       <span data-testid="journal-rows">{status ? `journal ${qty(status.journalRows)} rows` : ''}</span>
       <span>
@@ -29,6 +42,11 @@ export function StatusBar() {
           ? `db ${status.sink.state}, ${status.sink.rowsPerSecond} rows/s${status.sink.backlogRows ? `, backlog ${qty(status.sink.backlogRows)} rows (${status.sink.backlogSeconds.toFixed(0)} s)` : ''}`
           : 'db: journal only'}
       </span>
+      {downloads.map((t) => (
+        <span key={t.id} className="task" data-testid="instruments-progress">
+          {t.label} <progress max={1} value={t.fraction ?? undefined} /> {t.detail}
+        </span>
+      ))}
       <span className="spacer" />
       <span className={marketOpen(now) ? 'up' : 'dim'}>{marketOpen(now) ? 'market open' : 'market closed'}</span>
       <span className="clock" data-testid="clock">

@@ -1,10 +1,11 @@
 // Watchlist rows: last price (flashing on change), change %, volume, OI.
-import { memo, useEffect, useRef } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import type { Quote } from '../../../../shared/api';
 import type { Instrument } from '../../../../shared/model';
 import { decimalsFor, pct, price, qty } from '../../format';
 import { useApp } from '../../store/app';
 import { Search } from './Search';
+import { OptionChain } from '../chain/OptionChain';
 
 const Row = memo(function Row({ ins, quote, selected }: { ins: Instrument; quote: Quote | undefined; selected: boolean }) {
   const select = useApp((s) => s.select);
@@ -60,9 +61,16 @@ export function Watchlist() {
   const instruments = useApp((s) => s.instruments);
   const quotes = useApp((s) => s.quotes);
   const selectedId = useApp((s) => s.selectedId);
+  const [chainOpen, setChainOpen] = useState(false);
   return (
     <section className="panel watchlist">
-      <Search />
+      <div className="watch-tools">
+        <Search />
+        <button data-testid="open-chain" className={chainOpen ? 'on' : ''} title="Option chain" onClick={() => setChainOpen((o) => !o)}>
+          Chain
+        </button>
+      </div>
+      {chainOpen && <OptionChain onClose={() => setChainOpen(false)} />}
       <table>
         <thead>
           <tr>

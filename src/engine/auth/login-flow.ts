@@ -1,0 +1,83 @@
+// A broker login through the user's browser and a one-shot 127.0.0.1 listener, shared by
+// `tickdesk login` and the UI's "Log in" (the engine runs it, the page opens the URL): the login
+// page is shown, the redirect is caught, the token is exchanged here and the session saved (0600).
+import { randomBytes } from 'node:crypto';
+import { awaitRedirect } from './loopback';
+import { kiteExpiry, saveSession } from './session-store';
+import { consumeDhanConsent, dhanConsentLoginUrl, dhanTokenIdFromRedirect, DHAN_AUTH_ROOT, generateDhanConsent } from '../brokers/dhan/auth';
+import { AuthError } from '../brokers/errors';
+import { exchangeKiteRequestToken, kiteLoginUrl, KITE_LOGIN_ROOT, parseKiteRedirect } from '../brokers/kite/login';
+
+export interface LoginResult {
+  who: string;
+  saved: string;
+  until: number;
+  accessToken: string;
+}
+
+export interface LoopbackLoginOptions {
+  port: number;
+  timeoutMs: number;
+  /** Where the session file goes. */
+  dir: string;
+  /** Called once the listener is up, with the page the user must open. */
+  onUrl: (url: string) => void;
+}
+
+/** Listens, shows the login page, finishes with what the redirect brings. */
+async function loopbackLogin(o: LoopbackLoginOptions, path: string, loginUrl: () => string, finish: (url: URL) => Promise<LoginResult>): Promise<LoginResult> {
+  let failure: Error | null = null;
+  let result: LoginResult | null = null;
+  await awaitRedirect({
+    port: o.port,
+    path,
+    timeoutMs: o.timeoutMs,
+    onListening: () => o.onUrl(loginUrl()),
+    page: async (url) => {
+      try {
+        result = await finish(url);
+        return { ok: true, text: `Logged in to ${result.who}. You can close this tab.` };
+      } catch (e) {
+        failure = e as Error;
+        return { ok: false, text: `Login failed: ${(e as Error).message}` };
+      }
+    },
+  });
+  if (failure) throw failure;
+  if (!result) throw new AuthError('the login ended without a session', 'kite');
+  return result;
+}
+
+export function kiteLoopbackLogin(o: LoopbackLoginOptions & { apiKey: string; apiSecret: string; restRoot: string; loginRoot?: string }): Promise<LoginResult> {
+  const state = randomBytes(12).toString('hex');
+  return loopbackLogin(
+    o,
+    '/kite/callback',
+    () => kiteLoginUrl(o.apiKey, state, o.loginRoot ?? KITE_LOGIN_ROOT),
+    async (url) => {
+      const requestToken = parseKiteRedirect(url, state);
+      const s = await exchangeKiteRequestToken({ restRoot: o.restRoot, apiKey: o.apiKey, apiSecret: o.apiSecret, requestToken });
+      const loginAt = Date.now();
+      const until = kiteExpiry(loginAt); // 06:00 IST
+      const saved = saveSession({ broker: 'kite', apiKey: o.apiKey, accessToken: s.accessToken, userId: s.userId, loginAt, expiresAt: until }, o.dir);
+      return { who: `Kite as ${s.userId}`, saved, until, accessToken: s.accessToken };
+    },
+  );
+}
+
+export async function dhanLoopbackLogin(o: LoopbackLoginOptions & { clientId: string; apiKey: string; apiSecret: string; authRoot?: string }): Promise<LoginResult> {
+  const app = { clientId: o.clientId, apiKey: o.apiKey, apiSecret: o.apiSecret, authRoot: o.authRoot ?? DHAN_AUTH_ROOT };
+  const consentAppId = await generateDhanConsent(app);
+  return loopbackLogin(
+    o,
+    '/dhan/callback',
+    () => dhanConsentLoginUrl(consentAppId, app.authRoot),
+    async (url) => {
+      const tokenId = dhanTokenIdFromRedirect(url.toString());
+      if (!tokenId) throw new AuthError('the redirect carries no tokenId', 'dhan');
+      const s = await consumeDhanConsent(app, tokenId);
+      const saved = saveSession({ broker: 'dhan', clientId: s.clientId || o.clientId, accessToken: s.accessToken, loginAt: Date.now(), expiresAt: s.expiresAt }, o.dir);
+      return { who: `Dhan as ${s.clientName ?? s.clientId}`, saved, until: s.expiresAt, accessToken: s.accessToken };
+    },
+  );
+}

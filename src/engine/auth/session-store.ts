@@ -1,0 +1,71 @@
+// Broker sessions saved by `tickdesk login` for headless use: one JSON file per broker in the config
+// directory, readable by the owner only (0600, directory 0700), written atomically. A session past
+// its expiry is never handed out (Kite's tokens die at 6 AM IST the next day; Dhan's carry theirs).
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir, platform } from 'node:os';
+import { join } from 'node:path';
+import { IST_MS } from '../../shared/ist';
+import { AuthError } from '../brokers/errors';
+
+export interface StoredSession {
+  broker: 'kite' | 'dhan';
+  /** Kite api key / Dhan client id the token belongs to. */
+  apiKey?: string;
+  clientId?: string;
+  accessToken: string;
+  userId?: string;
+  /** ms UTC */
+  loginAt: number;
+  expiresAt: number;
+}
+
+/** TICKDESK_CONFIG_DIR, else the platform's per-user config directory. */
+export function configDir(): string {
+  if (process.env.TICKDESK_CONFIG_DIR) return process.env.TICKDESK_CONFIG_DIR;
+  if (platform() === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'tickdesk');
+  if (platform() === 'darwin') return join(homedir(), 'Library', 'Application Support', 'tickdesk');
+  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'tickdesk');
+}
+
+export function sessionPath(broker: StoredSession['broker'], dir = configDir()): string {
+  return join(dir, `session-${broker}.json`);
+}
+
+/** Kite: a token lives until 6 AM IST the next day (specs/kite.md §4). */
+export function kiteExpiry(loginAt: number): number {
+  const ist = new Date(loginAt + IST_MS);
+  let six = Date.UTC(ist.getUTCFullYear(), ist.getUTCMonth(), ist.getUTCDate(), 6, 0) - IST_MS;
+  if (six <= loginAt) six += 86400_000;
+  return six;
+}
+
+export function saveSession(s: StoredSession, dir = configDir()): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = sessionPath(s.broker, dir);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(tmp, 0o600); // in case umask or an old file interfered
+  renameSync(tmp, path);
+  return path;
+}
+
+/** The saved session, or null when there is none or it has expired (log in again). */
+export function loadSession(broker: StoredSession['broker'], dir = configDir(), now = Date.now()): { session: StoredSession | null; expired: boolean } {
+  const path = sessionPath(broker, dir);
+  if (!existsSync(path)) return { session: null, expired: false };
+  let s: StoredSession;
+  try {
+    s = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return { session: null, expired: false };
+  }
+  if (typeof s.accessToken !== 'string' || typeof s.expiresAt !== 'number') return { session: null, expired: false };
+  return s.expiresAt <= now ? { session: null, expired: true } : { session: s, expired: false };
+}
+
+/** The saved session to use, or null when there is none; an expired one means "log in again". */
+export function savedSession(broker: StoredSession['broker'], dir = configDir()): StoredSession | null {
+  const { session, expired } = loadSession(broker, dir);
+  if (expired) throw new AuthError(`the saved ${broker} session has expired: run tickdesk login ${broker}`, broker);
+  return session;
+}

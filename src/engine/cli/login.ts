@@ -1,0 +1,86 @@
+// `tickdesk login kite|dhan`: the broker's login in the system browser (or the printed URL), the
+// redirect caught by a one-shot listener on 127.0.0.1, the token exchanged here (the secret never
+// leaves this process) and saved in the config directory, readable by the owner only.
+import { spawn } from 'node:child_process';
+import { platform } from 'node:os';
+import { parseArgs } from 'node:util';
+import { dhanLoopbackLogin, kiteLoopbackLogin } from '../auth/login-flow';
+import { configDir } from '../auth/session-store';
+import { KITE_REST_ROOT } from '../recorder';
+import { parseDuration, UsageError } from './args';
+
+export const LOGIN_HELP = `tickdesk login kite|dhan [options]
+  --port N                 the 127.0.0.1 port of your app's redirect URL (default 8421)
+  --timeout D              give up after D (default 5m)
+  --no-browser             print the login URL instead of opening the system browser
+  --config-dir DIR         where the session is saved (default: TICKDESK_CONFIG_DIR or the user config dir)
+  --login-root URL, --rest-root URL   override the broker's hosts (e.g. a simulator)
+Kite: register http://127.0.0.1:PORT/kite/callback as the app's redirect URL; KITE_API_KEY and
+KITE_API_SECRET (or --api-key/--api-secret). Dhan: redirect http://127.0.0.1:PORT/dhan/callback;
+DHAN_CLIENT_ID, DHAN_API_KEY, DHAN_API_SECRET (or --client-id/--api-key/--api-secret).
+The session is saved as session-BROKER.json (mode 0600); record/serve use it until it expires.`;
+
+function openBrowser(url: string): void {
+  const [cmd, args] = platform() === 'win32' ? ['cmd', ['/c', 'start', '', url]] : platform() === 'darwin' ? ['open', [url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    // No browser here: the printed URL is enough.
+  }
+}
+
+export async function loginCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string', default: '8421' },
+      timeout: { type: 'string', default: '5m' },
+      'no-browser': { type: 'boolean', default: false },
+      'config-dir': { type: 'string' },
+      'login-root': { type: 'string' },
+      'rest-root': { type: 'string' },
+      'api-key': { type: 'string' },
+      'api-secret': { type: 'string' },
+      'client-id': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(LOGIN_HELP);
+    return 0;
+  }
+  const broker = positionals[0];
+  if (broker !== 'kite' && broker !== 'dhan') throw new UsageError('login needs a broker: tickdesk login kite|dhan');
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number');
+  const timeoutMs = parseDuration(values.timeout!);
+  const dir = values['config-dir'] ?? configDir();
+  const common = {
+    port,
+    timeoutMs,
+    dir,
+    onUrl: (url: string) => {
+      process.stderr.write(`waiting for the redirect on 127.0.0.1:${port}\n`);
+      process.stderr.write(`Log in at: ${url}\n`);
+      if (!values['no-browser']) openBrowser(url);
+    },
+  };
+  const done = (r: { who: string; saved: string; until: number }) => {
+    process.stderr.write(`Logged in to ${r.who}. Session saved to ${r.saved} (valid until ${new Date(r.until).toISOString()}).\n`);
+    return 0;
+  };
+  if (broker === 'kite') {
+    const apiKey = values['api-key'] ?? process.env.KITE_API_KEY;
+    const apiSecret = values['api-secret'] ?? process.env.KITE_API_SECRET;
+    if (!apiKey || !apiSecret) throw new UsageError('Kite login needs the api key and secret (KITE_API_KEY, KITE_API_SECRET)');
+    return done(await kiteLoopbackLogin({ ...common, apiKey, apiSecret, restRoot: values['rest-root'] ?? KITE_REST_ROOT, loginRoot: values['login-root'] }));
+  }
+  const clientId = values['client-id'] ?? process.env.DHAN_CLIENT_ID;
+  const apiKey = values['api-key'] ?? process.env.DHAN_API_KEY;
+  const apiSecret = values['api-secret'] ?? process.env.DHAN_API_SECRET;
+  if (!clientId || !apiKey || !apiSecret) throw new UsageError('Dhan login needs the client id, API key and secret (DHAN_CLIENT_ID, DHAN_API_KEY, DHAN_API_SECRET)');
+  return done(await dhanLoopbackLogin({ ...common, clientId, apiKey, apiSecret, authRoot: values['login-root'] }));
+}

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Instrument } from '../../shared/model';
+import { simInstruments } from '../testing';
+import { optionChain, optionUnderlyings, spotInstrument } from './option-chain';
+
+const from = new Date('2026-11-20T00:00:00Z');
+const all: Instrument[] = simInstruments({ optionStrikes: 30, from });
+
+test('underlyings with expiries; the spot is the index for index options', () => {
+  const u = optionUnderlyings(all, '2026-11-20');
+  assert.deepEqual(u.map((x) => [x.exchange, x.underlying]), [['NFO', 'NIFTY']]);
+  assert.equal(u[0].expiries.length, 1);
+  assert.equal(spotInstrument(all, 'NIFTY', 'NFO')!.symbol, 'NIFTY 50', 'Kite lists the NIFTY index as NIFTY 50');
+  assert.equal(spotInstrument(all, 'BANKNIFTY', 'NFO')!.symbol, 'NIFTY BANK');
+  assert.equal(optionUnderlyings(all, '2030-01-01').length, 0, 'expired contracts are not offered');
+});
+
+test('strikes around the money, CE and PE side by side, ascending', () => {
+  const expiry = optionUnderlyings(all, '2026-11-20')[0].expiries[0];
+  const { rows, atm } = optionChain(all, { underlying: 'NIFTY', exchange: 'NFO', expiry, around: 3, spot: 24_512 });
+  assert.equal(atm, 24_500);
+  assert.deepEqual(rows.map((r) => r.strike), [24_350, 24_400, 24_450, 24_500, 24_550, 24_600, 24_650]);
+  for (const r of rows) {
+    assert.equal(r.ce!.optionType, 'CE');
+    assert.equal(r.pe!.optionType, 'PE');
+    assert.equal(r.ce!.strike, r.strike);
+  }
+  // Near the edge of the listed strikes: what there is, no padding.
+  const low = optionChain(all, { underlying: 'NIFTY', exchange: 'NFO', expiry, around: 3, spot: 1 });
+  assert.equal(low.rows[0].strike, low.atm);
+  assert.equal(low.rows.length, 4);
+  // No spot: the middle strike.
+  assert.equal(optionChain(all, { underlying: 'NIFTY', exchange: 'NFO', expiry, around: 1, spot: null }).rows.length, 3);
+  assert.deepEqual(optionChain(all, { underlying: 'NOPE', exchange: 'NFO', expiry, around: 1, spot: null }), { rows: [], atm: null });
+});
