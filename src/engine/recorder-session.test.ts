@@ -62,3 +62,31 @@ test('Kite: 403 → login needed; a new saved session resumes the same subscript
   rec.journal.flush();
   assert.ok(rec.journal.countTicks(infy.id) - n <= 5, 'no more data on the retired token');
 });
+
+test('desktop hand-over: useSession resumes the feeds without a session file; another key, an expired or the same token is refused', async () => {
+  const universe = defaultUniverse({ optionStrikes: 2 });
+  const sim = new KiteSimulator({ instruments: universe, ticksPerSecond: 800, accessTokens: ['t1'] });
+  await sim.start();
+  const dir = mkdtempSync(join(tmpdir(), 'tickdesk-handover-'));
+  const rec = new Recorder({ broker: 'kite', apiKey: sim.apiKey, accessToken: 't1', instruments: ['NSE:INFY'], mode: 'quote', journalPath: join(dir, 'j.sqlite'), restRoot: sim.restUrl, wsRoot: sim.wsUrl, flushMs: 50 });
+  cleanups.push(() => sim.stop(), () => rec.stop());
+  await rec.start();
+  const infy = rec.journal.findInstrument('NSE:INFY', 'kite')!;
+  await until(() => rec.journal.countTicks(infy.id) > 0, 'ticks');
+  sim.revokeAccessToken('t1');
+  sim.dropConnections();
+  await until(() => rec.stats().state === 'login-needed', 'login needed');
+
+  const now = Date.now();
+  sim.grantAccessToken('t2');
+  assert.equal(rec.useSession({ broker: 'dhan', clientId: 'x', accessToken: 't2', loginAt: now, expiresAt: now + 3600_000 }), false, 'not this broker');
+  assert.equal(rec.useSession({ broker: 'kite', apiKey: 'someone-else', accessToken: 't2', loginAt: now, expiresAt: now + 3600_000 }), false, 'another app');
+  assert.equal(rec.useSession({ broker: 'kite', apiKey: sim.apiKey, accessToken: 't2', loginAt: now - 7200_000, expiresAt: now - 1 }), false, 'expired');
+  assert.equal(rec.useSession({ broker: 'kite', apiKey: sim.apiKey, accessToken: 't1', loginAt: now, expiresAt: now + 3600_000 }), false, 'the current token');
+  assert.equal(rec.stats().state, 'login-needed');
+  assert.equal(rec.useSession({ broker: 'kite', apiKey: sim.apiKey, accessToken: 't2', loginAt: now, expiresAt: now + 3600_000 }), true);
+  await until(() => rec.stats().state === 'connected', 'connected again');
+  const n = rec.journal.countTicks(infy.id);
+  await until(() => rec.journal.countTicks(infy.id) > n, 'INFY streams again');
+  assert.equal(rec.history?.opts.accessToken, 't2', 'history uses the new token too');
+});

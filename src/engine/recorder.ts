@@ -2,6 +2,7 @@
 // `tickdesk record` and, later, by the engine host inside the desktop app.
 import type { DepthSnapshot, FeedState, Instrument } from '../shared/model';
 import { KiteFeed, kitePacketToTick } from './brokers/kite/feed';
+import { KITE_REST_ROOT } from './brokers/kite/login';
 import type { KiteMode } from './brokers/kite/codec';
 import { AuthError } from './brokers/errors';
 import { CaptureWriter } from './capture/capture';
@@ -17,7 +18,7 @@ import { DHAN_SEGMENTS } from './brokers/dhan/codec';
 import { DHAN_SEGMENT_REF, findDhanInstrument } from './brokers/dhan/instruments';
 import { DHAN_API_ROOT, dhanTokenWarnings, fetchDhanProfile } from './brokers/dhan/auth';
 import { DhanTokenKeeper } from './brokers/dhan/session';
-import { kiteExpiry, loadSession } from './auth/session-store';
+import { kiteExpiry, loadSession, type StoredSession } from './auth/session-store';
 import { DhanRestSimulator } from './sim/dhan-rest-server';
 import { DHAN_SCRIP_MASTER_URL, importDhanScripMaster, importKiteInstruments, msUntilIst, type MasterProgress } from './instruments/master';
 import type { FeedConnection } from './feed/connection';
@@ -26,7 +27,6 @@ import { Journal } from './store/journal';
 import { Replicator, type ReplicatorStats } from './store/replicator';
 import { hostname } from 'node:os';
 
-export const KITE_REST_ROOT = 'https://api.kite.trade';
 
 /** What the recorder needs from any running feed. */
 interface RunningFeed {
@@ -131,6 +131,19 @@ export class Recorder {
 
   get options(): Readonly<RecorderOptions> {
     return this.opts;
+  }
+
+  /** Per broker: hands a new session to the running feeds (false when it is not for them). */
+  private readonly sessionAppliers = new Map<'kite' | 'dhan', (s: StoredSession) => boolean>();
+
+  /**
+   * A new session from outside the session directory (the desktop app's main process keeps tokens
+   * encrypted and hands them over): the feeds resume with it, subscriptions intact. False when this
+   * recorder does not record from that broker, the token is the current one, expired, or another
+   * account's.
+   */
+  useSession(s: StoredSession): boolean {
+    return this.sessionAppliers.get(s.broker)?.(s) ?? false;
   }
 
   /** Undo steps for session watching (timers), run by stop(). */
@@ -453,16 +466,22 @@ export class Recorder {
       for (const t of timers) t.unref?.();
     };
     arm();
+    const apply = (session: StoredSession): boolean => {
+      if (session.accessToken === current || session.expiresAt <= Date.now()) return false;
+      if (broker === 'kite' && this.opts.apiKey && session.apiKey !== this.opts.apiKey) return false;
+      if (broker === 'dhan' && this.opts.clientId && session.clientId && session.clientId !== this.opts.clientId) return false;
+      current = session.accessToken;
+      expiry = session.expiresAt;
+      arm();
+      this.notices.push(`new ${broker} session picked up; feeds resume`);
+      resume(current);
+      return true;
+    };
+    this.sessionAppliers.set(broker, apply);
     if (dir) {
       const poll = setInterval(() => {
         const { session } = loadSession(broker, dir);
-        if (!session || session.accessToken === current) return;
-        if (broker === 'kite' && session.apiKey !== this.opts.apiKey && this.opts.apiKey) return;
-        current = session.accessToken;
-        expiry = session.expiresAt;
-        arm();
-        this.notices.push(`new ${broker} session picked up; feeds resume`);
-        resume(current);
+        if (session) apply(session);
       }, this.opts.sessionPollMs ?? 2000);
       poll.unref?.();
       this.sessionStops.push(() => clearInterval(poll));

@@ -325,6 +325,7 @@ export class EngineService {
     return {
       feeds,
       logins: [...this.logins.values()].map(({ broker, state, detail }) => ({ broker, state, detail })),
+      notices: this.recorder.notices.slice(-5),
       ticksPerSecond: Math.round(this.rate),
       journalRows: this.baseRows + r.committed,
       rejects: r.rejected,

@@ -1,7 +1,9 @@
 // Starts and supervises the engine utilityProcess; restarts it with backoff after a crash and
-// connects each window to it with its own MessageChannel.
+// connects each window to it with its own MessageChannel. Tells it what to record (`start`) and
+// hands it new sessions; a change of broker starts it over.
 import { MessageChannelMain, utilityProcess, type UtilityProcess, type WebContents } from 'electron';
 import { join } from 'node:path';
+import type { EngineStart, HostMessage } from '../shared/desktop';
 
 export interface EngineState {
   state: 'starting' | 'running' | 'restarting' | 'stopped';
@@ -13,13 +15,16 @@ export class EngineSupervisor {
   private restarts = 0;
   private stopping = false;
 
+  private config: EngineStart = { broker: 'sim', instruments: 'all' };
+
   constructor(
     private readonly entry: string,
     private readonly env: Record<string, string>,
     private readonly onState: (s: EngineState) => void,
   ) {}
 
-  start(): void {
+  start(config: EngineStart = this.config): void {
+    this.config = config;
     this.stopping = false;
     this.onState({ state: 'starting', detail: '' });
     const child = utilityProcess.fork(this.entry, [], {
@@ -29,6 +34,7 @@ export class EngineSupervisor {
     });
     this.child = child;
     child.on('spawn', () => {
+      this.send({ type: 'start', config: this.config });
       this.onState({ state: 'running', detail: `pid ${child.pid}` });
       // A run that lasts a minute resets the backoff.
       setTimeout(() => this.child === child && (this.restarts = 0), 60_000);
@@ -38,11 +44,33 @@ export class EngineSupervisor {
     });
     child.on('exit', (code) => {
       this.child = null;
-      if (this.stopping) return this.onState({ state: 'stopped', detail: '' });
+      if (this.stopping) {
+        if (this.next) {
+          const cfg = this.next;
+          this.next = null;
+          this.onState({ state: 'restarting', detail: `recording from ${cfg.broker}` });
+          return this.start(cfg);
+        }
+        return this.onState({ state: 'stopped', detail: '' });
+      }
       const delay = Math.min(30_000, 500 * 2 ** this.restarts++);
       this.onState({ state: 'restarting', detail: `engine exited with ${code}; restart in ${delay} ms` });
       setTimeout(() => this.start(), delay);
     });
+  }
+
+  private next: EngineStart | null = null;
+
+  /** A message for the engine (dropped while it is not running: it gets `start` when it spawns). */
+  send(msg: HostMessage): void {
+    this.child?.postMessage(msg);
+  }
+
+  /** Stops the engine (it commits what it holds) and starts it again with another configuration. */
+  restart(config: EngineStart): void {
+    if (!this.child) return this.start(config);
+    this.next = config;
+    this.stop();
   }
 
   /** Wires a window to the engine: one port to the engine, the other to the page. */

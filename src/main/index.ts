@@ -1,10 +1,14 @@
 // Electron main: hardened windows, the engine in a supervised utilityProcess, and one MessagePort
 // per window between the page and the engine (main brokers it, then steps out of the data path).
-import { app, BrowserWindow, ipcMain } from 'electron';
+import { app, BrowserWindow, ipcMain, safeStorage, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineSupervisor, engineEntry, type EngineState } from './engine-host';
 import { hardenSession, isTrustedSender } from './security';
+import { BrokerConnector, REAL_ROOTS, type BrokerRoots } from './broker-connect';
+import { openLoginWindow } from './login-window';
+import { SecretStore } from './secrets';
+import { BrokerName } from '../shared/desktop';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -28,6 +32,23 @@ function createWindow(): BrowserWindow {
   return w;
 }
 
+/** Broker hosts: the real ones, or simulators for development (TICKDESK_KITE_ROOT, TICKDESK_DHAN_ROOT…). */
+function brokerRoots(env = process.env): BrokerRoots {
+  const kiteRest = env.TICKDESK_KITE_REST_ROOT ?? REAL_ROOTS.kite.restRoot;
+  return {
+    kite: { restRoot: kiteRest, loginRoot: env.TICKDESK_KITE_LOGIN_ROOT ?? (env.TICKDESK_KITE_REST_ROOT ? kiteRest : REAL_ROOTS.kite.loginRoot), wsRoot: env.TICKDESK_KITE_WS_ROOT },
+    dhan: { restRoot: env.TICKDESK_DHAN_REST_ROOT, wsRoot: env.TICKDESK_DHAN_WS_ROOT },
+  };
+}
+
+/** Answers a page's request only when it comes from our own top frame. */
+function trusted<A extends unknown[], R>(fn: (...args: A) => R): (e: IpcMainInvokeEvent, ...args: A) => R {
+  return (e, ...args) => {
+    if (!isTrustedSender(BrowserWindow.fromWebContents(e.sender), e.senderFrame)) throw new Error('untrusted sender');
+    return fn(...args);
+  };
+}
+
 app.whenReady().then(() => {
   hardenSession();
   const engine = new EngineSupervisor(
@@ -40,7 +61,20 @@ app.whenReady().then(() => {
       for (const w of BrowserWindow.getAllWindows()) w.webContents.send('engine:state', s);
     },
   );
-  engine.start();
+  const userData = app.getPath('userData');
+  const connector = new BrokerConnector({
+    settingsFile: join(userData, 'settings.json'),
+    secrets: new SecretStore(join(userData, 'secrets.json'), safeStorage),
+    openPopup: (spec) => openLoginWindow(BrowserWindow.getFocusedWindow(), spec),
+    sendSession: (session) => engine.send({ type: 'session', session }),
+    restartEngine: (config) => engine.restart(config),
+    roots: brokerRoots(),
+  });
+  engine.start(connector.engineStart());
+  // "Connect broker": inputs validated (zod) in the connector; answers carry no secret or token.
+  ipcMain.handle('broker:status', trusted(() => connector.status()));
+  ipcMain.handle('broker:connect', trusted((req: unknown) => connector.connect(req)));
+  ipcMain.handle('broker:disconnect', trusted((broker: unknown) => connector.disconnect(BrokerName.parse(broker))));
   ipcMain.on('engine:port-request', (e) => {
     const win = BrowserWindow.fromWebContents(e.sender);
     if (!isTrustedSender(win, e.senderFrame)) return;

@@ -1,47 +1,15 @@
 // The desktop login popup's redirect handling, driven by navigation events as Electron emits them
 // (the Kite simulator plays the broker), and secrets at rest via a safeStorage stand-in.
 import assert from 'node:assert/strict';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { exchangeKiteRequestToken, kiteLoginUrl, parseKiteRedirect } from '../engine/brokers/kite/login';
 import { KiteSimulator } from '../engine/sim/kite-server';
-import { LoginCancelled, runLoginPopup, type NavEvent, type PopupWindow } from './login-popup';
-import { InsecureStorage, SecretStore, type SafeStorageLike } from './secrets';
-
-/** A BrowserWindow stand-in: records loads, lets the test emit navigation events. */
-class FakeWindow extends EventEmitter implements PopupWindow {
-  loaded: string[] = [];
-  destroyed = false;
-  openHandler: ((d: { url: string }) => { action: 'deny' }) | null = null;
-  readonly contents = new EventEmitter();
-  readonly webContents = {
-    on: (event: 'will-redirect' | 'will-navigate', fn: (e: NavEvent, url?: string) => void) => void this.contents.on(event, fn),
-    setWindowOpenHandler: (fn: (d: { url: string }) => { action: 'deny' }) => void (this.openHandler = fn),
-  };
-  loadURL(url: string): void {
-    this.loaded.push(url);
-  }
-  close(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    this.emit('closed');
-  }
-  isDestroyed(): boolean {
-    return this.destroyed;
-  }
-  /** Emits a navigation the way newer Electron does (event.url) or older (event, url). */
-  navigate(kind: 'will-redirect' | 'will-navigate', url: string, style: 'new' | 'old' = 'new'): boolean {
-    let prevented = false;
-    const e: NavEvent = { preventDefault: () => (prevented = true), ...(style === 'new' ? { url } : {}) };
-    if (style === 'new') this.contents.emit(kind, e);
-    else this.contents.emit(kind, e, url);
-    return prevented;
-  }
-}
+import { LoginCancelled, runLoginPopup } from './login-popup';
+import { InsecureStorage, SecretStore } from './secrets';
+import { FakeWindow, fakeSafeStorage } from './testing';
 
 test('the popup follows the broker login, catches the redirect with the request token before it loads, and the token exchanges', async () => {
   const redirectUrl = 'https://tickdesk.example/kite/callback';
@@ -86,26 +54,6 @@ test('closing the popup cancels the login; so does the time limit', async () => 
   const slow = runLoginPopup(new FakeWindow(), { loginUrl: 'https://x', allowedOrigins: [], redirectUrl: 'http://127.0.0.1:1/cb', timeoutMs: 50 });
   await assert.rejects(slow, /timed out/);
 });
-
-/** safeStorage stand-in: AES-256-GCM with a per-run key; `backend` as Linux reports it. */
-function fakeSafeStorage(backend = 'gnome_libsecret', available = true): SafeStorageLike {
-  const key = randomBytes(32);
-  return {
-    isEncryptionAvailable: () => available,
-    getSelectedStorageBackend: () => backend,
-    encryptString(plain) {
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return Buffer.concat([iv, c.getAuthTag(), body]);
-    },
-    decryptString(enc) {
-      const d = createDecipheriv('aes-256-gcm', key, enc.subarray(0, 12));
-      d.setAuthTag(enc.subarray(12, 28));
-      return Buffer.concat([d.update(enc.subarray(28)), d.final()]).toString('utf8');
-    },
-  };
-}
 
 test('secrets are stored encrypted (file 0600), read back, deleted; a plain-text keyring is refused unless allowed', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'tickdesk-secrets-')), 'secrets.json');

@@ -16,17 +16,22 @@ export interface SafeStorageLike {
 export class InsecureStorage extends Error {}
 
 export class SecretStore {
+  /** The user's opt-in to Linux's plain-text fallback (a setting; off unless they said so). */
+  allowPlainText: boolean;
+
   constructor(
     private readonly file: string,
     private readonly safe: SafeStorageLike,
     private readonly opts: { allowPlainText?: boolean; platform?: string } = {},
-  ) {}
+  ) {
+    this.allowPlainText = opts.allowPlainText ?? false;
+  }
 
   /** Why secrets cannot be stored safely here, or null when they can. */
   problem(): string | null {
     if (!this.safe.isEncryptionAvailable()) return 'the system keyring is not available, so secrets cannot be encrypted';
     const backend = (this.opts.platform ?? process.platform) === 'linux' ? this.safe.getSelectedStorageBackend?.() : undefined;
-    if (backend === 'basic_text' && !this.opts.allowPlainText)
+    if (backend === 'basic_text' && !this.allowPlainText)
       return 'no system keyring (GNOME Keyring / KWallet) was found: Electron would store secrets with a fixed key, which is not encryption. Install and unlock a keyring, or allow plain-text storage in Settings';
     return null;
   }

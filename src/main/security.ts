@@ -11,7 +11,15 @@ export function hardenSession(): void {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
-  app.on('web-contents-created', (_e, contents) => hardenContents(contents));
+  app.on('web-contents-created', (_e, contents) => {
+    // The broker login popup runs on its own partition; runLoginPopup limits its navigation to the
+    // broker's login origins. Every other page is the app's and may not navigate at all.
+    if (contents.session === session.defaultSession) hardenContents(contents);
+    else {
+      contents.on('will-attach-webview', (e) => e.preventDefault());
+      contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    }
+  });
 }
 
 /** No navigation away from the app, no new windows, no webviews. */

@@ -7,6 +7,13 @@ ipcRenderer.on('engine:port', (e: IpcRendererEvent) => {
   window.postMessage('tickdesk:engine-port', window.location.origin === 'null' ? '*' : window.location.origin, e.ports);
 });
 
+/** Electron prefixes a rejected invoke with "Error invoking remote method …: Error: "; keep the reason. */
+function invoke(channel: string, ...args: unknown[]): Promise<unknown> {
+  return ipcRenderer.invoke(channel, ...args).catch((e: Error) => {
+    throw new Error(String(e?.message ?? e).replace(/^Error invoking remote method '[^']+': (?:\w*Error: )?/, ''));
+  });
+}
+
 const api = {
   /** Asks main for a fresh MessagePort to the engine (delivered as a window message). */
   requestEnginePort(): void {
@@ -17,6 +24,12 @@ const api = {
     const listener = (_e: IpcRendererEvent, s: { state: string; detail: string }) => fn({ state: String(s?.state), detail: String(s?.detail) });
     ipcRenderer.on('engine:state', listener);
     return () => ipcRenderer.removeListener('engine:state', listener);
+  },
+  /** "Connect broker" (main validates, logs in in a popup, keeps secrets; answers without them). */
+  broker: {
+    status: () => invoke('broker:status'),
+    connect: (req: unknown) => invoke('broker:connect', req),
+    disconnect: (broker: unknown) => invoke('broker:disconnect', broker),
   },
 };
 

@@ -119,6 +119,8 @@ export interface EngineStatus {
   feeds: FeedStatus[];
   /** Logins started from the UI. */
   logins: LoginState[];
+  /** The engine's latest notices, oldest first (session expiring, instruments not refreshed, …). */
+  notices: string[];
   ticksPerSecond: number;
   journalRows: number;
   rejects: number;

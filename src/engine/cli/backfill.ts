@@ -8,7 +8,7 @@ import { DHAN_HISTORY_INTERVALS } from '../brokers/dhan/historical';
 import { findDhanInstrument } from '../brokers/dhan/instruments';
 import { KITE_INTERVALS } from '../brokers/kite/historical';
 import { DHAN_SCRIP_MASTER_URL, importDhanScripMaster, importKiteInstruments } from '../instruments/master';
-import { KITE_REST_ROOT } from '../recorder';
+import { KITE_REST_ROOT } from '../brokers/kite/login';
 import { DhanRestSimulator } from '../sim/dhan-rest-server';
 import { KiteSimulator } from '../sim/kite-server';
 import { defaultUniverse } from '../sim/market';

@@ -6,7 +6,7 @@ import { platform } from 'node:os';
 import { parseArgs } from 'node:util';
 import { dhanLoopbackLogin, kiteLoopbackLogin } from '../auth/login-flow';
 import { configDir } from '../auth/session-store';
-import { KITE_REST_ROOT } from '../recorder';
+import { KITE_REST_ROOT } from '../brokers/kite/login';
 import { parseDuration, UsageError } from './args';
 
 export const LOGIN_HELP = `tickdesk login kite|dhan [options]

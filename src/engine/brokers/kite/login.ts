@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { AuthError, BrokerError, NetworkError } from '../errors';
 
 export const KITE_LOGIN_ROOT = 'https://kite.zerodha.com';
+export const KITE_REST_ROOT = 'https://api.kite.trade';
 
 /** The page the user logs in on; `state` comes back on the redirect (redirect_params) to bind it to us. */
 export function kiteLoginUrl(apiKey: string, state: string, loginRoot = KITE_LOGIN_ROOT): string {

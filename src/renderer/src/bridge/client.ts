@@ -2,6 +2,7 @@
 // MessagePort in Electron). The UI cannot tell which one it runs over.
 import type { Events, Method, RequestParams, Responses } from '../../../shared/api';
 import { Reassembler } from '../../../shared/bridge';
+import type { BrokerName, ConnectRequest, ConnectResult, DesktopStatus } from '../../../shared/desktop';
 
 export interface Transport {
   send(text: string): void;
@@ -115,7 +116,7 @@ export function connectElectronPort(timeoutMs = 10_000): Promise<Transport> {
       const port = e.ports[0];
       const closeFns: Array<() => void> = [];
       // A restarted engine process means this port is dead: reconnect for a new one.
-      const offState = window.tickdesk?.onEngineState((s) => {
+      const offState = window.tickdesk?.onEngineState?.((s) => {
         if (s.state === 'restarting' || s.state === 'stopped') {
           offState?.();
           closeFns.forEach((f) => f());
@@ -130,19 +131,29 @@ export function connectElectronPort(timeoutMs = 10_000): Promise<Transport> {
       });
     };
     window.addEventListener('message', onMessage);
-    window.tickdesk?.requestEnginePort();
+    window.tickdesk?.requestEnginePort?.();
   });
 }
 
 declare global {
   interface Window {
-    tickdesk?: { requestEnginePort(): void; onEngineState(fn: (s: { state: string; detail: string }) => void): () => void };
+    tickdesk?: {
+      /** Desktop only: the engine's MessagePort comes through the preload. */
+      requestEnginePort?(): void;
+      onEngineState?(fn: (s: { state: string; detail: string }) => void): () => void;
+      /** Desktop only: "Connect broker", run by Electron main (secrets never reach the page). */
+      broker?: {
+        status(): Promise<DesktopStatus>;
+        connect(req: ConnectRequest): Promise<ConnectResult>;
+        disconnect(broker: BrokerName): Promise<void>;
+      };
+    };
   }
 }
 
 /** Picks the transport this page runs with. */
 export async function connect(): Promise<BridgeClient> {
-  if (window.tickdesk) return new BridgeClient(await connectElectronPort());
+  if (window.tickdesk?.requestEnginePort) return new BridgeClient(await connectElectronPort());
   const token = new URLSearchParams(location.search).get('token') ?? '';
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return new BridgeClient(await connectWebSocket(`${proto}//${location.host}/bridge?token=${encodeURIComponent(token)}`));

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { istClock, marketOpen, qty } from '../../format';
 import { useApp } from '../../store/app';
+import { ConnectDialog, desktopBroker } from '../login/ConnectDialog';
 import { LoginDialog } from '../login/LoginDialog';
 
 export function StatusBar() {
@@ -12,6 +13,8 @@ export function StatusBar() {
   const downloads = Object.values(tasks).filter((t) => t.task === 'instruments' && !t.done);
   const [now, setNow] = useState(Date.now());
   const [loginFor, setLoginFor] = useState<'kite' | 'dhan' | null>(null);
+  // The desktop app logs in through Electron main (popup, encrypted secrets); a browser through the engine.
+  const desktop = desktopBroker();
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
@@ -34,7 +37,13 @@ export function StatusBar() {
           </span>
         );
       })}
-      {loginFor && <LoginDialog broker={loginFor} onClose={() => setLoginFor(null)} />}
+      {desktop && (
+        <button className="login" data-testid="connect-broker" onClick={() => setLoginFor(status?.feeds.some((f) => f.feed.startsWith('dhan')) ? 'dhan' : 'kite')}>
+          Connect broker
+        </button>
+      )}
+      {loginFor && desktop && <ConnectDialog bridge={desktop} initial={loginFor} onClose={() => setLoginFor(null)} />}
+      {loginFor && !desktop && <LoginDialog broker={loginFor} onClose={() => setLoginFor(null)} />}
       <span data-testid="ticks-per-second">{status ? `${status.ticksPerSecond} ticks/s` : ''}</span>
       <span data-testid="journal-rows">{status ? `journal ${qty(status.journalRows)} rows` : ''}</span>
       <span>
@@ -47,6 +56,11 @@ export function StatusBar() {
           {t.label} <progress max={1} value={t.fraction ?? undefined} /> {t.detail}
         </span>
       ))}
+      {status && status.notices.length > 0 && (
+        <span className="notice dim" title={status.notices.join('\n')} data-testid="engine-notice">
+          {status.notices.at(-1)}
+        </span>
+      )}
       <span className="spacer" />
       <span className={marketOpen(now) ? 'up' : 'dim'}>{marketOpen(now) ? 'market open' : 'market closed'}</span>
       <span className="clock" data-testid="clock">
