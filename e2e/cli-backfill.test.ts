@@ -31,7 +31,7 @@ test('backfill pages the history into the journal with a progress line; export r
   // Again: the same buckets replaced, not duplicated.
   assert.equal(run(['backfill', '--broker', 'sim', '--instrument', 'NSE:INFY', '--interval', '1m', '--from', '2026-10-30', '--to', '2026-10-30 15:30', '--journal', path]).status, 0);
   assert.equal(run(['export', '--instrument', 'NSE:INFY', '--kind', 'candles', '--interval', '1m', '--from', '2026-10-30', '--to', '2026-10-31', '--journal', path]).stdout.trim().split('\n').length, 376);
-  assert.match(run(['backfill', '--broker', 'sim', '--instrument', 'NSE:INFY', '--interval', '1s', '--from', '2026-10-30', '--journal', path]).stderr, /--interval must be one of 1m, 3m, 5m, 15m, 30m, 1h, 1d/);
+  assert.match(run(['backfill', '--broker', 'sim', '--instrument', 'NSE:INFY', '--interval', '1s', '--from', '2026-10-30', '--journal', path]).stderr, /--interval must be one of 1m, 3m, 5m, 10m, 15m, 30m, 1h, 1d/);
   assert.match(run(['backfill', '--instrument', 'NSE:INFY', '--from', '2026-10-30', '--journal', path]).stderr, /KITE_API_KEY and KITE_ACCESS_TOKEN/);
   assert.equal(run(['backfill', '--broker', 'sim', '--instrument', 'NSE:NOPE', '--from', '2026-10-30', '--journal', path]).status, 2);
 });

@@ -148,7 +148,33 @@ export class Recorder {
 
   /** Undo steps for session watching (timers), run by stop(). */
   private sessionStops: Array<() => void> = [];
-  private dhanMasterTimer: NodeJS.Timeout | null = null;
+  private masterTimer: NodeJS.Timeout | null = null;
+  /** Downloads this broker's instrument list (forced: even if today's is in); throws on failure. */
+  private masterRefresh: ((force: boolean) => Promise<void>) | null = null;
+
+  /**
+   * The instrument list again, now (the UI's "refresh instruments"); progress comes through
+   * onMasterProgress. Instruments being recorded stay as they are.
+   */
+  async refreshInstruments(): Promise<void> {
+    if (!this.masterRefresh) throw new Error('the recorder has not started');
+    await this.masterRefresh(true);
+  }
+
+  /** Every day at 08:30 IST (before the pre-open), the instrument list is fetched again. */
+  private scheduleMasterRefresh(broker: string): void {
+    const arm = () => {
+      this.masterTimer = setTimeout(() => {
+        this.masterRefresh?.(false).catch((e: Error) => {
+          const have = this.journal.masterImport(broker);
+          this.notices.push(`${broker} instruments not refreshed (${e.message})${have ? `; using the ones from ${have.istDay}` : ''}`);
+        });
+        arm();
+      }, msUntilIst(8, 30));
+      this.masterTimer.unref?.();
+    };
+    arm();
+  }
 
   constructor(private readonly opts: RecorderOptions) {
     this.journal = new Journal(opts.journalPath, { flushMs: opts.flushMs ?? 100, migrationsDir: opts.migrationsDir });
@@ -238,6 +264,12 @@ export class Recorder {
       }
     for (const id of wanted) this.idByToken.set(Number(this.journal.instrument(id)!.token), id);
 
+    this.masterRefresh = async (force) => {
+      const h = this.history!.opts as { restRoot: string; apiKey: string; accessToken: string };
+      const r = await importKiteInstruments(this.journal, h.restRoot, h.apiKey, h.accessToken, { force, onProgress: (p) => this.onMasterProgress?.(p) });
+      if (r.imported) this.notices.push(`Kite instruments: ${r.rows} imported${r.skipped ? `, ${r.skipped} unreadable lines skipped` : ''}`);
+    };
+    this.scheduleMasterRefresh('kite');
     const feed = new KiteFeed({
       apiKey,
       accessToken,
@@ -326,13 +358,17 @@ export class Recorder {
     }
     // Only Dhan's own file is known to be tens of MB; a simulator's is small.
     const realFile = scripUrl === DHAN_SCRIP_MASTER_URL;
-    await this.refreshDhanMaster(scripUrl, realFile);
-    this.dhanMasterTimer = setTimeout(function again(this: Recorder) {
-      void this.refreshDhanMaster(scripUrl, realFile);
-      this.dhanMasterTimer = setTimeout(again.bind(this), msUntilIst(8, 30));
-      this.dhanMasterTimer.unref?.();
-    }.bind(this), msUntilIst(8, 30));
-    this.dhanMasterTimer.unref?.();
+    this.masterRefresh = async (force) => {
+      const r = await importDhanScripMaster(this.journal, { url: scripUrl, minBytes: realFile ? 1_000_000 : 0, force, onProgress: (p) => this.onMasterProgress?.(p) });
+      if (r.imported) this.notices.push(`Dhan scrip master: ${r.rows} instruments imported`);
+    };
+    try {
+      await this.masterRefresh(false);
+    } catch (e) {
+      const have = this.journal.masterImport('dhan');
+      this.notices.push(`Dhan scrip master not refreshed (${(e as Error).message})${have ? `; using the one from ${have.istDay}` : ''}`);
+    }
+    this.scheduleMasterRefresh('dhan');
 
     const refs = this.resolveDhanRefs(sim ? universe : null);
     const simBySecurity = new Map(universe.map((u) => [`${dhanSegmentOf(u)}:${u.exchangeToken}`, u]));
@@ -489,21 +525,6 @@ export class Recorder {
     this.sessionStops.push(() => timers.forEach((t) => clearTimeout(t)));
   }
 
-  /** Dhan's scrip master into the journal, unless today's is there; a failure is a notice, not fatal. */
-  private async refreshDhanMaster(url: string, realFile: boolean): Promise<void> {
-    try {
-      const r = await importDhanScripMaster(this.journal, {
-        url,
-        minBytes: realFile ? 1_000_000 : 0,
-        onProgress: (p) => this.onMasterProgress?.(p),
-      });
-      if (r.imported) this.notices.push(`Dhan scrip master: ${r.rows} instruments imported`);
-    } catch (e) {
-      const have = this.journal.masterImport('dhan');
-      this.notices.push(`Dhan scrip master not refreshed (${(e as Error).message})${have ? `; using the one from ${have.istDay}` : ''}`);
-    }
-  }
-
   /**
    * The instruments to record, from the scrip master in the journal: SEGMENT:SECURITYID
    * (NSE_EQ:1333), EXCHANGE:SYMBOL (NSE:HDFCBANK, NFO:NIFTY-Jun2026-24000-CE; indices also by
@@ -561,7 +582,7 @@ export class Recorder {
   async stop(drainMs = 0): Promise<void> {
     this.dhanKeeper?.stop();
     for (const undo of this.sessionStops.splice(0)) undo();
-    if (this.dhanMasterTimer) clearTimeout(this.dhanMasterTimer);
+    if (this.masterTimer) clearTimeout(this.masterTimer);
     for (const f of this.feeds) f.stop();
     this.feeds = [];
     if (this.replicator) {

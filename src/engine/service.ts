@@ -11,7 +11,7 @@ import { saveSession } from './auth/session-store';
 import { decodeDhanToken, fetchDhanProfile } from './brokers/dhan/auth';
 
 /** Intervals some broker's history has (no 1s candles anywhere). */
-const KITE_OR_DHAN_INTERVALS = new Set<CandleInterval>(['1m', '3m', '5m', '15m', '30m', '1h', '1d']);
+const KITE_OR_DHAN_INTERVALS = new Set<CandleInterval>(['1m', '3m', '5m', '10m', '15m', '30m', '1h', '1d']);
 import type { Recorder } from './recorder';
 
 const TAPE_PER_FRAME = 200;
@@ -170,6 +170,25 @@ export class EngineService {
     for (const s of this.sessions) s.pendingProgress.push(p);
   }
 
+  private refreshing: Promise<{ instruments: number }> | null = null;
+
+  /** The instrument list downloaded again (one refresh at a time); the search index follows. */
+  refreshInstruments(): Promise<{ instruments: number }> {
+    if (this.refreshing) return Promise.reject(new EngineError('bad-request', 'the instrument list is already being refreshed'));
+    const run = this.recorder
+      .refreshInstruments()
+      .then(() => {
+        this.index.replace(this.recorder.journal.instruments());
+        return { instruments: this.index.size };
+      })
+      .catch((e: Error) => {
+        throw new EngineError('internal', `instruments not refreshed: ${e.message}`);
+      })
+      .finally(() => (this.refreshing = null));
+    this.refreshing = run;
+    return run;
+  }
+
   /** Starts a browser login for the session's broker; resolves with the page to open. */
   async loginStart(broker: 'kite' | 'dhan', typedSecret: string | undefined): Promise<{ url: string }> {
     const target = this.recorder.loginTarget;
@@ -238,7 +257,7 @@ export class EngineService {
   }
 
   /** How far back a chart's History button reaches, by interval. */
-  static readonly BACKFILL_DAYS: Record<CandleInterval, number> = { '1s': 1, '1m': 5, '3m': 15, '5m': 30, '15m': 60, '30m': 90, '1h': 180, '1d': 1095 };
+  static readonly BACKFILL_DAYS: Record<CandleInterval, number> = { '1s': 1, '1m': 5, '3m': 15, '5m': 30, '10m': 45, '15m': 60, '30m': 90, '1h': 180, '1d': 1095 };
 
   private startBackfill(instrumentId: number, interval: CandleInterval, days: number | undefined): { id: number; label: string } {
     const ins = this.instrumentOrThrow(instrumentId);
@@ -414,6 +433,8 @@ export class EngineService {
         return this.loginStart(p.broker as 'kite' | 'dhan', p.apiSecret as string | undefined) as unknown as Responses[M];
       case 'loginToken':
         return this.loginToken(p.accessToken as string) as unknown as Responses[M];
+      case 'refreshInstruments':
+        return this.refreshInstruments() as unknown as Responses[M];
       case 'optionUnderlyings':
         return optionUnderlyings(this.index.list()) as Responses[M];
       case 'optionChain': {

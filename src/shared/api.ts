@@ -67,6 +67,8 @@ export const Requests = {
     .strict(),
   /** Option underlyings with their expiries. */
   optionUnderlyings: z.object({}).strict(),
+  /** Download the broker's instrument list again now; progress comes as `progress` events. */
+  refreshInstruments: z.object({}).strict(),
   /** One expiry's chain: strikes around the money, CE and PE side by side. */
   optionChain: z
     .object({
@@ -198,6 +200,7 @@ export interface Responses {
   loginStart: { url: string };
   loginToken: { validUntil: number | null };
   optionUnderlyings: Array<{ underlying: string; exchange: string; expiries: string[] }>;
+  refreshInstruments: { instruments: number };
   optionChain: OptionChain;
 }
 

@@ -142,7 +142,7 @@ export interface DepthSnapshot {
   orders: Uint32Array;
 }
 
-export const CandleInterval = z.enum(['1s', '1m', '3m', '5m', '15m', '30m', '1h', '1d']);
+export const CandleInterval = z.enum(['1s', '1m', '3m', '5m', '10m', '15m', '30m', '1h', '1d']);
 export type CandleInterval = z.infer<typeof CandleInterval>;
 
 export const INTERVAL_SECONDS: Record<CandleInterval, number> = {
@@ -150,6 +150,7 @@ export const INTERVAL_SECONDS: Record<CandleInterval, number> = {
   '1m': 60,
   '3m': 180,
   '5m': 300,
+  '10m': 600,
   '15m': 900,
   '30m': 1800,
   '1h': 3600,
@@ -159,11 +160,19 @@ export const INTERVAL_SECONDS: Record<CandleInterval, number> = {
 /** IST is UTC+05:30 with no daylight saving; candle buckets align to IST wall-clock boundaries. */
 export const IST_OFFSET_S = 19800;
 
+/**
+ * Intraday candles count from the session open, 09:15 IST, as the exchanges' and Kite's do: 10-,
+ * 30- and 60-minute bars start at 09:15, 09:25… / 09:15, 09:45… / 09:15, 10:15… (for 1, 3, 5 and
+ * 15 minutes this is the same as counting from midnight). Daily bars start at 00:00 IST.
+ */
+export const SESSION_OPEN_S = (9 * 60 + 15) * 60;
+
 /** Bucket start (epoch seconds) of the candle holding time `tsMs`. */
 export function bucketStart(tsMs: number, interval: CandleInterval): number {
   const iv = INTERVAL_SECONDS[interval];
   const s = Math.floor(tsMs / 1000);
-  return Math.floor((s + IST_OFFSET_S) / iv) * iv - IST_OFFSET_S;
+  const origin = iv >= 86400 ? IST_OFFSET_S : IST_OFFSET_S - SESSION_OPEN_S;
+  return Math.floor((s + origin) / iv) * iv - origin;
 }
 
 export interface Candle {

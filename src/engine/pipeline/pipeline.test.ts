@@ -72,7 +72,14 @@ test('candles align to IST boundaries and carry OHLC, volume and last OI', () =>
   const t0 = Date.parse('2026-11-20T09:15:00+05:30');
   assert.equal(bucketStart(t0 + 59_999, '1m'), t0 / 1000);
   assert.equal(bucketStart(t0, '1d'), Date.parse('2026-11-20T00:00:00+05:30') / 1000);
-  assert.equal(bucketStart(t0, '1h'), Date.parse('2026-11-20T09:00:00+05:30') / 1000);
+  // Intraday bars count from the 09:15 open, as Kite's 10/30/60-minute candles do.
+  assert.equal(bucketStart(t0 + 59 * 60_000, '1h'), t0 / 1000);
+  assert.equal(bucketStart(t0 + 60 * 60_000, '1h'), Date.parse('2026-11-20T10:15:00+05:30') / 1000);
+  assert.equal(bucketStart(Date.parse('2026-11-20T15:29:59+05:30'), '1h'), Date.parse('2026-11-20T15:15:00+05:30') / 1000);
+  assert.equal(bucketStart(Date.parse('2026-11-20T09:24:59+05:30'), '10m'), t0 / 1000);
+  assert.equal(bucketStart(Date.parse('2026-11-20T09:25:00+05:30'), '10m'), Date.parse('2026-11-20T09:25:00+05:30') / 1000);
+  assert.equal(bucketStart(Date.parse('2026-11-20T10:14:00+05:30'), '30m'), Date.parse('2026-11-20T09:45:00+05:30') / 1000);
+  assert.equal(bucketStart(Date.parse('2026-11-20T15:29:00+05:30'), '1d'), Date.parse('2026-11-20T00:00:00+05:30') / 1000);
   assert.equal(bucketStart(t0 + 14 * 60_000, '15m'), t0 / 1000);
   const ticks = [
     { tsExchange: t0 + 1000, ltp: 100, volDelta: 5, oi: 10 },

@@ -44,6 +44,8 @@ export interface KiteSimOptions {
   requestTokenTtlMs?: number;
   /** Historical-candle requests allowed per second before HTTP 429 (Kite: 3). */
   historicalPerSecond?: number;
+  /** Sends the instruments dump at this many bytes a second (a slow line; default: at once). */
+  instrumentsBytesPerSecond?: number;
   now?: () => number;
 }
 
@@ -340,7 +342,18 @@ export class KiteSimulator {
     if (inst) {
       const rows = inst[1] ? this.instrumentRows.filter((r) => r.exchange === inst[1]) : this.instrumentRows;
       res.writeHead(200, { 'Content-Type': 'text/csv', 'Content-Encoding': 'gzip' });
-      res.end(gzipSync(formatKiteInstrumentsCsv(rows)));
+      const body = gzipSync(formatKiteInstrumentsCsv(rows));
+      const rate = this.options.instrumentsBytesPerSecond;
+      if (!rate) return void res.end(body);
+      const step = Math.max(1, Math.ceil(rate / 10));
+      let off = 0;
+      const send = () => {
+        if (res.destroyed) return;
+        res.write(body.subarray(off, (off += step)));
+        if (off >= body.length) res.end();
+        else setTimeout(send, 100);
+      };
+      send();
       return;
     }
     const hist = /^\/instruments\/historical\/(\d+)\/([a-z0-9]+)$/.exec(path);

@@ -139,3 +139,9 @@ export async function loginToken(accessToken: string): Promise<void> {
   if (!client || client.closed) throw new Error('not connected to the engine');
   await client.request('loginToken', { broker: 'dhan', accessToken });
 }
+
+/** Downloads the broker's instrument list again; progress arrives as events. */
+export async function refreshInstruments(): Promise<number> {
+  if (!client || client.closed) throw new Error('not connected to the engine');
+  return (await client.request('refreshInstruments', {})).instruments;
+}

@@ -2,6 +2,7 @@
 // the simulator whose history is a pure function of (instrument, minute).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { bucketStart, INTERVAL_SECONDS, type CandleInterval } from '../../../shared/model';
 import { simHistoryCandles } from '../../sim/history';
 import { KiteSimulator, simHistoryPrice } from '../../sim/kite-server';
 import { defaultUniverse } from '../../sim/market';
@@ -92,4 +93,28 @@ test('under 429s (a limiter set too fast) every page is retried and the result i
   const want = simHistoryCandles(rel, 15, from, to, Date.now());
   assert.deepEqual(fast, want);
   await assert.rejects(fetchKiteHistory({ ...base, accessToken: 'expired' }, String(rel.token), '1d', from, to), TokenExpired);
+});
+
+test('10-, 30- and 60-minute candles count from the 09:15 open, as the live candles do: the seam lines up', async () => {
+  const universe = defaultUniverse({ optionStrikes: 2 });
+  const sim = new KiteSimulator({ instruments: universe, ticksPerSecond: 1 });
+  await sim.start();
+  cleanups.push(() => sim.stop());
+  const infy = universe.find((i) => i.symbol === 'INFY')!;
+  const o = { restRoot: sim.restUrl, apiKey: sim.apiKey, accessToken: 'sim_access_token' };
+  const day = (iv: CandleInterval) => fetchKiteHistory(o, String(infy.token), iv, IST('2026-11-20T00:00:00'), IST('2026-11-20T23:59:59'));
+  const hhmm = (c: { t: number }) => new Date(c.t * 1000 + 19_800_000).toISOString().slice(11, 16);
+  const ten = await day('10m');
+  assert.equal(ten.length, 38, '375 minutes: 37 full bars and 15:25–15:30');
+  assert.deepEqual(ten.slice(0, 3).map(hhmm), ['09:15', '09:25', '09:35']);
+  assert.equal(hhmm(ten.at(-1)!), '15:25');
+  assert.deepEqual((await day('30m')).slice(0, 2).map(hhmm), ['09:15', '09:45']);
+  const hours = await day('1h');
+  assert.deepEqual(hours.map(hhmm), ['09:15', '10:15', '11:15', '12:15', '13:15', '14:15', '15:15']);
+  // Each bar is where the live candle builder puts the ticks of its first and last second.
+  for (const [iv, bars] of [['10m', ten], ['1h', hours]] as const)
+    for (const c of bars) {
+      assert.equal(bucketStart(c.t * 1000, iv), c.t);
+      assert.equal(bucketStart(c.t * 1000 + INTERVAL_SECONDS[iv] * 1000 - 1, iv), c.t);
+    }
 });

@@ -10,6 +10,7 @@ export const KITE_INTERVALS: Partial<Record<CandleInterval, { name: string; maxD
   '1m': { name: 'minute', maxDays: 60 },
   '3m': { name: '3minute', maxDays: 100 },
   '5m': { name: '5minute', maxDays: 100 },
+  '10m': { name: '10minute', maxDays: 100 },
   '15m': { name: '15minute', maxDays: 200 },
   '30m': { name: '30minute', maxDays: 200 },
   '1h': { name: '60minute', maxDays: 400 },

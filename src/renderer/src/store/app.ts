@@ -17,7 +17,7 @@ export interface AppState {
   connection: Connection;
   connectionDetail: string;
   /** Long tasks by id (backfills, instrument downloads); finished ones stay until replaced. */
-  tasks: Record<number, Progress>;
+  tasks: Record<number, Progress & { at?: number }>;
   setProgress(p: Progress): void;
   addToWatchlist(ins: Instrument): void;
   removeFromWatchlist(id: number): void;
@@ -40,7 +40,7 @@ export const useApp = create<AppState>()(
       connection: 'connecting',
       connectionDetail: '',
       tasks: {},
-      setProgress: (p) => set((s) => ({ tasks: { ...s.tasks, [p.id]: p } })),
+      setProgress: (p) => set((s) => ({ tasks: { ...s.tasks, [p.id]: { ...p, at: Date.now() } } })),
       addToWatchlist: (ins) =>
         set((s) => ({
           watchlist: s.watchlist.includes(ins.id) ? s.watchlist : [...s.watchlist, ins.id],

@@ -1,6 +1,7 @@
 // Connection per feed (with "login needed"), ticks/s, journal rows, sink, IST clock, market state.
 import { useEffect, useState } from 'react';
 import { istClock, marketOpen, qty } from '../../format';
+import { refreshInstruments } from '../../session';
 import { useApp } from '../../store/app';
 import { ConnectDialog, desktopBroker } from '../login/ConnectDialog';
 import { LoginDialog } from '../login/LoginDialog';
@@ -10,8 +11,14 @@ export function StatusBar() {
   const connection = useApp((s) => s.connection);
   const detail = useApp((s) => s.connectionDetail);
   const tasks = useApp((s) => s.tasks);
-  const downloads = Object.values(tasks).filter((t) => t.task === 'instruments' && !t.done);
   const [now, setNow] = useState(Date.now());
+  // A finished download stays in view a few seconds, saying how many rows came.
+  const downloads = Object.values(tasks).filter((t) => t.task === 'instruments' && (!t.done || now - (t.at ?? 0) < 5000));
+  const [refreshError, setRefreshError] = useState('');
+  const refresh = () => {
+    setRefreshError('');
+    refreshInstruments().catch((e: Error) => setRefreshError(e.message));
+  };
   const [loginFor, setLoginFor] = useState<'kite' | 'dhan' | null>(null);
   // The desktop app logs in through Electron main (popup, encrypted secrets); a browser through the engine.
   const desktop = desktopBroker();
@@ -52,10 +59,21 @@ export function StatusBar() {
           : 'db: journal only'}
       </span>
       {downloads.map((t) => (
-        <span key={t.id} className="task" data-testid="instruments-progress">
-          {t.label} <progress max={1} value={t.fraction ?? undefined} /> {t.detail}
+        <span key={t.id} className="task" data-testid="instruments-progress" data-done={String(t.done)}>
+          {t.label} <progress max={1} value={t.done ? 1 : (t.fraction ?? undefined)} /> {t.detail}
+          {t.done ? ', done' : ''}
         </span>
       ))}
+      {status && downloads.length === 0 && (
+        <button className="login" data-testid="refresh-instruments" title="Download the broker's instrument list again" onClick={refresh}>
+          ↻ instruments
+        </button>
+      )}
+      {refreshError && (
+        <span className="down" data-testid="refresh-error">
+          {refreshError}
+        </span>
+      )}
       {status && status.notices.length > 0 && (
         <span className="notice dim" title={status.notices.join('\n')} data-testid="engine-notice">
           {status.notices.at(-1)}
