@@ -76,6 +76,24 @@ CREATE TABLE IF NOT EXISTS feed_gaps (
   UNIQUE (source_id, gap_id, start_ts)
 );
 
+-- Candles fetched from the brokers' history (backfill): one row per instrument, interval and
+-- bucket (IST-aligned; intraday from the 09:15 open); a bucket fetched again replaces the old one.
+CREATE TABLE IF NOT EXISTS broker_candles (
+  instrument_id integer NOT NULL,
+  interval      text NOT NULL,
+  bucket        timestamptz NOT NULL,
+  open          double precision NOT NULL,
+  high          double precision NOT NULL,
+  low           double precision NOT NULL,
+  close         double precision NOT NULL,
+  volume        bigint NOT NULL,
+  oi            bigint,
+  broker        text NOT NULL,
+  fetched_at    timestamptz NOT NULL,
+  source_id     text NOT NULL,
+  PRIMARY KEY (instrument_id, interval, bucket)
+);
+
 -- The replicator's watermark per recorder and stream, written in the same transaction as the data.
 CREATE TABLE IF NOT EXISTS sink_progress (
   source_id  text NOT NULL,

@@ -13,6 +13,8 @@ import { DhanRestSimulator } from '../sim/dhan-rest-server';
 import { KiteSimulator } from '../sim/kite-server';
 import { defaultUniverse } from '../sim/market';
 import { Journal } from '../store/journal';
+import { Replicator } from '../store/replicator';
+import { hostname } from 'node:os';
 import { parseTime, UsageError } from './args';
 import { ProgressLine } from './progress';
 
@@ -23,6 +25,9 @@ export const BACKFILL_HELP = `tickdesk backfill --instrument REF --from T [optio
   --broker B               kite (default), dhan, or the simulators' history: sim (Kite), sim-dhan
   --journal PATH           SQLite journal (default: tickdesk.sqlite)
   --rest-root URL          override the broker REST root
+  --sink URL               also send the candles to PostgreSQL/TimescaleDB now (or TICKDESK_SINK_URL;
+                           otherwise a recorder with --sink sends them later)
+  --source-id ID           this machine's name in a shared database (default: host name)
 Credentials: KITE_API_KEY + KITE_ACCESS_TOKEN, DHAN_CLIENT_ID + DHAN_ACCESS_TOKEN, or the session
 saved by tickdesk login. Requests are paged by the broker's span limits and kept under its rate
 limit (Kite 3/s, Dhan 5/s); a 429 is retried.`;
@@ -38,6 +43,8 @@ export async function backfillCommand(argv: string[]): Promise<number> {
       broker: { type: 'string', default: 'kite' },
       journal: { type: 'string', default: 'tickdesk.sqlite' },
       'rest-root': { type: 'string' },
+      sink: { type: 'string' },
+      'source-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -71,6 +78,8 @@ export async function backfillCommand(argv: string[]): Promise<number> {
     });
     const span = r.first !== undefined ? ` (${new Date(r.first * 1000).toISOString()} … ${new Date(r.last! * 1000).toISOString()})` : '';
     progress.done(`backfilled ${r.candles} ${interval.data} candles of ${ins.exchange}:${ins.symbol}${span} into ${values.journal}`);
+    const sink = values.sink ?? process.env.TICKDESK_SINK_URL;
+    if (sink) await sendToSink(journal, sink, values['source-id'] ?? hostname(), progress);
     return 0;
   } finally {
     journal.close();
@@ -79,6 +88,23 @@ export async function backfillCommand(argv: string[]): Promise<number> {
 }
 
 type Source = { ins: Instrument; run: (req: BackfillRequest) => Promise<BackfillResult> };
+
+/** Replicates what the journal holds (the new candles among it) and waits until the database has it. */
+async function sendToSink(journal: Journal, url: string, sourceId: string, progress: ProgressLine): Promise<void> {
+  const rep = new Replicator({ journal, url, sourceId, idleMs: 50 });
+  rep.start();
+  const end = Date.now() + 120_000;
+  try {
+    while (rep.candlesSynced < journal.maxCandleSeq()) {
+      if (Date.now() > end) throw new Error(`the database did not take the candles in 2 minutes (${rep.snapshot().detail || rep.snapshot().state}); they stay in the journal and a recorder with --sink sends them later`);
+      progress.update(`sending to the database: ${rep.snapshot().state}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await rep.stop();
+  }
+  progress.done(`sent to the database as ${sourceId} (table broker_candles)`);
+}
 
 async function kiteSource(journal: Journal, sim: boolean, restRootArg: string | undefined, ref: string, stops: Array<() => Promise<void>>): Promise<Source> {
   let restRoot = restRootArg ?? KITE_REST_ROOT;

@@ -1,11 +1,11 @@
 // History and live candles joined at the seam: each bucket once, nothing counted twice or missed.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Candle } from '../../shared/model';
-import { Journal } from './journal';
+import { Journal, SQLITE_MIGRATIONS_DIR } from './journal';
 
 const T0 = Date.parse('2026-11-20T10:00:00+05:30'); // a minute bucket start
 const S = T0 / 1000;
@@ -74,4 +74,32 @@ test('buckets the recorder saw whole come from ticks; a feed gap hands its bucke
   );
   assert.equal(new Set(got.map((c) => c.t)).size, got.length, 'each bucket once');
   j.close();
+});
+
+test('candles written before the replication sequence existed get one each, oldest fetch first', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tickdesk-seq-'));
+  const old = join(dir, 'migrations');
+  mkdirSync(old);
+  for (const f of readdirSync(SQLITE_MIGRATIONS_DIR).filter((f) => f < '006')) copyFileSync(join(SQLITE_MIGRATIONS_DIR, f), join(old, f));
+  const path = join(dir, 'j.sqlite');
+  const before = new Journal(path, { migrationsDir: old });
+  const id = before.upsertInstrument({ broker: 'kite', token: '408065', exchange: 'NSE', segment: 'NSE', symbol: 'INFY', tickSize: 0.05, lotSize: 1 });
+  const ins = before.db.prepare('INSERT INTO candles (instrument_id, interval, t, o, h, l, c, v, source, fetched_at) VALUES (?, ?, ?, 1, 1, 1, 1, 1, ?, ?)');
+  ins.run(id, '1m', S + 60, 'kite', 2000);
+  ins.run(id, '1m', S, 'kite', 2000);
+  ins.run(id, '1d', S, 'kite', 1000);
+  before.close();
+  const after = new Journal(path);
+  assert.deepEqual(
+    after.candlesAfter(0, 10).map((r) => [r[0], r[2], r[3]]),
+    [
+      [1, '1d', S],
+      [2, '1m', S],
+      [3, '1m', S + 60],
+    ],
+  );
+  // New writes continue the sequence.
+  after.upsertCandles(id, '1m', [bar(S + 120, 1, 1, 1, 1, 1)], 'kite');
+  assert.equal(after.maxCandleSeq(), 4);
+  after.close();
 });

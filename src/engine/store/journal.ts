@@ -420,14 +420,27 @@ export class Journal implements GapRecorder {
   /** Stores candles from a broker's history; a bucket fetched again is replaced (the later answer wins). */
   upsertCandles(instrumentId: number, interval: CandleInterval, candles: readonly Candle[], source: string, fetchedAt = Date.now()): number {
     const stmt = this.stmt(
-      `INSERT INTO candles (instrument_id, interval, t, o, h, l, c, v, oi, source, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO candles (instrument_id, interval, t, o, h, l, c, v, oi, source, fetched_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (instrument_id, interval, t) DO UPDATE SET o = excluded.o, h = excluded.h, l = excluded.l, c = excluded.c,
-         v = excluded.v, oi = excluded.oi, source = excluded.source, fetched_at = excluded.fetched_at`,
+         v = excluded.v, oi = excluded.oi, source = excluded.source, fetched_at = excluded.fetched_at, seq = excluded.seq`,
     );
     this.db.transaction(() => {
-      for (const c of candles) stmt.run(instrumentId, interval, c.t, c.o, c.h, c.l, c.c, c.v, c.oi ?? null, source, fetchedAt);
+      let seq = this.maxCandleSeq();
+      for (const c of candles) stmt.run(instrumentId, interval, c.t, c.o, c.h, c.l, c.c, c.v, c.oi ?? null, source, fetchedAt, ++seq);
     })();
     return candles.length;
+  }
+
+  /** The newest backfill write (the candles stream's watermark); 0 when there is none. */
+  maxCandleSeq(): number {
+    return (this.stmt('SELECT coalesce(max(seq), 0) AS s FROM candles').get() as Row).s as number;
+  }
+
+  /** Backfilled candles written after `seq`, in write order: [seq, instrument_id, interval, t, o, h, l, c, v, oi, source, fetched_at]. */
+  candlesAfter(seq: number, limit: number): unknown[][] {
+    return this.stmt('SELECT seq, instrument_id, interval, t, o, h, l, c, v, oi, source, fetched_at FROM candles WHERE seq > ? ORDER BY seq LIMIT ?')
+      .raw()
+      .all(seq, limit) as unknown[][];
   }
 
   /** Start (ms) of the `n`-th latest backfilled candle at or before toMs; undefined when there are none. */

@@ -159,6 +159,7 @@ export class Replicator {
   private readonly remoteIds = new Map<number, number>();
   private lastId = 0;
   private lastDepthId = 0;
+  private lastCandleSeq = 0;
   private gapWatermark = 0;
   private openGaps: number[] = [];
   private loop: Promise<void> | null = null;
@@ -188,6 +189,11 @@ export class Replicator {
     this.wake?.();
     await this.loop;
     this.setState('stopped', '');
+  }
+
+  /** The journal's candle write sequence the database has confirmed. */
+  get candlesSynced(): number {
+    return this.lastCandleSeq;
   }
 
   /** Current figures, with the backlog measured against the journal now. */
@@ -259,6 +265,7 @@ export class Replicator {
     this.lastId = marks.get('ticks') ?? 0;
     this.gapWatermark = marks.get('feed_gaps') ?? 0;
     this.lastDepthId = marks.get('depth') ?? 0;
+    this.lastCandleSeq = marks.get('candles') ?? 0;
     this.openGaps = [];
     this.opts.journal.setSynced(this.sinkName, 'ticks', this.lastId);
     this.setState('connected', '');
@@ -294,7 +301,7 @@ export class Replicator {
     const client = this.client!;
     const journal = this.opts.journal;
     await this.syncGaps(client);
-    const depthSent = await this.syncDepth(client);
+    const depthSent = (await this.syncDepth(client)) + (await this.syncCandles(client));
     // Big batches amortize the commit (a WAL flush); live replication sends whatever is there.
     const batchRows = this.opts.batchRows ?? 50_000;
     if (journal.maxTickId() <= this.lastId) {
@@ -405,6 +412,47 @@ export class Replicator {
     }
     this.lastDepthId = last;
     journal.setSynced(this.sinkName, 'depth', last);
+    return rows.length;
+  }
+
+  /**
+   * Backfilled candles: upserted (a bucket fetched again replaces the old one), with their own
+   * watermark (the journal's write sequence) in the same transaction.
+   */
+  private async syncCandles(client: pg.Client): Promise<number> {
+    const journal = this.opts.journal;
+    if (journal.maxCandleSeq() <= this.lastCandleSeq) return 0;
+    const rows = journal.candlesAfter(this.lastCandleSeq, 5000);
+    await this.mapInstruments(client, rows.map((r) => r[1] as number));
+    const last = rows[rows.length - 1][0] as number;
+    await client.query('BEGIN');
+    try {
+      for (let i = 0; i < rows.length; i += 500) {
+        const page = rows.slice(i, i + 500);
+        const values: unknown[] = [];
+        const tuples = page.map((r, k) => {
+          const [, id, interval, t, o, h, l, c, v, oi, broker, fetchedAt] = r;
+          values.push(this.remoteId(id as number), interval, new Date((t as number) * 1000), o, h, l, c, v, oi, broker, new Date(fetchedAt as number), this.opts.sourceId);
+          return `(${Array.from({ length: 12 }, (_, j) => `$${k * 12 + j + 1}`).join(', ')})`;
+        });
+        await client.query(
+          `INSERT INTO broker_candles (instrument_id, interval, bucket, open, high, low, close, volume, oi, broker, fetched_at, source_id) VALUES ${tuples.join(', ')}
+           ON CONFLICT (instrument_id, interval, bucket) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+             volume = EXCLUDED.volume, oi = EXCLUDED.oi, broker = EXCLUDED.broker, fetched_at = EXCLUDED.fetched_at, source_id = EXCLUDED.source_id`,
+          values,
+        );
+      }
+      await client.query(
+        `INSERT INTO sink_progress (source_id, stream, last_id, rows, updated_at) VALUES ($1, 'candles', $2, $3, now())
+         ON CONFLICT (source_id, stream) DO UPDATE SET last_id = EXCLUDED.last_id, rows = sink_progress.rows + EXCLUDED.rows, updated_at = now()`,
+        [this.opts.sourceId, last, rows.length],
+      );
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    }
+    this.lastCandleSeq = last;
     return rows.length;
   }
 

@@ -286,6 +286,48 @@ test('depth snapshots replicate once, as arrays, and unnest through depth_levels
   journal.close();
 });
 
+test('backfilled candles replicate once; a bucket fetched again replaces its row; the watermark survives a restart', async () => {
+  const url = await freshDatabase();
+  await withClient(url, (c) => initSchema(c));
+  const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'tickdesk-hist-')), 'j.sqlite'));
+  const id = journal.upsertInstrument({ broker: 'kite', token: '408065', exchange: 'NSE', segment: 'NSE', symbol: 'INFY', tickSize: 0.05, lotSize: 1 });
+  const t0 = Date.parse('2026-11-20T09:15:00+05:30') / 1000;
+  const bars = Array.from({ length: 1200 }, (_, k) => ({ t: t0 + k * 60, o: 1850 + k, h: 1852 + k, l: 1849 + k, c: 1851 + k, v: 100 * (k + 1) }));
+  journal.upsertCandles(id, '1m', bars, 'kite', Date.parse('2026-11-20T15:31:00+05:30'));
+  journal.upsertCandles(id, '1d', [{ t: Date.parse('2026-11-20T00:00:00+05:30') / 1000, o: 1850, h: 3051, l: 1849, c: 3050, v: 72_060_000, oi: 0 }], 'kite');
+  const rows = async () =>
+    (await withClient(url, (c) => c.query("SELECT interval, extract(epoch from bucket)::bigint AS t, open, high, low, close, volume, oi, broker FROM broker_candles ORDER BY interval, bucket"))).rows;
+  const mark = async () => Number((await withClient(url, (c) => c.query("SELECT last_id FROM sink_progress WHERE source_id = 'hist' AND stream = 'candles'"))).rows[0]?.last_id ?? 0);
+  let rep = new Replicator({ journal, url, sourceId: 'hist', idleMs: 20 });
+  rep.start();
+  await until(async () => (await mark()) === journal.maxCandleSeq(), 'candles replicated');
+  await rep.stop();
+  let got = await rows();
+  assert.equal(got.length, 1201);
+  const minute = got.filter((r) => r.interval === '1m');
+  assert.deepEqual(
+    minute.map((r) => ({ t: Number(r.t), o: r.open, h: r.high, l: r.low, c: r.close, v: Number(r.volume) })),
+    bars,
+  );
+  assert.deepEqual([got[0].interval, Number(got[0].volume), got[0].oi, got[0].broker], ['1d', 72_060_000, '0', 'kite']);
+
+  // The last bar fetched again (it was still forming): the row is replaced, not duplicated, and
+  // only that row goes — by a new replicator that starts from the database's watermark.
+  const fixed = { ...bars[1199], c: 9999, v: 123 };
+  journal.upsertCandles(id, '1m', [fixed], 'kite');
+  rep = new Replicator({ journal, url, sourceId: 'hist', idleMs: 20 });
+  rep.start();
+  await until(async () => (await mark()) === journal.maxCandleSeq(), 'the re-fetched bar replicated');
+  await rep.stop();
+  got = await rows();
+  assert.equal(got.length, 1201);
+  const last = got.filter((r) => r.interval === '1m').at(-1)!;
+  assert.deepEqual([Number(last.t), last.close, Number(last.volume)], [fixed.t, 9999, 123]);
+  const sent = Number((await withClient(url, (c) => c.query("SELECT rows FROM sink_progress WHERE source_id = 'hist' AND stream = 'candles'"))).rows[0].rows);
+  assert.equal(sent, 1202, 'every row once, and the replaced bar once more');
+  journal.close();
+});
+
 test('rows committed while a batch streams wait for the next batch; new instruments are always mapped first', async () => {
   const url = await freshDatabase();
   await withClient(url, (c) => initSchema(c));
