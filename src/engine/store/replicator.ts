@@ -312,10 +312,9 @@ export class Replicator {
     // instrument in it can be mapped first: no other query may run while COPY streams.
     const upTo = journal.idAfter(this.lastId, batchRows);
     await this.mapInstruments(client, journal.instrumentsBetween(this.lastId, upTo));
-    await client.query('BEGIN');
     let last = this.lastId;
-    let sent: number;
-    try {
+    let sent = 0;
+    await this.inTransaction(client, async () => {
       if (this.opts.method === 'insert') {
         const rows = journal.ticksAfter(last, batchRows, upTo);
         await insertTicks(client, rows.map((r) => tickInsertValues(r, this.remoteId(r[1] as number), this.opts.sourceId)), this.opts.insertPageRows ?? 1000);
@@ -324,16 +323,8 @@ export class Replicator {
       } else {
         ({ last, sent } = await this.copyBatch(client, batchRows, upTo));
       }
-      await client.query(
-        `INSERT INTO sink_progress (source_id, stream, last_id, rows, updated_at) VALUES ($1, 'ticks', $2, $3, now())
-         ON CONFLICT (source_id, stream) DO UPDATE SET last_id = EXCLUDED.last_id, rows = sink_progress.rows + EXCLUDED.rows, updated_at = now()`,
-        [this.opts.sourceId, last, sent],
-      );
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    }
+      await this.markProgress(client, 'ticks', last, sent);
+    });
     this.lastId = last;
     journal.setSynced(this.sinkName, 'ticks', last);
     this.stats.replicated += sent;
@@ -397,19 +388,10 @@ export class Replicator {
       body += `${isoMs(r[2] as number)}\t${this.remoteId(r[1] as number)}\t${source}\t${r[3] === 0 ? 'bid' : 'ask'}\t${n}\t{${price.join(',')}}\t{${qty.join(',')}}\t{${orders.join(',')}}\n`;
     }
     const last = rows[rows.length - 1][0] as number;
-    await client.query('BEGIN');
-    try {
+    await this.inTransaction(client, async () => {
       await copyText(client, 'COPY depth (ts, instrument_id, source_id, side, levels, price, qty, orders) FROM STDIN', body);
-      await client.query(
-        `INSERT INTO sink_progress (source_id, stream, last_id, rows, updated_at) VALUES ($1, 'depth', $2, $3, now())
-         ON CONFLICT (source_id, stream) DO UPDATE SET last_id = EXCLUDED.last_id, rows = sink_progress.rows + EXCLUDED.rows, updated_at = now()`,
-        [this.opts.sourceId, last, rows.length],
-      );
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    }
+      await this.markProgress(client, 'depth', last, rows.length);
+    });
     this.lastDepthId = last;
     journal.setSynced(this.sinkName, 'depth', last);
     return rows.length;
@@ -425,8 +407,7 @@ export class Replicator {
     const rows = journal.candlesAfter(this.lastCandleSeq, 5000);
     await this.mapInstruments(client, rows.map((r) => r[1] as number));
     const last = rows[rows.length - 1][0] as number;
-    await client.query('BEGIN');
-    try {
+    await this.inTransaction(client, async () => {
       for (let i = 0; i < rows.length; i += 500) {
         const page = rows.slice(i, i + 500);
         const values: unknown[] = [];
@@ -442,25 +423,38 @@ export class Replicator {
           values,
         );
       }
-      await client.query(
-        `INSERT INTO sink_progress (source_id, stream, last_id, rows, updated_at) VALUES ($1, 'candles', $2, $3, now())
-         ON CONFLICT (source_id, stream) DO UPDATE SET last_id = EXCLUDED.last_id, rows = sink_progress.rows + EXCLUDED.rows, updated_at = now()`,
-        [this.opts.sourceId, last, rows.length],
-      );
+      await this.markProgress(client, 'candles', last, rows.length);
+    });
+    this.lastCandleSeq = last;
+    return rows.length;
+  }
+
+  /** Runs `work` in one transaction: all of it commits, or none. */
+  private async inTransaction(client: pg.Client, work: () => Promise<void>): Promise<void> {
+    await client.query('BEGIN');
+    try {
+      await work();
       await client.query('COMMIT');
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
       throw e;
     }
-    this.lastCandleSeq = last;
-    return rows.length;
+  }
+
+  /** A stream's watermark, written inside the transaction that carries its rows. */
+  private async markProgress(client: pg.Client, stream: 'ticks' | 'depth' | 'candles' | 'feed_gaps', last: number, rows: number): Promise<void> {
+    await client.query(
+      `INSERT INTO sink_progress (source_id, stream, last_id, rows, updated_at) VALUES ($1, $2, $3, $4, now())
+       ON CONFLICT (source_id, stream) DO UPDATE SET last_id = EXCLUDED.last_id, rows = sink_progress.rows + EXCLUDED.rows, updated_at = now()`,
+      [this.opts.sourceId, stream, last, rows],
+    );
   }
 
   private async syncGaps(client: pg.Client): Promise<void> {
     const gaps = this.opts.journal.gapsForSync(this.gapWatermark, this.openGaps);
     if (gaps.length === 0) return;
-    await client.query('BEGIN');
-    try {
+    const top = Math.max(this.gapWatermark, ...gaps.map((g) => g.id));
+    await this.inTransaction(client, async () => {
       for (const g of gaps) {
         await client.query(
           `INSERT INTO feed_gaps (start_ts, source_id, gap_id, feed, connection, end_ts, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -468,19 +462,10 @@ export class Replicator {
           [new Date(g.startTs), this.opts.sourceId, g.id, g.feed, g.connection, g.endTs === null ? null : new Date(g.endTs), g.reason],
         );
       }
-      const top = Math.max(this.gapWatermark, ...gaps.map((g) => g.id));
-      await client.query(
-        `INSERT INTO sink_progress (source_id, stream, last_id) VALUES ($1, 'feed_gaps', $2)
-         ON CONFLICT (source_id, stream) DO UPDATE SET last_id = EXCLUDED.last_id, updated_at = now()`,
-        [this.opts.sourceId, top],
-      );
-      await client.query('COMMIT');
-      this.gapWatermark = top;
-      this.openGaps = gaps.filter((g) => g.endTs === null).map((g) => g.id);
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    }
+      await this.markProgress(client, 'feed_gaps', top, 0);
+    });
+    this.gapWatermark = top;
+    this.openGaps = gaps.filter((g) => g.endTs === null).map((g) => g.id);
   }
 
   private maybePrune(): void {
