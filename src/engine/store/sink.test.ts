@@ -132,6 +132,25 @@ test('TimescaleDB (in-process): hypertables, compression, retention, continuous 
     }
   }
   assert.ok(compared >= 15);
+
+  // A database set up before hourly bars counted from 09:15 (candles_1h on candles_15m, candles_1d
+  // on candles_1h): db init again rebuilds that pair from the data already there.
+  const hourly = async () => (await q("SELECT DISTINCT to_char(bucket AT TIME ZONE 'Asia/Kolkata', 'MI') AS mi FROM candles_1h")).map((r) => r.mi);
+  assert.deepEqual(await hourly(), ['15']);
+  await db.exec('DROP MATERIALIZED VIEW candles_1d; DROP MATERIALIZED VIEW candles_1h;');
+  await db.exec(`CREATE MATERIALIZED VIEW candles_1h WITH (timescaledb.continuous) AS
+    SELECT instrument_id, time_bucket(INTERVAL '1 hour', bucket, origin => '2000-01-03 00:00:00+05:30'::timestamptz) AS bucket,
+      first(open, bucket) AS open, max(high) AS high, min(low) AS low, last(close, bucket) AS close, sum(volume) AS volume, last(oi, bucket) AS oi
+    FROM candles_15m GROUP BY instrument_id, 2 WITH DATA`);
+  await db.exec(`CREATE MATERIALIZED VIEW candles_1d WITH (timescaledb.continuous) AS
+    SELECT instrument_id, time_bucket(INTERVAL '1 day', bucket, origin => '2000-01-03 00:00:00+05:30'::timestamptz) AS bucket,
+      first(open, bucket) AS open, max(high) AS high, min(low) AS low, last(close, bucket) AS close, sum(volume) AS volume, last(oi, bucket) AS oi
+    FROM candles_1h GROUP BY instrument_id, 2 WITH DATA`);
+  assert.deepEqual(await hourly(), ['00'], 'the old definition counts from midnight');
+  await withClient(url, (c) => initSchema(c, { compressAfterDays: 3, retainDays: 400 }));
+  assert.deepEqual(await hourly(), ['15'], 'rebuilt from the ticks, counted from the open');
+  assert.ok(Number((await q('SELECT count(*) AS n FROM candles_1d'))[0].n) > 0, 'the daily aggregate is back, with data');
+  assert.equal((await q('SELECT view_name FROM timescaledb_information.continuous_aggregates')).length, 5);
   journal.close();
 });
 

@@ -54,10 +54,13 @@ export async function initSchema(client: pg.ClientBase, opts: SchemaOptions = {}
     await client.query(
       'CREATE TABLE IF NOT EXISTS tickdesk_schema (version integer PRIMARY KEY, variant text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
     );
+    const rebuilt = timescale && (await dropMidnightHourly(client));
     const files = [`00${SCHEMA_VERSION}_base.sql`, timescale ? `00${SCHEMA_VERSION}_timescale.sql` : `00${SCHEMA_VERSION}_plain.sql`];
     for (const f of files) {
       for (const stmt of splitStatements(fill(readFileSync(join(dir, f), 'utf8'), opts))) await client.query(stmt);
     }
+    // Rebuilt aggregates start empty: fill them from the data already there.
+    if (rebuilt) for (const v of ['candles_1h', 'candles_1d']) await client.query(`CALL refresh_continuous_aggregate('${v}', NULL, NULL)`);
     await client.query(
       'INSERT INTO tickdesk_schema (version, variant) VALUES ($1, $2) ON CONFLICT (version) DO UPDATE SET variant = EXCLUDED.variant',
       [SCHEMA_VERSION, timescale ? 'timescaledb' : 'plain'],
@@ -71,6 +74,22 @@ export async function initSchema(client: pg.ClientBase, opts: SchemaOptions = {}
   } finally {
     await client.query('SELECT pg_advisory_unlock(74101301)');
   }
+}
+
+/**
+ * Databases set up before hourly bars counted from the 09:15 open have candles_1h on top of
+ * candles_15m (counted from midnight) and candles_1d on top of candles_1h. That pair is dropped so
+ * the schema file creates it again (hourly from the ticks at the 09:15 origin, daily from 15m).
+ */
+async function dropMidnightHourly(client: pg.ClientBase): Promise<boolean> {
+  const ext = await client.query("SELECT to_regclass('timescaledb_information.continuous_aggregates') IS NOT NULL AS present");
+  if (!ext.rows[0].present) return false; // a new database: nothing to rebuild
+  const r = await client.query("SELECT view_definition FROM timescaledb_information.continuous_aggregates WHERE view_name = 'candles_1h'");
+  const def = String(r.rows[0]?.view_definition ?? '');
+  if (!/\bcandles_15m\b/.test(def)) return false;
+  await client.query('DROP MATERIALIZED VIEW IF EXISTS candles_1d');
+  await client.query('DROP MATERIALIZED VIEW candles_1h');
+  return true;
 }
 
 /** The schema version a database carries, or 0 when Tickdesk's schema is not there. */
