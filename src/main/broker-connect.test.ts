@@ -25,6 +25,7 @@ function harness(roots: BrokerRoots, fields: Record<string, string>, o: { dir?: 
   const safe = o.safe ?? fakeSafeStorage(o.backend);
   const sessions: StoredSession[] = [];
   const restarts: EngineStart[] = [];
+  const handedConfigs: EngineStart[] = [];
   const popups: PopupSpec[] = [];
   const connector = new BrokerConnector({
     settingsFile: join(dir, 'settings.json'),
@@ -33,12 +34,15 @@ function harness(roots: BrokerRoots, fields: Record<string, string>, o: { dir?: 
       popups.push(spec);
       return runLoginPopup(new FakeWindow(simUser(fields)), spec);
     },
-    sendSession: (s) => sessions.push(s),
+    sendSession: (s, c) => {
+      sessions.push(s);
+      handedConfigs.push(c);
+    },
     restartEngine: (c) => restarts.push(c),
     roots,
     now: o.now,
   });
-  return { dir, safe, connector, sessions, restarts, popups };
+  return { dir, safe, connector, sessions, restarts, popups, handedConfigs };
 }
 
 test('Kite: key and secret once, popup login, token exchanged in main and kept encrypted; re-login hands the engine the new token', async () => {
@@ -93,6 +97,7 @@ test('Kite: key and secret once, popup login, token exchanged in main and kept e
   assert.equal(h.sessions.length, 1);
   assert.equal(h.sessions[0].apiKey, sim.apiKey);
   assert.notEqual(h.sessions[0].accessToken, start.accessToken);
+  assert.deepEqual(h.handedConfigs[0], { ...start, accessToken: h.sessions[0].accessToken, expiresAt: h.sessions[0].expiresAt }, 'a restart after a crash uses the new token');
   // One login at a time.
   const first = h.connector.connect({ broker: 'kite' });
   await assert.rejects(h.connector.connect({ broker: 'kite' }), /already in progress/);

@@ -41,8 +41,11 @@ export interface ConnectorDeps {
   secrets: SecretStore;
   /** Opens the broker's login page in a popup and resolves with the redirect URL it reached. */
   openPopup: (spec: PopupSpec) => Promise<URL>;
-  /** The engine records from this broker already: hand it the new session (feeds resume). */
-  sendSession: (s: StoredSession) => void;
+  /**
+   * The engine records from this broker already: hand it the new session (feeds resume); `config`
+   * is what it should start with from now on (after a crash, say).
+   */
+  sendSession: (s: StoredSession, config: EngineStart) => void;
   /** The engine must start over with another broker. */
   restartEngine: (cfg: EngineStart) => void;
   roots?: BrokerRoots;
@@ -233,7 +236,7 @@ export class BrokerConnector {
     const same = r?.broker === s.broker && (s.broker === 'kite' ? r.apiKey === s.apiKey : r.clientId === s.clientId);
     if (same && !choiceChanged) {
       this.running = { ...r, accessToken: s.accessToken, expiresAt: s.expiresAt };
-      this.d.sendSession(s);
+      this.d.sendSession(s, this.running);
     } else this.d.restartEngine(this.engineStart());
   }
 

@@ -66,6 +66,12 @@ export class EngineSupervisor {
     this.child?.postMessage(msg);
   }
 
+  /** A new session for the broker being recorded; a restart after a crash starts with it too. */
+  handOver(session: Extract<HostMessage, { type: 'session' }>['session'], config: EngineStart): void {
+    this.config = config;
+    this.send({ type: 'session', session });
+  }
+
   /** Stops the engine (it commits what it holds) and starts it again with another configuration. */
   restart(config: EngineStart): void {
     if (!this.child) return this.start(config);

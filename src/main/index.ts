@@ -66,7 +66,7 @@ app.whenReady().then(() => {
     settingsFile: join(userData, 'settings.json'),
     secrets: new SecretStore(join(userData, 'secrets.json'), safeStorage),
     openPopup: (spec) => openLoginWindow(BrowserWindow.getFocusedWindow(), spec),
-    sendSession: (session) => engine.send({ type: 'session', session }),
+    sendSession: (session, config) => engine.handOver(session, config),
     restartEngine: (config) => engine.restart(config),
     roots: brokerRoots(),
   });

@@ -78,7 +78,7 @@ test('over 100,000 instruments the staged index ranks exactly as scoring every i
     scored.sort((a, b) => b.s - a.s || (a.i.expiry ?? '').localeCompare(b.i.expiry ?? '') || (a.i.strike ?? 0) - (b.i.strike ?? 0) || (a.i.optionType ?? '').localeCompare(b.i.optionType ?? '') || a.i.symbol.toUpperCase().localeCompare(b.i.symbol.toUpperCase()));
     return scored.slice(0, limit).map((x) => x.i);
   };
-  const queries = ['', 'NIFTY', 'nifty 1500 ce', 'BANKNIFTY DEC FUT', 'stockaa', 'STKB', 'finnifty 2026-12-31 1200 pe', 'EQ12', 'company 3999', 'banknifty 2000', 'xyz', 'N', 'FILL9', 'nifty pe', 'qzx', 'COMPANY', '1500 CE', 'STOCKAB JAN FUT', 'eq1nif'];
+  const queries = ['', 'NIFTY', 'nifty 1500 ce', 'BANKNIFTY DEC FUT', 'stockaa', 'STKB', 'finnifty 2026-12-31 1200 pe', 'EQ12', 'company 3999', 'banknifty 2000', 'xyz', 'N', 'FILL9', 'nifty pe', 'qzx', 'COMPANY', '1500 CE', 'STOCKAB JAN FUT', 'eq1nif', 'nifty 1525 ce', 'nifty 2031-01-01 fut', 'OCK', 'KAA', 'ANY 39'];
   for (const q of queries) {
     // As documented: a query that finds nothing as F&O is tried again as plain text.
     const words = q.toUpperCase().trim().split(/\s+/);

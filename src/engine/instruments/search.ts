@@ -47,6 +47,22 @@ function charMask(s: string): number {
   return m >>> 0;
 }
 
+/**
+ * 64 bits, one per hashed pair of adjacent characters (into `out` at `k`: low and high word). A
+ * substring's pairs are all among its container's, so a missing bit rules a substring match out.
+ */
+function pairMask(s: string, out: Uint32Array, k: number): void {
+  let lo = 0;
+  let hi = 0;
+  for (let i = 1; i < s.length; i++) {
+    const b = (s.charCodeAt(i - 1) * 37 + s.charCodeAt(i)) & 63;
+    if (b < 32) lo |= 1 << b;
+    else hi |= 1 << (b - 32);
+  }
+  out[2 * k] = lo >>> 0;
+  out[2 * k + 1] = hi >>> 0;
+}
+
 /** First position in `order` whose key is ≥ `text`. */
 function lowerBound(order: Uint32Array, keys: readonly string[], text: string): number {
   let lo = 0;
@@ -76,6 +92,9 @@ export class InstrumentIndex {
   private flags = new Uint8Array(0);
   private masks = new Uint32Array(0);
   private symMasks = new Uint32Array(0);
+  /** Pair masks of symbol and of name, two words each (see pairMask). */
+  private symPairs = new Uint32Array(0);
+  private namePairs = new Uint32Array(0);
   /** Tie-break order: expiry, strike, option type, symbol. */
   private rank = new Uint32Array(0);
   private bySymbol = new Uint32Array(0);
@@ -83,6 +102,8 @@ export class InstrumentIndex {
   /** Indices of every instrument, and of futures and options (what an F&O query scans). */
   private all = new Uint32Array(0);
   private derivatives = new Uint32Array(0);
+  /** Where derivatives begin in `all` (cash and indices sort first: no expiry). */
+  private cashCount = 0;
   private byId = new Map<number, Instrument>();
   /** Per-search scratch: which entries are already candidates (stamp = search number). */
   private seen = new Uint32Array(0);
@@ -100,7 +121,11 @@ export class InstrumentIndex {
     this.flags = new Uint8Array(n);
     this.masks = new Uint32Array(n);
     this.symMasks = new Uint32Array(n);
+    this.symPairs = new Uint32Array(2 * n);
+    this.namePairs = new Uint32Array(2 * n);
     for (let k = 0; k < n; k++) {
+      pairMask(this.symbols[k], this.symPairs, k);
+      pairMask(this.names[k], this.namePairs, k);
       const i = instruments[k];
       this.flags[k] = (i.expiry ? DERIVATIVE : 0) | (i.expiry && !i.optionType ? FUTURE : 0);
       this.symMasks[k] = charMask(this.symbols[k]);
@@ -120,6 +145,7 @@ export class InstrumentIndex {
     // enter it, so most are dismissed by one comparison before any string test.
     this.all = Uint32Array.from(tie);
     this.derivatives = Uint32Array.from(tie.filter((k) => this.flags[k] & DERIVATIVE));
+    this.cashCount = n - this.derivatives.length;
     this.byId = new Map(instruments.map((i) => [i.id, i]));
     this.seen = new Uint32Array(n);
     this.stamp = 0;
@@ -200,6 +226,9 @@ export class InstrumentIndex {
     // instrument that could not enter the list even if it matched (only counting is lost, and
     // the counts only decide whether to run those very stages).
     const hopeless = (k: number, base: number) => top.length === limit && !better(withType(k, base), k, limit - 1);
+    // In a plain-text scan the derivatives come last and score at least 20 below the category:
+    // once the list is full of better ones, none of them can enter.
+    const derivativesHopeless = (p: number, base: number) => !fno && p >= this.cashCount && top.length === limit && base - 20 < topScore[limit - 1];
     const consider = (k: number, base = 0) => {
       if (this.seen[k] === stamp) return;
       this.seen[k] = stamp;
@@ -227,19 +256,25 @@ export class InstrumentIndex {
         for (let p = lowerBound(order, keys, text); p < order.length && keys[order[p]].startsWith(text); p++) consider(order[p]);
       // Stage 2: substrings (≤ 35 points), only while they can still make the list.
       const need = charMask(text);
+      const pairs = new Uint32Array(2);
+      pairMask(text, pairs, 0);
+      const [plo, phi] = pairs;
+      const couldContain = (m: Uint32Array, k: number) => ((m[2 * k] & plo) >>> 0) === plo && ((m[2 * k + 1] & phi) >>> 0) === phi;
       // An F&O query only ever matches futures and options: scan just those.
       const scan = fno ? this.derivatives : this.all;
       if (above35 < limit)
         for (let p = 0; p < scan.length; p++) {
+          if (derivativesHopeless(p, 30)) break;
           const k = scan[p];
           if (((this.masks[k] & need) >>> 0) !== need || this.seen[k] === stamp || hopeless(k, 30)) continue;
           // Not exact and no prefix (stage 1 saw those): a substring match scores 30.
-          if (this.symbols[k].includes(text) || this.names[k].includes(text)) consider(k, 30);
+          if ((couldContain(this.symPairs, k) && this.symbols[k].includes(text)) || (couldContain(this.namePairs, k) && this.names[k].includes(text))) consider(k, 30);
         }
       // Stage 3: fuzzy subsequences of the symbol (≤ 15 points).
       const needFuzzy = charMask(fuzzy);
       if (above15 < limit && text.length >= 2)
         for (let p = 0; p < scan.length; p++) {
+          if (derivativesHopeless(p, 10)) break;
           const k = scan[p];
           if (((this.symMasks[k] & needFuzzy) >>> 0) !== needFuzzy || this.seen[k] === stamp || hopeless(k, 10)) continue;
           if (subsequence(fuzzy, this.symbols[k])) consider(k, 10);
