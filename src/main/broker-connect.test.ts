@@ -169,4 +169,9 @@ test('Dhan: consent flow in the popup, or a pasted token checked with the broker
   await h.connector.connect({ broker: 'dhan', accessToken: rest.issueToken('SELF'), depth: 200 });
   assert.equal(h.restarts.length, 2);
   assert.equal(h.restarts[1].depth, 200);
+  // Back to the 5 levels that come with ticks.
+  await h.connector.connect({ broker: 'dhan', accessToken: rest.issueToken('SELF'), depth: 0 });
+  assert.equal(h.restarts.length, 3);
+  assert.equal(h.restarts[2].depth, undefined);
+  assert.equal(h.connector.status().brokers[1].depth, undefined);
 });

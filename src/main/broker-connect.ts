@@ -215,7 +215,7 @@ export class BrokerConnector {
     }
     if (apiSecret) this.d.secrets.set('dhan.apiSecret', apiSecret);
     const instruments = req.instruments ?? prev?.instruments ?? DEFAULT_INSTRUMENTS;
-    const depth = req.depth ?? prev?.depth;
+    const depth = req.depth === 0 ? undefined : (req.depth ?? prev?.depth);
     const changed = String(instruments) !== String(prev?.instruments) || depth !== prev?.depth;
     this.settings.dhan = { clientId: session.clientId!, apiKey, redirectUrl, instruments, depth };
     this.adopt(session, changed);

@@ -37,7 +37,8 @@ export const ConnectRequest = z.discriminatedUnion('broker', [
       /** Or an access token generated on web.dhan.co. */
       accessToken: z.string().trim().min(20).max(4000).optional(),
       instruments: InstrumentList.optional(),
-      depth: z.union([z.literal(20), z.literal(200)]).optional(),
+      /** 20 or 200 levels from Dhan's depth feeds; 0: none (the 5 levels that come with ticks). */
+      depth: z.union([z.literal(0), z.literal(20), z.literal(200)]).optional(),
       allowPlainText: z.boolean().optional(),
     })
     .strict(),

@@ -55,7 +55,7 @@ export function ConnectDialog({ bridge, initial, onClose }: { bridge: Bridge; in
             redirectUrl: opt('redirectUrl'),
             accessToken: opt('accessToken'),
             instruments,
-            depth: field('depth') ? (Number(field('depth')) as 20 | 200) : undefined,
+            depth: form.depth === undefined ? undefined : (Number(form.depth) as 0 | 20 | 200),
             ...plain,
           };
     setBusy(true);
@@ -135,8 +135,8 @@ export function ConnectDialog({ bridge, initial, onClose }: { bridge: Bridge; in
           {input('accessToken', 'or an access token from web.dhan.co', { secret: true })}
           <label>
             Market depth
-            <select data-testid="connect-depth" value={field('depth') || String(conn?.depth ?? '')} onChange={set('depth')}>
-              <option value="">5 levels (with ticks)</option>
+            <select data-testid="connect-depth" value={form.depth ?? String(conn?.depth ?? 0)} onChange={set('depth')}>
+              <option value="0">5 levels (with ticks)</option>
               <option value="20">20 levels</option>
               <option value="200">200 levels (up to 5 instruments)</option>
             </select>
