@@ -278,21 +278,47 @@ export class Replicator {
     return id;
   }
 
+  /**
+   * Maps journal instruments to the database's ids, 1,000 per statement (a recorder of thousands of
+   * instruments against a remote database must not pay a round trip each).
+   */
   private async mapInstruments(client: pg.Client, localIds: Iterable<number>): Promise<void> {
     const missing = [...new Set(localIds)].filter((id) => !this.remoteIds.has(id));
-    for (const id of missing) {
-      const ins: Instrument | undefined = this.opts.journal.instrument(id);
-      if (!ins) throw new Error(`journal row refers to unknown instrument ${id}`);
+    for (let i = 0; i < missing.length; i += 1000) {
+      const page = missing.slice(i, i + 1000).map((id) => {
+        const ins: Instrument | undefined = this.opts.journal.instrument(id);
+        if (!ins) throw new Error(`journal row refers to unknown instrument ${id}`);
+        return { id, ins };
+      });
+      const col = <T,>(f: (i: Instrument) => T) => page.map((p) => f(p.ins));
       const r = await client.query(
         `INSERT INTO instruments (broker, token, exchange, segment, symbol, name, expiry, strike, option_type, tick_size, lot_size)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::float8[], $9::text[], $10::float8[], $11::int[])
          ON CONFLICT (broker, exchange, symbol) DO UPDATE SET token = EXCLUDED.token, segment = EXCLUDED.segment, name = EXCLUDED.name,
            expiry = EXCLUDED.expiry, strike = EXCLUDED.strike, option_type = EXCLUDED.option_type, tick_size = EXCLUDED.tick_size,
            lot_size = EXCLUDED.lot_size, updated_at = now()
-         RETURNING id`,
-        [ins.broker, ins.token, ins.exchange, ins.segment, ins.symbol, ins.name ?? null, ins.expiry ?? null, ins.strike ?? null, ins.optionType ?? null, ins.tickSize, ins.lotSize],
+         RETURNING id, broker, exchange, symbol`,
+        [
+          col((x) => x.broker),
+          col((x) => x.token),
+          col((x) => x.exchange),
+          col((x) => x.segment),
+          col((x) => x.symbol),
+          col((x) => x.name ?? null),
+          col((x) => x.expiry ?? null),
+          col((x) => x.strike ?? null),
+          col((x) => x.optionType ?? null),
+          col((x) => x.tickSize),
+          col((x) => x.lotSize),
+        ],
       );
-      this.remoteIds.set(id, r.rows[0].id as number);
+      // RETURNING does not promise input order: match rows by their key.
+      const byKey = new Map(r.rows.map((x: { id: number; broker: string; exchange: string; symbol: string }) => [`${x.broker}\u0000${x.exchange}\u0000${x.symbol}`, x.id]));
+      for (const { id, ins } of page) {
+        const remote = byKey.get(`${ins.broker}\u0000${ins.exchange}\u0000${ins.symbol}`);
+        if (remote === undefined) throw new Error(`the database did not return an id for ${ins.exchange}:${ins.symbol}`);
+        this.remoteIds.set(id, remote);
+      }
     }
   }
 

@@ -305,6 +305,37 @@ test('depth snapshots replicate once, as arrays, and unnest through depth_levels
   journal.close();
 });
 
+test('2,500 instruments mapped in pages of a thousand: every tick lands on its own instrument, F&O fields intact', async () => {
+  const url = await freshDatabase();
+  await withClient(url, (c) => initSchema(c));
+  const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'tickdesk-map-')), 'j.sqlite'));
+  const ids: number[] = [];
+  for (let k = 0; k < 2500; k++)
+    ids.push(
+      k % 2
+        ? journal.upsertInstrument({ broker: 'kite', token: String(9000 + k), exchange: 'NFO', segment: 'NFO-OPT', symbol: `NIFTY26DEC${20000 + k * 50}CE`, name: 'NIFTY', expiry: '2026-12-29', strike: 20000 + k * 50, optionType: 'CE', tickSize: 0.05, lotSize: 75 })
+        : journal.upsertInstrument({ broker: 'kite', token: String(9000 + k), exchange: 'NSE', segment: 'NSE', symbol: `EQ${k}`, tickSize: 0.05, lotSize: 1 }),
+    );
+  const t0 = Date.now() - 60_000;
+  // One tick per instrument whose price names the instrument.
+  ids.forEach((id, k) => journal.append({ instrumentId: id, tsExchange: t0 + k, tsReceived: t0 + k, ltp: 1000 + k, volume: k }));
+  journal.flush();
+  const rep = new Replicator({ journal, url, sourceId: 'map', idleMs: 20 });
+  rep.start();
+  await until(() => rep.snapshot().backlogRows === 0 && rep.stats.replicated === 2500, 'replicated');
+  await rep.stop();
+  await withClient(url, async (c) => {
+    const r = await c.query("SELECT i.symbol, i.expiry::text AS expiry, i.strike, i.option_type, t.ltp FROM ticks t JOIN instruments i ON i.id = t.instrument_id WHERE t.source_id = 'map' ORDER BY t.ltp");
+    assert.equal(r.rows.length, 2500);
+    for (const [k, row] of r.rows.entries()) {
+      assert.equal(row.ltp, 1000 + k);
+      assert.equal(row.symbol, k % 2 ? `NIFTY26DEC${20000 + k * 50}CE` : `EQ${k}`);
+      if (k % 2) assert.deepEqual([row.expiry, row.strike, row.option_type], ['2026-12-29', 20000 + k * 50, 'CE']);
+    }
+  });
+  journal.close();
+});
+
 test('backfilled candles replicate once; a bucket fetched again replaces its row; the watermark survives a restart', async () => {
   const url = await freshDatabase();
   await withClient(url, (c) => initSchema(c));
