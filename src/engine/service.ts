@@ -11,7 +11,7 @@ import { saveSession } from './auth/session-store';
 import { decodeDhanToken, fetchDhanProfile } from './brokers/dhan/auth';
 
 /** Intervals some broker's history has (no 1s candles anywhere). */
-const KITE_OR_DHAN_INTERVALS = new Set<CandleInterval>(['1m', '3m', '5m', '10m', '15m', '30m', '1h', '1d']);
+const KITE_OR_DHAN_INTERVALS = new Set<CandleInterval>(['1m', '3m', '5m', '10m', '15m', '25m', '30m', '1h', '1d']);
 import type { Recorder } from './recorder';
 
 const TAPE_PER_FRAME = 200;
@@ -257,7 +257,7 @@ export class EngineService {
   }
 
   /** How far back a chart's History button reaches, by interval. */
-  static readonly BACKFILL_DAYS: Record<CandleInterval, number> = { '1s': 1, '1m': 5, '3m': 15, '5m': 30, '10m': 45, '15m': 60, '30m': 90, '1h': 180, '1d': 1095 };
+  static readonly BACKFILL_DAYS: Record<CandleInterval, number> = { '1s': 1, '1m': 5, '3m': 15, '5m': 30, '10m': 45, '15m': 60, '25m': 75, '30m': 90, '1h': 180, '1d': 1095 };
 
   private startBackfill(instrumentId: number, interval: CandleInterval, days: number | undefined): { id: number; label: string } {
     const ins = this.instrumentOrThrow(instrumentId);

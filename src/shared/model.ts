@@ -142,7 +142,7 @@ export interface DepthSnapshot {
   orders: Uint32Array;
 }
 
-export const CandleInterval = z.enum(['1s', '1m', '3m', '5m', '10m', '15m', '30m', '1h', '1d']);
+export const CandleInterval = z.enum(['1s', '1m', '3m', '5m', '10m', '15m', '25m', '30m', '1h', '1d']);
 export type CandleInterval = z.infer<typeof CandleInterval>;
 
 export const INTERVAL_SECONDS: Record<CandleInterval, number> = {
@@ -152,6 +152,7 @@ export const INTERVAL_SECONDS: Record<CandleInterval, number> = {
   '5m': 300,
   '10m': 600,
   '15m': 900,
+  '25m': 1500,
   '30m': 1800,
   '1h': 3600,
   '1d': 86400,
@@ -161,9 +162,10 @@ export const INTERVAL_SECONDS: Record<CandleInterval, number> = {
 export const IST_OFFSET_S = 19800;
 
 /**
- * Intraday candles count from the session open, 09:15 IST, as the exchanges' and Kite's do: 10-,
- * 30- and 60-minute bars start at 09:15, 09:25… / 09:15, 09:45… / 09:15, 10:15… (for 1, 3, 5 and
- * 15 minutes this is the same as counting from midnight). Daily bars start at 00:00 IST.
+ * Intraday candles count from each day's session open, 09:15 IST, as the exchanges', Kite's and
+ * Dhan's do: 10-, 25-, 30- and 60-minute bars start at 09:15, 09:25… / 09:40… / 09:45… / 10:15…
+ * (for 1, 3, 5 and 15 minutes this is the same as counting from midnight). Daily bars start at
+ * 00:00 IST.
  */
 export const SESSION_OPEN_S = (9 * 60 + 15) * 60;
 
@@ -171,8 +173,11 @@ export const SESSION_OPEN_S = (9 * 60 + 15) * 60;
 export function bucketStart(tsMs: number, interval: CandleInterval): number {
   const iv = INTERVAL_SECONDS[interval];
   const s = Math.floor(tsMs / 1000);
-  const origin = iv >= 86400 ? IST_OFFSET_S : IST_OFFSET_S - SESSION_OPEN_S;
-  return Math.floor((s + origin) / iv) * iv - origin;
+  const ist = s + IST_OFFSET_S;
+  if (iv >= 86400) return Math.floor(ist / iv) * iv - IST_OFFSET_S;
+  // From this day's 09:15 (25 minutes do not divide a day: the count starts again each morning).
+  const open = Math.floor(ist / 86400) * 86400 + SESSION_OPEN_S;
+  return open + Math.floor((ist - open) / iv) * iv - IST_OFFSET_S;
 }
 
 export interface Candle {

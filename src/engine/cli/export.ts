@@ -11,7 +11,7 @@ import { ProgressLine } from './progress';
 export const EXPORT_HELP = `tickdesk export --instrument REF [options]
   --instrument REF         EXCHANGE:SYMBOL (NSE:INFY), a broker token, or a journal instrument id
   --kind ticks|candles     what to export (default: ticks)
-  --interval I             candles: 1s, 1m, 3m, 5m, 10m, 15m, 30m, 1h, 1d (default: 1m)
+  --interval I             candles: 1s, 1m, 3m, 5m, 10m, 15m, 25m, 30m, 1h, 1d (default: 1m)
   --from T, --to T         range: ISO 8601 (no zone = IST), a date, or epoch ms (default: everything)
   --journal PATH           SQLite journal (default: tickdesk.sqlite)
   --out FILE               CSV file (default: standard output)`;

@@ -80,6 +80,12 @@ test('candles align to IST boundaries and carry OHLC, volume and last OI', () =>
   assert.equal(bucketStart(Date.parse('2026-11-20T09:25:00+05:30'), '10m'), Date.parse('2026-11-20T09:25:00+05:30') / 1000);
   assert.equal(bucketStart(Date.parse('2026-11-20T10:14:00+05:30'), '30m'), Date.parse('2026-11-20T09:45:00+05:30') / 1000);
   assert.equal(bucketStart(Date.parse('2026-11-20T15:29:00+05:30'), '1d'), Date.parse('2026-11-20T00:00:00+05:30') / 1000);
+  // 25 minutes do not divide a day: each morning counts from 09:15 again (…, 15:05, 15:30 / 09:15).
+  assert.equal(bucketStart(Date.parse('2026-11-20T09:39:59+05:30'), '25m'), t0 / 1000);
+  assert.equal(bucketStart(Date.parse('2026-11-20T09:40:00+05:30'), '25m'), Date.parse('2026-11-20T09:40:00+05:30') / 1000);
+  assert.equal(bucketStart(Date.parse('2026-11-20T15:29:59+05:30'), '25m'), Date.parse('2026-11-20T15:05:00+05:30') / 1000);
+  assert.equal(bucketStart(Date.parse('2026-11-23T09:15:00+05:30'), '25m'), Date.parse('2026-11-23T09:15:00+05:30') / 1000);
+  assert.equal(bucketStart(Date.parse('2026-11-23T09:14:59+05:30'), '25m'), Date.parse('2026-11-23T08:50:00+05:30') / 1000);
   assert.equal(bucketStart(t0 + 14 * 60_000, '15m'), t0 / 1000);
   const ticks = [
     { tsExchange: t0 + 1000, ltp: 100, volDelta: 5, oi: 10 },

@@ -15,6 +15,7 @@ import { cleanupAfterEach } from '../../testing';
 import { fetchKiteHistory } from '../kite/historical';
 import { RateLimiter } from '../rate-limit';
 import { AuthError } from '../errors';
+import { bucketStart } from '../../../shared/model';
 import { dhanHistoryPages, dhanInstrumentType, fetchDhanHistory } from './historical';
 
 const cleanups = cleanupAfterEach();
@@ -60,6 +61,12 @@ test('Dhan history from the scrip master instrument: complete, each bucket once,
   // The same contract from Kite: the same candles (one exchange behind both brokers).
   const fromKite = await fetchKiteHistory({ restRoot: kite.restUrl, apiKey: kite.apiKey, accessToken: 'sim_access_token' }, String(sim.token), '15m', from, to);
   assert.deepEqual(got, fromKite);
+  // 25 minutes (Dhan only): 15 bars a day from 09:15, where the live candle builder puts them.
+  const quarter = await fetchDhanHistory(o, infy, '25m', IST('2026-11-19T00:00:00'), IST('2026-11-20T23:59:59'));
+  assert.equal(quarter.length, 30, 'two days of 375 minutes');
+  const hhmm = (c: { t: number }) => new Date(c.t * 1000 + 19_800_000).toISOString().slice(11, 16);
+  assert.deepEqual([quarter[0], quarter[1], quarter[14], quarter[15]].map(hhmm), ['09:15', '09:40', '15:05', '09:15']);
+  for (const c of quarter) assert.equal(bucketStart(c.t * 1000 + 1499_000, '25m'), c.t);
   // Daily: toDate exclusive, bars stamped 00:00 IST; a future's OI column comes along.
   const days = await fetchDhanHistory(o, fut, '1d', IST('2026-11-16T00:00:00'), IST('2026-11-20T00:00:00'));
   assert.equal(days.length, 5, 'Monday to Friday');

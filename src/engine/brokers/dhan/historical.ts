@@ -8,8 +8,8 @@ import { limitedWithRetry, RateLimiter, type RetryOptions } from '../rate-limit'
 import { DHAN_API_ROOT, dhanRequest } from './auth';
 
 /** Our intervals Dhan serves intraday, by its interval number (25 has no counterpart here). */
-export const DHAN_INTRADAY: Partial<Record<CandleInterval, number>> = { '1m': 1, '5m': 5, '15m': 15, '1h': 60 };
-export const DHAN_HISTORY_INTERVALS: CandleInterval[] = ['1m', '5m', '15m', '1h', '1d'];
+export const DHAN_INTRADAY: Partial<Record<CandleInterval, number>> = { '1m': 1, '5m': 5, '15m': 15, '25m': 25, '1h': 60 };
+export const DHAN_HISTORY_INTERVALS: CandleInterval[] = ['1m', '5m', '15m', '25m', '1h', '1d'];
 
 const INDEX_UNDERLYINGS = new Set(['NIFTY', 'BANKNIFTY', 'FINNIFTY', 'MIDCPNIFTY', 'NIFTYNXT50', 'SENSEX', 'BANKEX', 'SENSEX50']);
 

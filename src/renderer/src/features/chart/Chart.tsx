@@ -21,7 +21,7 @@ import { backfillChart } from '../../session';
 const IST_S = 19800;
 const UP = '#26a69a';
 const DOWN = '#ef5350';
-export const CHART_INTERVALS: CandleInterval[] = ['1s', '1m', '3m', '5m', '10m', '15m', '30m', '1h', '1d'];
+export const CHART_INTERVALS: CandleInterval[] = ['1s', '1m', '3m', '5m', '10m', '15m', '25m', '30m', '1h', '1d'];
 
 /** lightweight-charts draws UTC; shifting by +05:30 makes its axis read IST. */
 const ist = (t: number) => (t + IST_S) as UTCTimestamp;
