@@ -76,21 +76,21 @@ test('records from the broker main names; a new session from main resumes the fe
     const w = h.window();
     const feedState = async () => (await w.status()).feeds.find((f) => f.feed === 'kite')?.state;
     const connected = async () => (await feedState()) === 'connected';
-    for (let i = 0; i < 100 && !(await connected()); i++) await new Promise((r) => setTimeout(r, 100));
+    await until(connected, 'kite connected').catch(() => undefined);
     assert.equal(await feedState(), 'connected');
     const before = (await w.status()).journalRows;
 
     // The token dies; main logs in again in its popup and hands over the new session.
     sim.revokeAccessToken('t1');
     sim.dropConnections();
-    for (let i = 0; i < 100 && (await feedState()) !== 'login-needed'; i++) await new Promise((r) => setTimeout(r, 100));
+    await until(async () => (await feedState()) === 'login-needed', 'login needed').catch(() => undefined);
     assert.equal(await feedState(), 'login-needed');
     sim.grantAccessToken('t2');
     h.post({ type: 'session', session: { broker: 'kite', apiKey: sim.apiKey, accessToken: 't2', loginAt: Date.now(), expiresAt: Date.now() + 3600_000 } });
-    for (let i = 0; i < 100 && !(await connected()); i++) await new Promise((r) => setTimeout(r, 100));
+    await until(connected, 'connected again').catch(() => undefined);
     assert.equal(await feedState(), 'connected');
     const after = (await w.status()).journalRows;
-    for (let i = 0; i < 100 && (await w.status()).journalRows <= after; i++) await new Promise((r) => setTimeout(r, 100));
+    await until(async () => (await w.status()).journalRows > after, 'more rows').catch(() => undefined);
     assert.ok((await w.status()).journalRows > after && after >= before, 'recording goes on');
     assert.ok(!h.fromHost.some((m) => /does not fit/.test(m.message ?? '')));
     await stop(h);

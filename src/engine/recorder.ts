@@ -16,11 +16,11 @@ import { DhanFeed, DhanNormalizer } from './brokers/dhan/feed';
 import { DhanDepthFeed, depthSnapshotOf } from './brokers/dhan/depth-feed';
 import { DHAN_SEGMENTS } from './brokers/dhan/codec';
 import { DHAN_SEGMENT_REF, findDhanInstrument } from './brokers/dhan/instruments';
-import { DHAN_API_ROOT, dhanTokenWarnings, fetchDhanProfile } from './brokers/dhan/auth';
+import { dhanRoots, dhanTokenWarnings, fetchDhanProfile } from './brokers/dhan/auth';
 import { DhanTokenKeeper } from './brokers/dhan/session';
 import { kiteExpiry, loadSession, type StoredSession } from './auth/session-store';
 import { DhanRestSimulator } from './sim/dhan-rest-server';
-import { DHAN_SCRIP_MASTER_URL, importDhanScripMaster, importKiteInstruments, msUntilIst, type MasterProgress } from './instruments/master';
+import { DHAN_SCRIP_MASTER_URL, dhanScripMasterUrl, importDhanScripMaster, importKiteInstruments, msUntilIst, type MasterProgress } from './instruments/master';
 import type { FeedConnection } from './feed/connection';
 import { worstState } from './feed/sharded';
 import { Journal } from './store/journal';
@@ -125,8 +125,7 @@ export class Recorder {
     const h = this.history;
     if (!h || (this.opts.broker !== 'kite' && this.opts.broker !== 'dhan')) return null;
     if (h.broker === 'kite') return { broker: 'kite', apiKey: h.opts.apiKey, restRoot: h.opts.restRoot };
-    const rest = this.opts.restRoot?.replace(/\/$/, '');
-    return { broker: 'dhan', clientId: h.opts.clientId, authRoot: rest };
+    return { broker: 'dhan', clientId: h.opts.clientId, authRoot: dhanRoots(this.opts.restRoot).authRoot };
   }
 
   get options(): Readonly<RecorderOptions> {
@@ -161,14 +160,21 @@ export class Recorder {
     await this.masterRefresh(true);
   }
 
+  /** Today's instrument list unless it is in; a failure is a notice (the previous list serves). */
+  private async refreshMasterOrSay(broker: string): Promise<void> {
+    try {
+      await this.masterRefresh?.(false);
+    } catch (e) {
+      const have = this.journal.masterImport(broker);
+      this.notices.push(`${broker} instruments not refreshed (${(e as Error).message})${have ? `; using the ones from ${have.istDay}` : ''}`);
+    }
+  }
+
   /** Every day at 08:30 IST (before the pre-open), the instrument list is fetched again. */
   private scheduleMasterRefresh(broker: string): void {
     const arm = () => {
       this.masterTimer = setTimeout(() => {
-        this.masterRefresh?.(false).catch((e: Error) => {
-          const have = this.journal.masterImport(broker);
-          this.notices.push(`${broker} instruments not refreshed (${e.message})${have ? `; using the ones from ${have.istDay}` : ''}`);
-        });
+        void this.refreshMasterOrSay(broker);
         arm();
       }, msUntilIst(8, 30));
       this.masterTimer.unref?.();
@@ -323,9 +329,8 @@ export class Recorder {
     let token = this.opts.accessToken;
     let feedRoot = this.opts.wsRoot;
     let depthRoot = this.opts.wsRoot;
-    const rest = this.opts.restRoot?.replace(/\/$/, '');
-    let apiRoot = rest ? `${rest}/v2` : DHAN_API_ROOT;
-    let scripUrl = rest ? `${rest}/api-data/api-scrip-master.csv` : DHAN_SCRIP_MASTER_URL;
+    let { apiRoot } = dhanRoots(this.opts.restRoot);
+    let scripUrl = dhanScripMasterUrl(this.opts.restRoot);
     let feedSim: DhanFeedSimulator | null = null;
     // Tokens the simulators accept: every token the REST simulator issues (logins, renewals).
     const grants: Array<(t: string) => void> = [];
@@ -362,12 +367,7 @@ export class Recorder {
       const r = await importDhanScripMaster(this.journal, { url: scripUrl, minBytes: realFile ? 1_000_000 : 0, force, onProgress: (p) => this.onMasterProgress?.(p) });
       if (r.imported) this.notices.push(`Dhan scrip master: ${r.rows} instruments imported`);
     };
-    try {
-      await this.masterRefresh(false);
-    } catch (e) {
-      const have = this.journal.masterImport('dhan');
-      this.notices.push(`Dhan scrip master not refreshed (${(e as Error).message})${have ? `; using the one from ${have.istDay}` : ''}`);
-    }
+    await this.refreshMasterOrSay('dhan');
     this.scheduleMasterRefresh('dhan');
 
     const refs = this.resolveDhanRefs(sim ? universe : null);

@@ -6,9 +6,8 @@ import { InstrumentIndex } from './instruments/search';
 import { CandleBuilder } from './pipeline/candles';
 import { optionChain, optionUnderlyings, spotInstrument } from './instruments/option-chain';
 import { backfillDhan, backfillKite } from './backfill';
-import { dhanLoopbackLogin, kiteLoopbackLogin } from './auth/login-flow';
+import { dhanLoopbackLogin, dhanPastedSession, kiteLoopbackLogin } from './auth/login-flow';
 import { saveSession } from './auth/session-store';
-import { decodeDhanToken, fetchDhanProfile } from './brokers/dhan/auth';
 
 /** Intervals some broker's history has (no 1s candles anywhere). */
 const KITE_OR_DHAN_INTERVALS = new Set<CandleInterval>(['1m', '3m', '5m', '10m', '15m', '25m', '30m', '1h', '1d']);
@@ -177,10 +176,8 @@ export class EngineService {
     if (this.refreshing) return Promise.reject(new EngineError('bad-request', 'the instrument list is already being refreshed'));
     const run = this.recorder
       .refreshInstruments()
-      .then(() => {
-        this.index.replace(this.recorder.journal.instruments());
-        return { instruments: this.index.size };
-      })
+      // The download's last progress report (done) has rebuilt the search index already.
+      .then(() => ({ instruments: this.index.size }))
       .catch((e: Error) => {
         throw new EngineError('internal', `instruments not refreshed: ${e.message}`);
       })
@@ -238,22 +235,16 @@ export class EngineService {
     if (!target || target.broker !== 'dhan' || !src || src.broker !== 'dhan') throw new EngineError('bad-request', 'this session does not record from Dhan');
     const dir = this.recorder.options.sessionDir;
     if (!dir) throw new EngineError('bad-request', 'no session directory for this session');
-    let profile;
+    let session;
     try {
-      profile = await fetchDhanProfile({ clientId: target.clientId, accessToken, apiRoot: src.opts.apiRoot });
+      ({ session } = await dhanPastedSession({ clientId: target.clientId, accessToken, apiRoot: src.opts.apiRoot }));
     } catch (e) {
       this.logins.set('dhan', { broker: 'dhan', state: 'failed', detail: (e as Error).message });
       throw new EngineError('bad-request', `Dhan refused the token: ${(e as Error).message}`);
     }
-    let expiresAt = profile.tokenValidUntil;
-    try {
-      expiresAt = decodeDhanToken(accessToken).expiresAt ?? expiresAt;
-    } catch {
-      // not a JWT: the profile's validity stands
-    }
-    saveSession({ broker: 'dhan', clientId: target.clientId, accessToken, loginAt: Date.now(), expiresAt: expiresAt ?? Date.now() + 24 * 3600_000 }, dir);
-    this.logins.set('dhan', { broker: 'dhan', state: 'ok', detail: `token accepted${expiresAt ? `; valid until ${new Date(expiresAt).toISOString()}` : ''}` });
-    return { validUntil: expiresAt ?? null };
+    saveSession(session, dir);
+    this.logins.set('dhan', { broker: 'dhan', state: 'ok', detail: `token accepted; valid until ${new Date(session.expiresAt).toISOString()}` });
+    return { validUntil: session.expiresAt };
   }
 
   /** How far back a chart's History button reaches, by interval. */

@@ -3,10 +3,10 @@ import { afterEach } from 'node:test';
 import type { Instrument } from '../shared/model';
 import { defaultUniverse } from './sim/market';
 
-/** Polls `cond` every 20 ms; throws "timed out waiting for <what>" after `ms`. */
-export async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+/** Polls `cond` (sync or async) every 20 ms; throws "timed out waiting for <what>" after `ms`. */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

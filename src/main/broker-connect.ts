@@ -4,13 +4,13 @@
 // Non-secret choices (which broker, api key, client id, redirect URL, instruments) sit in a
 // settings file beside them.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { kiteExpiry, type StoredSession } from '../engine/auth/session-store';
-import { consumeDhanConsent, dhanConsentLoginUrl, dhanTokenIdFromRedirect, DHAN_API_ROOT, DHAN_AUTH_ROOT, fetchDhanProfile, generateDhanConsent, decodeDhanToken } from '../engine/brokers/dhan/auth';
+import { dhanPastedSession, dhanSessionFromRedirect, kiteSessionFromRedirect } from '../engine/auth/login-flow';
+import { writePrivateFile, type StoredSession } from '../engine/auth/session-store';
+import { dhanConsentLoginUrl, dhanRoots, generateDhanConsent } from '../engine/brokers/dhan/auth';
 import { AuthError } from '../engine/brokers/errors';
-import { exchangeKiteRequestToken, kiteLoginUrl, KITE_LOGIN_ROOT, KITE_REST_ROOT, parseKiteRedirect } from '../engine/brokers/kite/login';
+import { kiteLoginUrl, KITE_LOGIN_ROOT, KITE_REST_ROOT } from '../engine/brokers/kite/login';
 import { ConnectRequest, type BrokerConnection, type BrokerName, type ConnectResult, type DesktopStatus, type EngineStart } from '../shared/desktop';
 import type { PopupSpec } from './login-popup';
 import { InsecureStorage, type SecretStore } from './secrets';
@@ -80,11 +80,7 @@ export class BrokerConnector {
   }
 
   private writeSettings(): void {
-    mkdirSync(dirname(this.d.settingsFile), { recursive: true, mode: 0o700 });
-    const tmp = `${this.d.settingsFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.settings, null, 2), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.d.settingsFile);
+    writePrivateFile(this.d.settingsFile, JSON.stringify(this.settings, null, 2));
   }
 
   /** The stored session of a broker, unless it has expired (a token is never used past its expiry). */
@@ -164,15 +160,12 @@ export class BrokerConnector {
     const state = randomBytes(12).toString('hex');
     const { loginRoot, restRoot } = this.roots.kite;
     const url = await this.d.openPopup({ loginUrl: kiteLoginUrl(apiKey, state, loginRoot), allowedOrigins: [new URL(loginRoot).origin], redirectUrl });
-    const requestToken = parseKiteRedirect(url, state);
-    const k = await exchangeKiteRequestToken({ restRoot, apiKey, apiSecret, requestToken });
-    const loginAt = this.now();
-    const session: StoredSession = { broker: 'kite', apiKey, accessToken: k.accessToken, userId: k.userId, loginAt, expiresAt: kiteExpiry(loginAt) };
+    const session = await kiteSessionFromRedirect(url, state, { restRoot, apiKey, apiSecret });
     // Stored only once the broker accepted them: a wrong secret is never kept.
     this.d.secrets.set('kite.apiSecret', apiSecret);
     this.settings.kite = { apiKey, redirectUrl, instruments: req.instruments ?? prev?.instruments ?? DEFAULT_INSTRUMENTS };
     this.adopt(session, req.instruments !== undefined && String(req.instruments) !== String(prev?.instruments));
-    return { broker: 'kite', user: k.userId, validUntil: session.expiresAt };
+    return { broker: 'kite', user: session.userId ?? '', validUntil: session.expiresAt };
   }
 
   private async connectDhan(req: Extract<ConnectRequest, { broker: 'dhan' }>): Promise<ConnectResult> {
@@ -180,9 +173,7 @@ export class BrokerConnector {
     const prev = this.settings.dhan;
     const clientId = req.clientId ?? prev?.clientId;
     if (!clientId) throw new AuthError('enter your Dhan client id', 'dhan');
-    const rest = this.roots.dhan.restRoot?.replace(/\/$/, '');
-    const apiRoot = rest ? `${rest}/v2` : DHAN_API_ROOT;
-    const authRoot = rest ?? DHAN_AUTH_ROOT;
+    const { apiRoot, authRoot } = dhanRoots(this.roots.dhan.restRoot);
     let session: StoredSession;
     let user: string;
     let apiKey = prev?.apiKey;
@@ -190,16 +181,7 @@ export class BrokerConnector {
     const redirectUrl = req.redirectUrl ?? prev?.redirectUrl ?? DEFAULT_REDIRECT;
     if (req.accessToken) {
       // A token from web.dhan.co: the broker must accept it before it is kept.
-      const profile = await fetchDhanProfile({ clientId, accessToken: req.accessToken, apiRoot });
-      let exp = profile.tokenValidUntil;
-      try {
-        exp ??= decodeDhanToken(req.accessToken).expiresAt;
-      } catch {
-        // not a JWT: the profile's validity is all there is
-      }
-      if (exp === undefined) throw new AuthError('the token does not say when it expires', 'dhan');
-      session = { broker: 'dhan', clientId, accessToken: req.accessToken, loginAt: this.now(), expiresAt: exp };
-      user = profile.clientId || clientId;
+      ({ session, who: user } = await dhanPastedSession({ clientId, accessToken: req.accessToken, apiRoot }));
     } else {
       apiKey = req.apiKey ?? prev?.apiKey;
       apiSecret = req.apiSecret ?? (apiKey === prev?.apiKey ? this.d.secrets.get('dhan.apiSecret') : undefined);
@@ -207,11 +189,7 @@ export class BrokerConnector {
       const app = { clientId, apiKey, apiSecret, authRoot };
       const consentAppId = await generateDhanConsent(app);
       const url = await this.d.openPopup({ loginUrl: dhanConsentLoginUrl(consentAppId, authRoot), allowedOrigins: [new URL(authRoot).origin], redirectUrl });
-      const tokenId = dhanTokenIdFromRedirect(url.toString());
-      if (!tokenId) throw new AuthError('the redirect carries no tokenId', 'dhan');
-      const s = await consumeDhanConsent(app, tokenId);
-      session = { broker: 'dhan', clientId: s.clientId || clientId, accessToken: s.accessToken, loginAt: this.now(), expiresAt: s.expiresAt };
-      user = s.clientName ?? s.clientId ?? clientId;
+      ({ session, who: user } = await dhanSessionFromRedirect(url, app));
     }
     if (apiSecret) this.d.secrets.set('dhan.apiSecret', apiSecret);
     const instruments = req.instruments ?? prev?.instruments ?? DEFAULT_INSTRUMENTS;

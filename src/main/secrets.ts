@@ -1,8 +1,8 @@
 // Broker secrets and tokens at rest, encrypted with Electron's safeStorage (Keychain, DPAPI,
 // libsecret/kwallet). On Linux without a keyring Electron falls back to a hard-coded key
 // ("basic_text"): that is not encryption, so storing is refused unless the user opts in.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writePrivateFile } from '../engine/auth/session-store';
 
 /** The part of Electron's safeStorage this needs. */
 export interface SafeStorageLike {
@@ -46,11 +46,7 @@ export class SecretStore {
   }
 
   private write(all: Record<string, string>): void {
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(all), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+    writePrivateFile(this.file, JSON.stringify(all));
   }
 
   set(name: string, value: string): void {

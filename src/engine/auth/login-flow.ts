@@ -3,8 +3,8 @@
 // page is shown, the redirect is caught, the token is exchanged here and the session saved (0600).
 import { randomBytes } from 'node:crypto';
 import { awaitRedirect } from './loopback';
-import { kiteExpiry, saveSession } from './session-store';
-import { consumeDhanConsent, dhanConsentLoginUrl, dhanTokenIdFromRedirect, DHAN_AUTH_ROOT, generateDhanConsent } from '../brokers/dhan/auth';
+import { kiteExpiry, saveSession, type StoredSession } from './session-store';
+import { consumeDhanConsent, decodeDhanToken, dhanConsentLoginUrl, dhanTokenIdFromRedirect, DHAN_AUTH_ROOT, fetchDhanProfile, generateDhanConsent, type DhanAppCredentials } from '../brokers/dhan/auth';
 import { AuthError } from '../brokers/errors';
 import { exchangeKiteRequestToken, kiteLoginUrl, KITE_LOGIN_ROOT, parseKiteRedirect } from '../brokers/kite/login';
 
@@ -48,6 +48,42 @@ async function loopbackLogin(o: LoopbackLoginOptions, path: string, loginUrl: ()
   return result;
 }
 
+/** Kite's redirect → its request token (our state checked) → exchanged → a session until 06:00 IST. */
+export async function kiteSessionFromRedirect(url: URL, state: string, o: { restRoot: string; apiKey: string; apiSecret: string }): Promise<StoredSession> {
+  const requestToken = parseKiteRedirect(url, state);
+  const s = await exchangeKiteRequestToken({ restRoot: o.restRoot, apiKey: o.apiKey, apiSecret: o.apiSecret, requestToken });
+  const loginAt = Date.now();
+  return { broker: 'kite', apiKey: o.apiKey, accessToken: s.accessToken, userId: s.userId, loginAt, expiresAt: kiteExpiry(loginAt) };
+}
+
+/** Dhan's consent redirect → its tokenId → consumed → a session; `who` names the account. */
+export async function dhanSessionFromRedirect(url: URL, app: DhanAppCredentials): Promise<{ session: StoredSession; who: string }> {
+  const tokenId = dhanTokenIdFromRedirect(url.toString());
+  if (!tokenId) throw new AuthError('the redirect carries no tokenId', 'dhan');
+  const s = await consumeDhanConsent(app, tokenId);
+  const session: StoredSession = { broker: 'dhan', clientId: s.clientId || app.clientId, accessToken: s.accessToken, loginAt: Date.now(), expiresAt: s.expiresAt };
+  return { session, who: s.clientName ?? s.clientId ?? app.clientId };
+}
+
+/**
+ * Dhan: an access token generated on web.dhan.co, checked with /v2/profile (a refused token throws)
+ * and valid until the earlier of the profile's validity and the token's own expiry (24 hours when
+ * neither says).
+ */
+export async function dhanPastedSession(o: { clientId: string; accessToken: string; apiRoot: string }): Promise<{ session: StoredSession; who: string }> {
+  const profile = await fetchDhanProfile(o);
+  let jwtExpiry: number | undefined;
+  try {
+    jwtExpiry = decodeDhanToken(o.accessToken).expiresAt;
+  } catch {
+    // not a JWT: the profile's validity is all there is
+  }
+  const known = [profile.tokenValidUntil, jwtExpiry].filter((t): t is number => t !== undefined);
+  const loginAt = Date.now();
+  const expiresAt = known.length ? Math.min(...known) : loginAt + 24 * 3600_000;
+  return { session: { broker: 'dhan', clientId: o.clientId, accessToken: o.accessToken, loginAt, expiresAt }, who: profile.clientId || o.clientId };
+}
+
 export function kiteLoopbackLogin(o: LoopbackLoginOptions & { apiKey: string; apiSecret: string; restRoot: string; loginRoot?: string }): Promise<LoginResult> {
   const state = randomBytes(12).toString('hex');
   return loopbackLogin(
@@ -55,12 +91,8 @@ export function kiteLoopbackLogin(o: LoopbackLoginOptions & { apiKey: string; ap
     '/kite/callback',
     () => kiteLoginUrl(o.apiKey, state, o.loginRoot ?? KITE_LOGIN_ROOT),
     async (url) => {
-      const requestToken = parseKiteRedirect(url, state);
-      const s = await exchangeKiteRequestToken({ restRoot: o.restRoot, apiKey: o.apiKey, apiSecret: o.apiSecret, requestToken });
-      const loginAt = Date.now();
-      const until = kiteExpiry(loginAt); // 06:00 IST
-      const saved = saveSession({ broker: 'kite', apiKey: o.apiKey, accessToken: s.accessToken, userId: s.userId, loginAt, expiresAt: until }, o.dir);
-      return { who: `Kite as ${s.userId}`, saved, until, accessToken: s.accessToken };
+      const s = await kiteSessionFromRedirect(url, state, o);
+      return { who: `Kite as ${s.userId}`, saved: saveSession(s, o.dir), until: s.expiresAt, accessToken: s.accessToken };
     },
   );
 }
@@ -73,11 +105,8 @@ export async function dhanLoopbackLogin(o: LoopbackLoginOptions & { clientId: st
     '/dhan/callback',
     () => dhanConsentLoginUrl(consentAppId, app.authRoot),
     async (url) => {
-      const tokenId = dhanTokenIdFromRedirect(url.toString());
-      if (!tokenId) throw new AuthError('the redirect carries no tokenId', 'dhan');
-      const s = await consumeDhanConsent(app, tokenId);
-      const saved = saveSession({ broker: 'dhan', clientId: s.clientId || o.clientId, accessToken: s.accessToken, loginAt: Date.now(), expiresAt: s.expiresAt }, o.dir);
-      return { who: `Dhan as ${s.clientName ?? s.clientId}`, saved, until: s.expiresAt, accessToken: s.accessToken };
+      const { session, who } = await dhanSessionFromRedirect(url, app);
+      return { who: `Dhan as ${who}`, saved: saveSession(session, o.dir), until: session.expiresAt, accessToken: session.accessToken };
     },
   );
 }

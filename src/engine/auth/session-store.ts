@@ -3,7 +3,7 @@
 // its expiry is never handed out (Kite's tokens die at 6 AM IST the next day; Dhan's carry theirs).
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { IST_MS } from '../../shared/ist';
 import { AuthError } from '../brokers/errors';
 
@@ -39,13 +39,21 @@ export function kiteExpiry(loginAt: number): number {
   return six;
 }
 
-export function saveSession(s: StoredSession, dir = configDir()): string {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const path = sessionPath(s.broker, dir);
+/**
+ * Writes a file only its owner can read (0600, in a 0700 directory), atomically: a reader sees
+ * the old content or the new, never half of it.
+ */
+export function writePrivateFile(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(tmp, text, { mode: 0o600 });
   chmodSync(tmp, 0o600); // in case umask or an old file interfered
   renameSync(tmp, path);
+}
+
+export function saveSession(s: StoredSession, dir = configDir()): string {
+  const path = sessionPath(s.broker, dir);
+  writePrivateFile(path, JSON.stringify(s, null, 2) + '\n');
   return path;
 }
 

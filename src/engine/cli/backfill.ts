@@ -3,11 +3,11 @@ import { parseArgs } from 'node:util';
 import { CandleInterval, type Instrument } from '../../shared/model';
 import { savedSession } from '../auth/session-store';
 import { backfillDhan, backfillKite, type BackfillRequest, type BackfillResult } from '../backfill';
-import { DHAN_API_ROOT } from '../brokers/dhan/auth';
+import { dhanRoots } from '../brokers/dhan/auth';
 import { DHAN_HISTORY_INTERVALS } from '../brokers/dhan/historical';
 import { findDhanInstrument } from '../brokers/dhan/instruments';
 import { KITE_INTERVALS } from '../brokers/kite/historical';
-import { DHAN_SCRIP_MASTER_URL, importDhanScripMaster, importKiteInstruments } from '../instruments/master';
+import { dhanScripMasterUrl, importDhanScripMaster, importKiteInstruments } from '../instruments/master';
 import { KITE_REST_ROOT } from '../brokers/kite/login';
 import { DhanRestSimulator } from '../sim/dhan-rest-server';
 import { KiteSimulator } from '../sim/kite-server';
@@ -145,9 +145,9 @@ async function dhanSource(journal: Journal, sim: boolean, restRootArg: string | 
     if (session) ({ clientId, accessToken } = { clientId: clientId ?? session.clientId, accessToken: session.accessToken });
   }
   if (!clientId || !accessToken) throw new UsageError('Dhan needs DHAN_CLIENT_ID and DHAN_ACCESS_TOKEN (or tickdesk login dhan)');
-  await importDhanScripMaster(journal, { url: rest ? `${rest}/api-data/api-scrip-master.csv` : DHAN_SCRIP_MASTER_URL, force: sim });
+  await importDhanScripMaster(journal, { url: dhanScripMasterUrl(rest), force: sim });
   const ins = findDhanInstrument(journal, ref);
   if (!ins) throw new UsageError(`no Dhan instrument "${ref}" in the scrip master`);
-  const apiRoot = rest ? `${rest}/v2` : DHAN_API_ROOT;
+  const { apiRoot } = dhanRoots(rest);
   return { ins, run: (req) => backfillDhan(journal, { clientId: clientId!, accessToken: accessToken!, apiRoot }, req) };
 }

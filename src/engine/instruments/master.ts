@@ -13,6 +13,12 @@ export { istDay };
 
 export const DHAN_SCRIP_MASTER_URL = 'https://images.dhan.co/api-data/api-scrip-master.csv';
 
+/** The scrip master's URL: Dhan's, or under one root serving everything (the simulator). */
+export function dhanScripMasterUrl(restRoot?: string): string {
+  const rest = restRoot?.replace(/\/$/, '');
+  return rest ? `${rest}/api-data/api-scrip-master.csv` : DHAN_SCRIP_MASTER_URL;
+}
+
 /** Milliseconds from `now` to the next hh:mm IST. */
 export function msUntilIst(hh: number, mm: number, now = Date.now()): number {
   const ist = new Date(now + IST_MS);

@@ -7,6 +7,12 @@ import { AuthError, BrokerError, NetworkError, RateLimited, TokenExpired } from 
 export const DHAN_AUTH_ROOT = 'https://auth.dhan.co';
 export const DHAN_API_ROOT = 'https://api.dhan.co/v2';
 
+/** Dhan's auth and API hosts, or one root serving both (the simulator: `/v2/…` and `/app/…`). */
+export function dhanRoots(restRoot?: string): { apiRoot: string; authRoot: string } {
+  const rest = restRoot?.replace(/\/$/, '');
+  return rest ? { apiRoot: `${rest}/v2`, authRoot: rest } : { apiRoot: DHAN_API_ROOT, authRoot: DHAN_AUTH_ROOT };
+}
+
 /** What a login or a renewal gives. */
 export interface DhanSession {
   clientId: string;
