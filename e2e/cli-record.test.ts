@@ -168,7 +168,7 @@ test('bad input gets a clear message and exit code 2; a garbage capture is count
 });
 
 test('record --sim-instruments runs the simulator on a Kite-format instrument list', () => {
-  const list = new URL('../../shared/fixtures/kite/instruments_nse.csv', import.meta.url).pathname;
+  const list = new URL('../test/fixtures/kite/instruments_nse.csv', import.meta.url).pathname;
   const path = join(dir, 'fixture-universe.sqlite');
   const r = run(['record', '--sim-instruments', list, '--instruments', 'NSE:ERAINFRA,4352001', '--mode', 'quote', '--duration', '2s', '--journal', path, '--rate', '500']);
   assert.equal(r.code, 0, r.stderr);

@@ -16,7 +16,7 @@ import {
 } from './codec';
 import { mulberry32 } from '../../sim/random';
 
-const FIXTURES = new URL('../../../../../shared/fixtures/kite/', import.meta.url);
+const FIXTURES = new URL('../../../../test/fixtures/kite/', import.meta.url);
 const require = createRequire(import.meta.url);
 // The official client is the oracle. parseBinary is a public instance method (specs/kite.md §7.2).
 const { KiteTicker } = require('kiteconnect') as { KiteTicker: new (p: object) => { parseBinary(b: Buffer): any[] } };

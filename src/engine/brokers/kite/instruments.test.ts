@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { formatKiteInstrumentsCsv, kiteRowToInstrument, parseKiteInstrumentsCsv, splitCsvLine } from './instruments';
 
-const fixture = (name: string) => readFileSync(new URL(`../../../../../shared/fixtures/kite/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) => readFileSync(new URL(`../../../../test/fixtures/kite/${name}`, import.meta.url), 'utf8');
 
 test("parses Zerodha's instruments dump: exact columns, CRLF, trailing newline, empty fields", () => {
   const rows = parseKiteInstrumentsCsv(fixture('instruments_all.csv'));
