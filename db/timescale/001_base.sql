@@ -104,6 +104,18 @@ CREATE TABLE IF NOT EXISTS sink_progress (
   PRIMARY KEY (source_id, stream)
 );
 
+-- The journal each source id belongs to (the UUID a journal gives itself), bound by the first journal
+-- that connects: a second journal under the same source id would read the first one's watermark and
+-- skip its own rows, so the replicator refuses it. A source from before this table (rows in
+-- sink_progress, no row here) goes to the first journal that connects.
+CREATE TABLE IF NOT EXISTS sink_sources (
+  source_id    text PRIMARY KEY,
+  journal_id   text NOT NULL,
+  host         text NOT NULL,         -- where that journal was when it bound the source
+  journal_path text NOT NULL,
+  bound_at     timestamptz NOT NULL DEFAULT now()
+);
+
 -- One row per level, for SQL users.
 CREATE OR REPLACE VIEW depth_levels AS
 SELECT d.ts, d.instrument_id, d.source_id, d.side, l.level::integer AS level, l.price, l.qty, l.orders

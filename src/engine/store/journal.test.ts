@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { NewInstrument, Tick } from '../../shared/model';
-import { Journal, SQLITE_MIGRATIONS_DIR } from './journal';
+import { Journal, RECORDER_NOT_RUNNING, SQLITE_MIGRATIONS_DIR } from './journal';
 
 const tmp = () => join(mkdtempSync(join(tmpdir(), 'tickdesk-journal-')), 'j.sqlite');
 const INFY: NewInstrument = { broker: 'kite', token: '408065', exchange: 'NSE', segment: 'NSE', symbol: 'INFY', name: 'INFOSYS', tickSize: 0.05, lotSize: 1 };
@@ -179,5 +179,149 @@ test('depth snapshots: one row per side, committed with the ticks; the book as o
     { t: t0, price: 100, maxQty: 40 },
     { t: t0, price: 100.1, maxQty: 15 },
   ]);
+  j.close();
+});
+
+const tickAt = (instrumentId: number, ts: number, ltp: number): Tick => ({ instrumentId, tsExchange: ts, tsReceived: ts, ltp });
+
+test('ids never go back: after every row is pruned or deleted, ticks, depth, gaps and candles are numbered above the old ones', () => {
+  const j = new Journal(tmp(), { flushMs: 10_000 });
+  const id = j.upsertInstrument(INFY);
+  const old = Date.now() - 10 * 86400_000;
+  for (let i = 0; i < 5; i++) {
+    j.append(tickAt(id, old + i, 100 + i));
+    j.appendDepth(snap(id, old + i, 'bid', [100], [10]));
+  }
+  j.flush();
+  for (let i = 0; i < 3; i++) j.closeGap(j.openGap('kite', 0, old + i, 'closed 1006'), old + i + 1);
+  j.upsertCandles(id, '1m', [1, 2, 3, 4].map((k) => ({ t: k * 60, o: 1, h: 1, l: 1, c: 1, v: 1 })), 'kite');
+  // A sink confirmed everything: pruning empties ticks and depth. Nothing prunes gaps or backfilled
+  // candles, but their numbers must not depend on that either.
+  j.setSynced('db', 'ticks', 5);
+  j.setSynced('db', 'depth', 5);
+  assert.equal(j.pruneSynced(Date.now() - 86400_000), 10);
+  assert.equal(j.countTicks() + j.countDepth(), 0);
+  j.db.exec('DELETE FROM feed_gaps; DELETE FROM candles');
+
+  j.append(tickAt(id, Date.now(), 200));
+  j.appendDepth(snap(id, Date.now(), 'ask', [101], [5]));
+  j.flush();
+  assert.deepEqual(j.ticks(id, 0, Date.now() + 1000).map((t) => t.id), [6]);
+  assert.deepEqual(j.depthAfter(0, 10).map((r) => r[0]), [6]);
+  assert.equal(j.openGap('kite', 0, Date.now(), 'closed 1006'), 4);
+  j.upsertCandles(id, '1m', [{ t: 600, o: 2, h: 2, l: 2, c: 2, v: 2 }], 'kite');
+  assert.deepEqual(j.candlesAfter(0, 10).map((r) => r[0]), [5]);
+  assert.deepEqual((['ticks', 'depth', 'feed_gaps', 'candles'] as const).map((s) => j.lastIssued(s)), [6, 6, 4, 5]);
+  j.close();
+});
+
+test('an existing journal keeps its ids and rows; one that pruning emptied goes on above what its sinks confirmed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tickdesk-ids-'));
+  const old = join(dir, 'migrations');
+  mkdirSync(old);
+  for (const f of readdirSync(SQLITE_MIGRATIONS_DIR).filter((f) => f < '007')) copyFileSync(join(SQLITE_MIGRATIONS_DIR, f), join(old, f));
+  const t0 = Date.parse('2026-11-20T04:00:00Z');
+  // One journal with rows (ids 1-3, then 2 deleted), one whose rows a sink confirmed (up to 40) and pruning removed.
+  const kept = join(dir, 'kept.sqlite');
+  const emptied = join(dir, 'emptied.sqlite');
+  for (const path of [kept, emptied]) {
+    const j = new Journal(path, { migrationsDir: old });
+    const id = j.upsertInstrument(INFY);
+    for (let i = 0; i < 3; i++) j.db.prepare('INSERT INTO ticks (instrument_id, ts_exchange, ts_received, ltp) VALUES (?, ?, ?, ?)').run(id, t0 + i, t0 + i, 100 + i);
+    j.db.exec('DELETE FROM ticks WHERE id = 2');
+    if (path === emptied) {
+      j.setSynced('db#a', 'ticks', 40);
+      j.setSynced('db#b', 'ticks', 35);
+      j.setSynced('db#a', 'depth', 12);
+      j.db.exec('DELETE FROM ticks');
+    }
+    j.db.close();
+  }
+  const k = new Journal(kept);
+  assert.match(k.journalId!, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.deepEqual(k.ticks(1, 0, t0 + 10).map((t) => [t.id, t.ltp]), [[1, 100], [3, 102]]);
+  k.append(tickAt(1, t0 + 5, 105));
+  k.flush();
+  assert.deepEqual(k.ticks(1, 0, t0 + 10).map((t) => t.id), [1, 3, 4]);
+  const e = new Journal(emptied);
+  assert.notEqual(e.journalId, k.journalId, 'every journal has its own id');
+  e.append(tickAt(1, t0 + 5, 105));
+  e.appendDepth(snap(1, t0 + 5, 'bid', [100], [1]));
+  e.flush();
+  assert.deepEqual(e.ticks(1, 0, t0 + 10).map((t) => t.id), [41]);
+  assert.deepEqual(e.depthAfter(0, 10).map((r) => r[0]), [13]);
+  const id = e.journalId;
+  k.close();
+  e.close();
+  const ro = new Journal(emptied, { readonly: true });
+  assert.equal(ro.journalId, id, 'the id is kept');
+  ro.close();
+});
+
+test('a restart after a crash: open gaps end at the last journaled moment; the outage until the first new row is a gap', () => {
+  const path = tmp();
+  const before = new Journal(path, { flushMs: 10_000 });
+  const id = before.upsertInstrument(INFY);
+  const t0 = Date.parse('2026-11-20T04:00:00Z');
+  before.append(tickAt(id, t0, 100));
+  before.flush();
+  const open = before.openGap('kite', 1, t0 + 1_000, 'closed 1006'); // connection 1 drops
+  before.append(tickAt(id, t0 + 2_000, 101)); // connection 0 goes on
+  before.flush();
+  // The process dies here: no close, the gap stays open. The next run opens the same file.
+  const after = new Journal(path, { flushMs: 10_000 });
+  after.beginRecording();
+  assert.deepEqual(after.gaps(), [{ id: open, feed: 'kite', connection: 1, startTs: t0 + 1_000, endTs: t0 + 2_000, reason: 'closed 1006' }]);
+  after.append(tickAt(id, t0 + 60_000, 102));
+  after.append(tickAt(id, t0 + 60_001, 103));
+  after.flush();
+  assert.deepEqual(after.gaps().slice(1), [{ id: open + 1, feed: 'recorder', connection: 0, startTs: t0 + 2_000, endTs: t0 + 60_000, reason: RECORDER_NOT_RUNNING }]);
+  after.append(tickAt(id, t0 + 61_000, 104));
+  after.flush();
+  assert.equal(after.gaps().length, 2, 'one outage per start');
+  after.close();
+  before.close();
+
+  // A clean stop closes its gaps; the time until the next start is an outage all the same. A new
+  // journal has missed nothing.
+  const again = new Journal(path, { flushMs: 10_000 });
+  again.beginRecording();
+  again.appendDepth(snap(id, t0 + 90_000, 'bid', [100], [1]));
+  again.flush();
+  assert.deepEqual(again.gaps().slice(2).map((g) => [g.startTs, g.endTs, g.reason]), [[t0 + 61_000, t0 + 90_000, RECORDER_NOT_RUNNING]]);
+  again.close();
+  const fresh = new Journal(tmp(), { flushMs: 10_000 });
+  fresh.beginRecording();
+  fresh.append(tickAt(fresh.upsertInstrument(INFY), t0, 100));
+  fresh.flush();
+  assert.deepEqual(fresh.gaps(), []);
+  fresh.close();
+});
+
+test('pruning: depth goes like ticks, only what every sink confirmed; a sink that refused the journal confirms nothing', () => {
+  const j = new Journal(tmp(), { flushMs: 10_000 });
+  const id = j.upsertInstrument(INFY);
+  const old = Date.now() - 10 * 86400_000;
+  for (let i = 0; i < 6; i++) {
+    j.append(tickAt(id, old + i, 100 + i));
+    j.appendDepth(snap(id, old + i, 'bid', [100], [10]));
+  }
+  j.flush();
+  j.setSynced('db#a', 'ticks', 6);
+  j.setSynced('db#a', 'depth', 4);
+  j.setSynced('db#b', 'ticks', 6); // connected, sent no depth yet: it has none confirmed
+  assert.equal(j.pruneSynced(Date.now()), 6, 'all ticks; no depth');
+  j.setSynced('db#b', 'depth', 2);
+  assert.equal(j.pruneSynced(Date.now()), 2, 'depth 1-2');
+  // A refused sink will never take these rows: they wait for the sinks that do, and with none, stay.
+  j.refuseSink('db#b', 'ids below its watermark');
+  assert.equal(j.sinkRefusal('db#b'), 'ids below its watermark');
+  assert.equal(j.pruneSynced(Date.now()), 2, 'depth 3-4, confirmed by db#a');
+  j.refuseSink('db#a', 'ids below its watermark');
+  j.append(tickAt(id, old + 10, 110));
+  j.flush();
+  j.setSynced('db#a', 'ticks', 7);
+  assert.equal(j.pruneSynced(Date.now()), 0);
+  assert.deepEqual([j.countTicks(), j.countDepth()], [1, 2]);
   j.close();
 });

@@ -52,14 +52,31 @@ const TICK_COLUMNS = [
 ] as const;
 
 export const INSERT_TICK_SQL = `INSERT INTO ticks (${TICK_COLUMNS.join(', ')}) VALUES (${TICK_COLUMNS.map(() => '?').join(', ')})`;
+/** The journal's own insert: the id comes from its sequence (see reserveIds), not from SQLite. */
+const INSERT_TICK_WITH_ID_SQL = `INSERT INTO ticks (id, ${TICK_COLUMNS.join(', ')}) VALUES (?, ${TICK_COLUMNS.map(() => '?').join(', ')})`;
+
+/** The streams a sink replicates, each numbered by its own sequence. */
+export type JournalStream = 'ticks' | 'depth' | 'feed_gaps' | 'candles';
+
+/** The highest id a stream ever gave: its counter, or the table's own maximum if that is higher. */
+const LAST_ISSUED_SQL: Record<JournalStream, string> = {
+  ticks: "SELECT max(coalesce((SELECT last FROM sequences WHERE name = 'ticks'), 0), coalesce((SELECT max(id) FROM ticks), 0)) AS n",
+  depth: "SELECT max(coalesce((SELECT last FROM sequences WHERE name = 'depth'), 0), coalesce((SELECT max(id) FROM depth), 0)) AS n",
+  feed_gaps: "SELECT max(coalesce((SELECT last FROM sequences WHERE name = 'feed_gaps'), 0), coalesce((SELECT max(id) FROM feed_gaps), 0)) AS n",
+  candles: "SELECT max(coalesce((SELECT last FROM sequences WHERE name = 'candles'), 0), coalesce((SELECT max(seq) FROM candles), 0)) AS n",
+};
+
+/** The reason of the outage written when a recorder starts again on a journal. */
+export const RECORDER_NOT_RUNNING = 'recorder not running';
 
 function depthBlob(book: DepthBook | undefined): Buffer | null {
   return book ? Buffer.from(book.buffer, book.byteOffset, book.byteLength) : null;
 }
 
-/** Binds one tick to INSERT_TICK_SQL positionally (no per-row parameter array: this is the hot path). */
-function insertTick(stmt: Database.Statement, t: Tick): void {
+/** Binds one tick to INSERT_TICK_WITH_ID_SQL positionally (no per-row parameter array: this is the hot path). */
+function insertTick(stmt: Database.Statement, id: number, t: Tick): void {
   stmt.run(
+    id,
     t.instrumentId,
     t.tsExchange,
     t.tsReceived,
@@ -142,11 +159,14 @@ function rowToInstrument(r: Row): Instrument {
 export class Journal implements GapRecorder {
   readonly db: Database.Database;
   private readonly insertTick: Database.Statement;
-  private readonly insertMany: (rows: Tick[]) => void;
+  private readonly insertDepthStmt: Database.Statement;
+  /** Writes one flush: ticks, depth and (after a restart) the outage before them, in one transaction. */
+  private readonly writeBatch: (rows: Tick[], depth: DepthSnapshot[]) => void;
   private pending: Tick[] = [];
   private pendingDepth: DepthSnapshot[] = [];
-  private readonly insertDepthStmt: Database.Statement;
-  private readonly insertDepthMany: (rows: DepthSnapshot[]) => void;
+  /** Set by beginRecording(): when the journal last heard anything before this run. */
+  private resumedFrom: number | null = null;
+  private id: string | null | undefined;
   private timer: NodeJS.Timeout | null = null;
   private readonly flushMs: number;
   private readonly maxPending: number;
@@ -177,30 +197,42 @@ export class Journal implements GapRecorder {
     this.db.pragma('busy_timeout = 5000');
     if (opts.readonly) {
       this.insertTick = this.insertDepthStmt = undefined as unknown as Database.Statement;
-      this.insertMany = this.insertDepthMany = () => {
+      this.writeBatch = () => {
         throw new Error('journal opened read-only');
       };
       return;
     }
-    this.insertDepthStmt = this.db.prepare('INSERT INTO depth (instrument_id, ts, side, levels, price, qty, orders) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.insertDepthMany = this.db.transaction((rows: DepthSnapshot[]) => {
-      for (const d of rows) {
-        const n = d.levels;
-        this.insertDepthStmt.run(
-          d.instrumentId,
-          d.ts,
-          d.side === 'bid' ? 0 : 1,
-          n,
-          Buffer.from(d.price.buffer, d.price.byteOffset, n * 8),
-          Buffer.from(d.qty.buffer, d.qty.byteOffset, n * 4),
-          Buffer.from(d.orders.buffer, d.orders.byteOffset, n * 4),
-        );
+    this.insertDepthStmt = this.db.prepare('INSERT INTO depth (id, instrument_id, ts, side, levels, price, qty, orders) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.insertTick = this.db.prepare(INSERT_TICK_WITH_ID_SQL);
+    // IMMEDIATE: the ids are read and taken in one write transaction, even with another writer
+    // (a backfill) on the same file.
+    this.writeBatch = this.db.transaction((rows: Tick[], depth: DepthSnapshot[]) => {
+      if (rows.length > 0) {
+        let id = this.reserveIds('ticks', rows.length);
+        for (const t of rows) insertTick(this.insertTick, id++, t);
       }
-    });
-    this.insertTick = this.db.prepare(INSERT_TICK_SQL);
-    this.insertMany = this.db.transaction((rows: Tick[]) => {
-      for (const t of rows) insertTick(this.insertTick, t);
-    });
+      if (depth.length > 0) {
+        let id = this.reserveIds('depth', depth.length);
+        for (const d of depth) {
+          const n = d.levels;
+          this.insertDepthStmt.run(
+            id++,
+            d.instrumentId,
+            d.ts,
+            d.side === 'bid' ? 0 : 1,
+            n,
+            Buffer.from(d.price.buffer, d.price.byteOffset, n * 8),
+            Buffer.from(d.qty.buffer, d.qty.byteOffset, n * 4),
+            Buffer.from(d.orders.buffer, d.orders.byteOffset, n * 4),
+          );
+        }
+      }
+      if (this.resumedFrom !== null) {
+        // The first rows of this run end the outage since the journal last heard anything.
+        const first = Math.min(rows.length > 0 ? rows[0].tsReceived : Infinity, depth.length > 0 ? depth[0].ts : Infinity);
+        this.insertGap('recorder', 0, this.resumedFrom, Math.max(this.resumedFrom, first), RECORDER_NOT_RUNNING);
+      }
+    }).immediate;
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -227,6 +259,33 @@ export class Journal implements GapRecorder {
         this.stmt('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, f, Date.now());
       })();
     }
+  }
+
+  /**
+   * Hands out `n` consecutive ids of a stream: one above the highest it ever gave, even after
+   * pruning (or anyone) deleted every row. Call inside a write transaction.
+   */
+  private reserveIds(stream: JournalStream, n: number): number {
+    const first = this.lastIssued(stream) + 1;
+    this.stmt('UPDATE sequences SET last = ? WHERE name = ?').run(first + n - 1, stream);
+    return first;
+  }
+
+  /** The highest id (candles: seq) this journal ever gave in a stream; 0 when none. */
+  lastIssued(stream: JournalStream): number {
+    return (this.stmt(LAST_ISSUED_SQL[stream]).get() as Row).n as number;
+  }
+
+  /**
+   * This journal's identity: a UUID written when the journal was created (or first opened by a
+   * version that knows identities). Null only for such an older journal opened read-only.
+   */
+  get journalId(): string | null {
+    if (this.id === undefined) {
+      const has = this.stmt("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal_meta'").get();
+      this.id = has ? (((this.stmt("SELECT value FROM journal_meta WHERE key = 'journal_id'").get() as Row | undefined)?.value as string | undefined) ?? null) : null;
+    }
+    return this.id;
   }
 
   get schemaVersion(): number {
@@ -368,12 +427,8 @@ export class Journal implements GapRecorder {
     if (rows.length === 0 && depth.length === 0) return 0;
     this.pending = [];
     this.pendingDepth = [];
-    if (depth.length === 0) this.insertMany(rows);
-    else
-      this.db.transaction(() => {
-        this.insertMany(rows);
-        this.insertDepthMany(depth);
-      })();
+    this.writeBatch(rows, depth);
+    this.resumedFrom = null;
     this.depthCommitted += depth.length;
     if (rows.length === 0) return depth.length;
     const now = Date.now();
@@ -424,10 +479,12 @@ export class Journal implements GapRecorder {
        ON CONFLICT (instrument_id, interval, t) DO UPDATE SET o = excluded.o, h = excluded.h, l = excluded.l, c = excluded.c,
          v = excluded.v, oi = excluded.oi, source = excluded.source, fetched_at = excluded.fetched_at, seq = excluded.seq`,
     );
-    this.db.transaction(() => {
-      let seq = this.maxCandleSeq();
-      for (const c of candles) stmt.run(instrumentId, interval, c.t, c.o, c.h, c.l, c.c, c.v, c.oi ?? null, source, fetchedAt, ++seq);
-    })();
+    this.db
+      .transaction(() => {
+        let seq = this.reserveIds('candles', candles.length);
+        for (const c of candles) stmt.run(instrumentId, interval, c.t, c.o, c.h, c.l, c.c, c.v, c.oi ?? null, source, fetchedAt, seq++);
+      })
+      .immediate();
     return candles.length;
   }
 
@@ -658,23 +715,88 @@ export class Journal implements GapRecorder {
     return r ? (r.last_id as number) : 0;
   }
 
+  /** Every sink this journal has replicated to (sync_state names: `host/database#source`). */
+  syncedSinks(): string[] {
+    return (this.stmt('SELECT DISTINCT sink FROM sync_state ORDER BY sink').all() as Row[]).map((r) => r.sink as string);
+  }
+
   /**
-   * Deletes ticks received before `olderThanMs` that every sink has confirmed; rows no sink has
-   * confirmed are never deleted. Returns the rows removed.
+   * Deletes ticks and depth snapshots received before `olderThanMs` that every sink has confirmed;
+   * rows a sink has not confirmed are never deleted. A sink that refused this journal (see
+   * refuseSink) counts for nothing: rows wait for a sink that takes them. Returns the rows removed.
    */
   pruneSynced(olderThanMs: number): number {
-    const r = this.stmt("SELECT min(last_id) AS m, count(*) AS n FROM sync_state WHERE stream = 'ticks'").get() as Row;
-    if (!r.n) return 0;
-    return this.stmt('DELETE FROM ticks WHERE id <= ? AND ts_received < ?').run(r.m as number, olderThanMs).changes;
+    // Every sink that connected has a 'ticks' row; one that has sent no depth yet has confirmed none.
+    const upTo = (stream: 'ticks' | 'depth') =>
+      this.stmt(
+        `SELECT count(*) AS n, min(coalesce(s.last_id, 0)) AS m FROM sync_state t
+         LEFT JOIN sync_state s ON s.sink = t.sink AND s.stream = ?
+         WHERE t.stream = 'ticks' AND t.sink NOT IN (SELECT sink FROM sink_refusals)`,
+      ).get(stream) as Row;
+    const ticks = upTo('ticks');
+    if (!ticks.n) return 0;
+    const depth = upTo('depth');
+    return this.db
+      .transaction(
+        () =>
+          this.stmt('DELETE FROM ticks WHERE id <= ? AND ts_received < ?').run(ticks.m as number, olderThanMs).changes +
+          this.stmt('DELETE FROM depth WHERE id <= ? AND ts < ?').run(depth.m as number, olderThanMs).changes,
+      )
+      .immediate();
+  }
+
+  /** Marks a sink as never to be replicated to from this journal (kept across restarts). */
+  refuseSink(sink: string, detail: string): void {
+    this.stmt('INSERT INTO sink_refusals (sink, detail, at) VALUES (?, ?, ?) ON CONFLICT (sink) DO UPDATE SET detail = excluded.detail, at = excluded.at').run(sink, detail, Date.now());
+  }
+
+  /** Why this journal refused a sink, if it did. */
+  sinkRefusal(sink: string): string | undefined {
+    return (this.stmt('SELECT detail FROM sink_refusals WHERE sink = ?').get(sink) as Row | undefined)?.detail as string | undefined;
+  }
+
+  /**
+   * A recorder starts on this journal. A crash leaves the outages it saw open and writes nothing
+   * about the time it was down: open gaps end at the last moment the journal heard anything (their
+   * own start at the earliest), and the time from that moment to this run's first row becomes an
+   * outage (RECORDER_NOT_RUNNING), written in the same transaction as that row. A clean stop
+   * closes its gaps; the time until the next start is an outage all the same.
+   */
+  beginRecording(): void {
+    this.db
+      .transaction(() => {
+        const last = this.lastJournaledMoment();
+        if (last === null) return; // a new journal: nothing was missed
+        this.stmt('UPDATE feed_gaps SET end_ts = max(start_ts, ?) WHERE end_ts IS NULL').run(last);
+        this.resumedFrom = last;
+      })
+      .immediate();
+  }
+
+  /**
+   * The latest moment (ms) the journal holds: the newest tick's and depth snapshot's receive time,
+   * and gap starts and ends (a feed was being watched then). Null when it holds none.
+   */
+  lastJournaledMoment(): number | null {
+    const r = this.stmt(
+      `SELECT max(coalesce((SELECT ts_received FROM ticks ORDER BY id DESC LIMIT 1), -1),
+                  coalesce((SELECT ts FROM depth ORDER BY id DESC LIMIT 1), -1),
+                  coalesce((SELECT max(max(start_ts), coalesce(max(end_ts), -1)) FROM feed_gaps), -1)) AS t`,
+    ).get() as Row;
+    return (r.t as number) < 0 ? null : (r.t as number);
   }
 
   // --- gaps -----------------------------------------------------------------------------------
 
   openGap(feed: string, connection: number, startTs: number, reason: string): number {
-    const r = this.db
-      .prepare('INSERT INTO feed_gaps (feed, connection, start_ts, reason) VALUES (?, ?, ?, ?) RETURNING id')
-      .get(feed, connection, startTs, reason) as Row;
-    return r.id as number;
+    return this.db.transaction(() => this.insertGap(feed, connection, startTs, null, reason)).immediate();
+  }
+
+  /** One feed_gaps row, its id from the sequence (call inside a write transaction). */
+  private insertGap(feed: string, connection: number, startTs: number, endTs: number | null, reason: string): number {
+    const id = this.reserveIds('feed_gaps', 1);
+    this.stmt('INSERT INTO feed_gaps (id, feed, connection, start_ts, end_ts, reason) VALUES (?, ?, ?, ?, ?, ?)').run(id, feed, connection, startTs, endTs, reason);
+    return id;
   }
 
   closeGap(id: number, endTs: number): void {

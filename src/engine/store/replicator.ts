@@ -2,15 +2,40 @@
 // watermark (sink_progress) commit in one transaction, and after any failure the watermark is read
 // back from the database before anything else is sent. While the database is unreachable the
 // journal simply grows; when it returns the backlog drains.
+//
+// A source id in the database belongs to one journal (sink_sources binds it to the journal's UUID),
+// and a journal whose ids are below the source's watermark is refused: either would make the
+// replicator skip rows while reporting no backlog.
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Instrument } from '../../shared/model';
 import { Backoff, type BackoffOptions } from '../feed/backoff';
 import { COPY_BINARY_TRAILER, COPY_TICKS_BINARY_HEADER, TickBinaryEncoder } from './copy-binary';
-import { Journal } from './journal';
+import { Journal, type JournalStream } from './journal';
 import { schemaVersion } from './timescale';
 
-export type SinkState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
+/** 'refused': this journal must not go to this source (see the detail); nothing is sent or pruned. */
+export type SinkState = 'connecting' | 'connected' | 'disconnected' | 'refused' | 'stopped';
+
+/** Replicating would skip or mix rows: the replicator stops for good (no retry can fix it). */
+class SinkRefused extends Error {}
+
+const STREAMS: readonly JournalStream[] = ['ticks', 'depth', 'feed_gaps', 'candles'];
+
+/**
+ * The source id a journal replicates under when none is given: the host name and the first 8 hex
+ * digits of the journal's id, so that two journals on one host never share one. A journal that
+ * already replicated under the bare host name (the default before) keeps it: under a new name it
+ * would send everything it still holds a second time.
+ */
+export function defaultSourceId(journal: Journal): string {
+  const host = hostname();
+  if (journal.syncedSinks().some((s) => s.endsWith(`#${host}`))) return host;
+  if (!journal.journalId) throw new Error(`the journal ${journal.path} has no id yet: open it for writing once`);
+  return `${host}-${journal.journalId.slice(0, 8)}`;
+}
 
 export interface ReplicatorOptions {
   journal: Journal;
@@ -240,6 +265,10 @@ export class Replicator {
         }
       } catch (e) {
         if (!this.running) break;
+        if (e instanceof SinkRefused) {
+          this.setState('refused', e.message);
+          break;
+        }
         const delay = this.backoff.next();
         this.setState('disconnected', `${(e as Error).message}; retry in ${delay} ms`);
         await this.sleep(delay);
@@ -254,21 +283,80 @@ export class Replicator {
 
   private async connect(): Promise<void> {
     this.setState('connecting', '');
+    const journal = this.opts.journal;
+    const refused = journal.sinkRefusal(this.sinkName);
+    if (refused) throw new SinkRefused(refused);
     const client = new pg.Client({ connectionString: this.opts.url, connectionTimeoutMillis: 5000, keepAlive: true, statement_timeout: 60_000 });
     client.on('error', () => {}); // surfaced by the failing query instead
     this.client = client;
     await client.connect();
     if ((await schemaVersion(client)) < 1) throw new Error('no Tickdesk schema in this database: run `tickdesk db init --url ...`');
+    if (!(await client.query("SELECT to_regclass('sink_sources') IS NOT NULL AS present")).rows[0].present)
+      throw new Error('this database was set up by an older Tickdesk (no sink_sources table): run `tickdesk db init --url ...` again (it keeps the data)');
+    const bound = await this.boundJournal(client);
+    if (bound && bound.journalId !== journal.journalId) throw new SinkRefused(this.mismatch(bound));
     // The database's watermark is the truth: whatever committed before a crash is not sent again.
     const r = await client.query('SELECT stream, last_id FROM sink_progress WHERE source_id = $1', [this.opts.sourceId]);
     const marks = new Map<string, number>(r.rows.map((x: { stream: string; last_id: string }) => [x.stream, Number(x.last_id)]));
+    // Ids never go back in a journal, so a watermark above them was not set by this journal's rows
+    // as they are now: sending from it would skip rows. Refused for good (see Journal.refuseSink).
+    const behind = STREAMS.filter((s) => journal.lastIssued(s) < (marks.get(s) ?? 0));
+    if (behind.length > 0) {
+      const detail =
+        `the database holds ${behind.map((s) => `${s} up to id ${marks.get(s)}`).join(', ')} from source "${this.opts.sourceId}", but this journal ` +
+        `(${journal.journalId}, ${resolve(journal.path)}) has only numbered ${behind.map((s) => `${s} up to ${journal.lastIssued(s)}`).join(', ')}: ` +
+        `it is not the journal that sent them, or it went back (restored from a copy?). Replicating would skip rows, so nothing is sent or pruned. ` +
+        `Record this journal under another --source-id (e.g. ${this.otherSourceId()}).`;
+      journal.refuseSink(this.sinkName, detail);
+      throw new SinkRefused(detail);
+    }
+    // Unbound: a new source, or one from before sources were bound (it has rows in sink_progress),
+    // which the first journal to connect adopts.
+    if (!bound) await this.bind(client);
+    // Gaps the database has open, from this process or an earlier one: sent again until closed.
+    const open = await client.query('SELECT gap_id FROM feed_gaps WHERE source_id = $1 AND end_ts IS NULL ORDER BY gap_id', [this.opts.sourceId]);
+    this.openGaps = open.rows.map((x: { gap_id: string }) => Number(x.gap_id));
     this.lastId = marks.get('ticks') ?? 0;
     this.gapWatermark = marks.get('feed_gaps') ?? 0;
     this.lastDepthId = marks.get('depth') ?? 0;
     this.lastCandleSeq = marks.get('candles') ?? 0;
-    this.openGaps = [];
-    this.opts.journal.setSynced(this.sinkName, 'ticks', this.lastId);
+    journal.setSynced(this.sinkName, 'ticks', this.lastId);
+    journal.setSynced(this.sinkName, 'depth', this.lastDepthId);
     this.setState('connected', '');
+  }
+
+  /** The journal this source id belongs to in the database, if any. */
+  private async boundJournal(client: pg.Client): Promise<{ journalId: string; host: string; path: string; since: Date } | null> {
+    const r = await client.query('SELECT journal_id, host, journal_path, bound_at FROM sink_sources WHERE source_id = $1', [this.opts.sourceId]);
+    const b = r.rows[0] as { journal_id: string; host: string; journal_path: string; bound_at: Date } | undefined;
+    return b ? { journalId: b.journal_id, host: b.host, path: b.journal_path, since: b.bound_at } : null;
+  }
+
+  /** Binds this source id to this journal; refused when another journal bound it first. */
+  private async bind(client: pg.Client): Promise<void> {
+    const journal = this.opts.journal;
+    const r = await client.query(
+      'INSERT INTO sink_sources (source_id, journal_id, host, journal_path) VALUES ($1, $2, $3, $4) ON CONFLICT (source_id) DO NOTHING',
+      [this.opts.sourceId, journal.journalId, hostname(), resolve(journal.path)],
+    );
+    if (r.rowCount === 1) return;
+    const bound = await this.boundJournal(client);
+    if (bound && bound.journalId !== journal.journalId) throw new SinkRefused(this.mismatch(bound));
+  }
+
+  private mismatch(bound: { journalId: string; host: string; path: string; since: Date }): string {
+    const j = this.opts.journal;
+    return (
+      `source id "${this.opts.sourceId}" in this database belongs to journal ${bound.journalId} (${bound.path} on ${bound.host}, since ${bound.since.toISOString()}); ` +
+      `this journal is ${j.journalId} (${resolve(j.path)} on ${hostname()}). Two journals under one source id would skip each other's rows, so nothing is sent. ` +
+      `Record this journal under another --source-id (e.g. ${this.otherSourceId()}).`
+    );
+  }
+
+  /** A source id to suggest instead of this one: the host and journal id (a restored copy has its original's). */
+  private otherSourceId(): string {
+    const mine = `${hostname()}-${this.opts.journal.journalId!.slice(0, 8)}`;
+    return mine === this.opts.sourceId ? `${mine}-2` : mine;
   }
 
   /** The database's id for a journal instrument; never guessed. */

