@@ -1,5 +1,6 @@
 // The recording job: broker feed → pipeline → journal (and an optional raw capture). Used by
 // `tickdesk record` and, later, by the engine host inside the desktop app.
+import type { InstrumentRejects, RejectReason } from '../shared/api';
 import type { DepthSnapshot, FeedState, Instrument } from '../shared/model';
 import { KiteFeed, kitePacketToTick } from './brokers/kite/feed';
 import { KITE_REST_ROOT } from './brokers/kite/login';
@@ -24,8 +25,7 @@ import { DHAN_SCRIP_MASTER_URL, dhanScripMasterUrl, importDhanScripMaster, impor
 import type { FeedConnection } from './feed/connection';
 import { worstState } from './feed/sharded';
 import { Journal } from './store/journal';
-import { Replicator, type ReplicatorStats } from './store/replicator';
-import { hostname } from 'node:os';
+import { defaultSourceId, Replicator, type ReplicatorStats } from './store/replicator';
 
 
 /** What the recorder needs from any running feed. */
@@ -70,7 +70,7 @@ export interface RecorderOptions {
   sessionPollMs?: number;
   /** Replicate the journal to this PostgreSQL/TimescaleDB URL. */
   sinkUrl?: string;
-  /** This recorder's name in a shared database (default: the host name). */
+  /** This recorder's name in a shared database (default: defaultSourceId, the host name and the journal's id). */
   sourceId?: string;
   /** With a sink: prune journal rows the sink confirmed once older than this many days (default 7). */
   journalRetainDays?: number;
@@ -91,6 +91,11 @@ export interface RecorderStats {
   pending: number;
   accepted: number;
   rejected: number;
+  rejectedByReason: Record<RejectReason, number>;
+  /** Price bands moved to a new level (a real jump). */
+  reanchored: number;
+  /** Instruments with rejects (rejectsByInstrument() lists the worst). */
+  instrumentsWithRejects: number;
   reconnects: number;
   malformedFrames: number;
   /** Depth snapshots (one side each) committed. */
@@ -111,6 +116,8 @@ export class Recorder {
   private capture: CaptureWriter | null = null;
   readonly replicator: Replicator | null = null;
   private readonly idByToken = new Map<number, number>();
+  /** The recorded instruments by id: how rejects name them, and the tick size their price band needs. */
+  private readonly recorded = new Map<number, { symbol: string; tickSize: number }>();
   private stateDetail = 'starting';
   readonly notices: string[] = [];
   /** Listeners for order-book snapshots from full-depth feeds (after they are queued for the journal). */
@@ -184,13 +191,13 @@ export class Recorder {
 
   constructor(private readonly opts: RecorderOptions) {
     this.journal = new Journal(opts.journalPath, { flushMs: opts.flushMs ?? 100, migrationsDir: opts.migrationsDir });
-    this.pipeline = new Pipeline(this.bus, opts.validation);
+    this.pipeline = new Pipeline(this.bus, opts.validation, (id) => this.recorded.get(id)?.tickSize);
     this.bus.onAny((t) => this.journal.append(t));
     if (opts.sinkUrl) {
       this.replicator = new Replicator({
         journal: this.journal,
         url: opts.sinkUrl,
-        sourceId: opts.sourceId ?? hostname(),
+        sourceId: opts.sourceId ?? defaultSourceId(this.journal),
         journalRetainMs: (opts.journalRetainDays ?? 7) * 86400_000,
         onState: (state, detail) => this.notices.push(`db ${state}${detail ? `: ${detail}` : ''}`),
       });
@@ -216,6 +223,8 @@ export class Recorder {
   }
 
   private async startFeed(): Promise<void> {
+    // The time since this journal last recorded (a crash, or a stop) becomes an outage.
+    this.journal.beginRecording();
     if (this.opts.capturePath) this.capture = new CaptureWriter(this.opts.capturePath);
     this.journal.onCommit = () => this.capture?.flush();
     if (this.opts.broker === 'sim-dhan' || this.opts.broker === 'dhan') await this.startDhan();
@@ -268,7 +277,7 @@ export class Recorder {
         if (!ins) throw new Error(`unknown instrument "${ref}" (use a Kite token or EXCHANGE:SYMBOL, e.g. NSE:INFY)`);
         wanted.push(ins.id);
       }
-    for (const id of wanted) this.idByToken.set(Number(this.journal.instrument(id)!.token), id);
+    for (const id of wanted) this.idByToken.set(Number(this.record(this.journal.instrument(id)!).token), id);
 
     this.masterRefresh = async (force) => {
       const h = this.history!.opts as { restRoot: string; apiKey: string; accessToken: string };
@@ -533,7 +542,7 @@ export class Recorder {
    */
   private resolveDhanRefs(universe: SimInstrument[] | null): DhanRef[] {
     const out: DhanRef[] = [];
-    const add = (ins: Instrument) => out.push({ id: ins.id, securityId: Number(ins.token), segment: ins.segment, tickSize: ins.tickSize });
+    const add = (ins: Instrument) => out.push({ id: this.record(ins).id, securityId: Number(ins.token), segment: ins.segment, tickSize: ins.tickSize });
     if (this.opts.instruments === 'all') {
       if (!universe) throw new Error('--broker dhan needs --instruments (e.g. NSE:HDFCBANK or NSE_EQ:1333): the scrip master is too large to record whole');
       for (const u of universe) {
@@ -559,6 +568,22 @@ export class Recorder {
     return out;
   }
 
+  private record(ins: Instrument): Instrument {
+    this.recorded.set(ins.id, { symbol: `${ins.exchange}:${ins.symbol}`, tickSize: ins.tickSize });
+    return ins;
+  }
+
+  /** The `limit` recorded instruments with the most rejects, most first. */
+  rejectsByInstrument(limit = 10): InstrumentRejects[] {
+    return this.pipeline.rejectsByInstrument(limit).map((r) => ({
+      instrumentId: r.instrumentId,
+      symbol: this.recorded.get(r.instrumentId)?.symbol ?? `#${r.instrumentId}`,
+      total: r.total,
+      byReason: r.rejected,
+      reanchored: r.reanchored,
+    }));
+  }
+
   stats(): RecorderStats {
     const conns = this.feeds.flatMap((f) => f.connections);
     const states = this.feeds.map((f) => f.state);
@@ -567,6 +592,9 @@ export class Recorder {
       pending: this.journal.pendingRows,
       accepted: this.pipeline.stats.accepted,
       rejected: this.pipeline.rejectedTotal,
+      rejectedByReason: { ...this.pipeline.stats.rejected },
+      reanchored: this.pipeline.stats.reanchored,
+      instrumentsWithRejects: this.pipeline.instrumentsWithRejects,
       reconnects: conns.reduce((n, c) => n + c.stats.reconnects, 0),
       malformedFrames: this.feeds.reduce((n, f) => n + f.malformed(), 0),
       depthCommitted: this.journal.depthCommitted,

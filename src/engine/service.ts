@@ -2,6 +2,7 @@
 // journal continued live, depth and tape of the watched instrument, status. One Session per UI.
 import type { Bar, DepthUpdate, EngineStatus, FeedStatus, LoginState, Method, Progress, Quote, Responses, Trade, ValidParams } from '../shared/api';
 import { INTERVAL_SECONDS, type CandleInterval, type DepthSnapshot, type Instrument, type Tick } from '../shared/model';
+import { redactSecrets } from '../shared/redact';
 import { InstrumentIndex } from './instruments/search';
 import { CandleBuilder } from './pipeline/candles';
 import { optionChain, optionUnderlyings, spotInstrument } from './instruments/option-chain';
@@ -166,6 +167,7 @@ export class EngineService {
   }
 
   private progress(p: Progress): void {
+    if (p.error) p = { ...p, error: redactSecrets(p.error) };
     for (const s of this.sessions) s.pendingProgress.push(p);
   }
 
@@ -332,17 +334,23 @@ export class EngineService {
   status(): EngineStatus {
     const r = this.recorder.stats();
     const feeds = this.feedStates.size > 0 ? [...this.feedStates.values()] : [{ feed: this.recorder.feedName, state: r.state, detail: r.stateDetail }];
+    // Everything here reaches the page: no token may ride along in a detail (shared/redact).
     return {
-      feeds,
-      logins: [...this.logins.values()].map(({ broker, state, detail }) => ({ broker, state, detail })),
-      notices: this.recorder.notices.slice(-5),
+      feeds: feeds.map((f) => ({ ...f, detail: redactSecrets(f.detail) })),
+      logins: [...this.logins.values()].map(({ broker, state, detail }) => ({ broker, state, detail: redactSecrets(detail) })),
+      notices: this.recorder.notices.slice(-5).map(redactSecrets),
       ticksPerSecond: Math.round(this.rate),
       journalRows: this.baseRows + r.committed,
       rejects: r.rejected,
+      rejectsByReason: r.rejectedByReason,
+      bandReanchors: r.reanchored,
+      rejectsByInstrument: this.recorder.rejectsByInstrument(10),
+      instrumentsWithRejects: r.instrumentsWithRejects,
       reconnects: r.reconnects,
       sink: r.sink
         ? {
-            state: r.sink.state === 'connected' ? 'connected' : 'disconnected',
+            state: r.sink.state === 'connected' || r.sink.state === 'refused' ? r.sink.state : 'disconnected',
+            detail: redactSecrets(r.sink.detail),
             backlogRows: r.sink.backlogRows,
             backlogSeconds: r.sink.backlogSeconds,
             rowsPerSecond: r.sink.rowsPerSecond,

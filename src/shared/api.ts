@@ -117,6 +117,20 @@ export interface LoginState {
   detail: string;
 }
 
+/** Why the pipeline refused a tick (see the engine's pipeline/pipeline.ts). */
+export type RejectReason = 'nonFinite' | 'nonPositive' | 'timestamp' | 'band';
+
+/** One instrument's rejects since the engine started. */
+export interface InstrumentRejects {
+  instrumentId: number;
+  /** EXCHANGE:SYMBOL. */
+  symbol: string;
+  total: number;
+  byReason: Record<RejectReason, number>;
+  /** Times its price band moved to a new level that several prices in a row agreed on. */
+  reanchored: number;
+}
+
 export interface EngineStatus {
   feeds: FeedStatus[];
   /** Logins started from the UI. */
@@ -126,8 +140,16 @@ export interface EngineStatus {
   ticksPerSecond: number;
   journalRows: number;
   rejects: number;
+  rejectsByReason: Record<RejectReason, number>;
+  /** Price bands moved to a new level (a real jump), all instruments. */
+  bandReanchors: number;
+  /** The instruments with the most rejects, most first (at most 10). */
+  rejectsByInstrument: InstrumentRejects[];
+  /** How many instruments have rejects (rejectsByInstrument may list fewer). */
+  instrumentsWithRejects: number;
   reconnects: number;
-  sink: { state: 'connected' | 'disconnected'; backlogRows: number; backlogSeconds: number; rowsPerSecond: number } | null;
+  /** The database replica; 'refused': this journal will not replicate there (detail says why and what to do). */
+  sink: { state: 'connected' | 'disconnected' | 'refused'; detail: string; backlogRows: number; backlogSeconds: number; rowsPerSecond: number } | null;
 }
 
 export interface Bar {
@@ -228,7 +250,7 @@ export type RequestMessage = z.infer<typeof RequestMessage>;
 
 export type ResponseMessage =
   | { id: number; result: unknown }
-  | { id: number; error: { code: 'bad-request' | 'unknown-method' | 'internal'; message: string } };
+  | { id: number; error: { code: 'bad-request' | 'unknown-method' | 'rate-limited' | 'internal'; message: string } };
 
 export interface EventMessage {
   event: keyof Events;

@@ -13,9 +13,8 @@ import { DhanRestSimulator } from '../sim/dhan-rest-server';
 import { KiteSimulator } from '../sim/kite-server';
 import { defaultUniverse } from '../sim/market';
 import { Journal } from '../store/journal';
-import { Replicator } from '../store/replicator';
-import { hostname } from 'node:os';
-import { parseTime, UsageError } from './args';
+import { defaultSourceId, Replicator } from '../store/replicator';
+import { openingFile, parseTime, UsageError } from './args';
 import { ProgressLine } from './progress';
 
 export const BACKFILL_HELP = `tickdesk backfill --instrument REF --from T [options]
@@ -27,7 +26,7 @@ export const BACKFILL_HELP = `tickdesk backfill --instrument REF --from T [optio
   --rest-root URL          override the broker REST root
   --sink URL               also send the candles to PostgreSQL/TimescaleDB now (or TICKDESK_SINK_URL;
                            otherwise a recorder with --sink sends them later)
-  --source-id ID           this machine's name in a shared database (default: host name)
+  --source-id ID           the journal's name in a shared database (default: the one record uses)
 Credentials: KITE_API_KEY + KITE_ACCESS_TOKEN, DHAN_CLIENT_ID + DHAN_ACCESS_TOKEN, or the session
 saved by tickdesk login. Requests are paged by the broker's span limits and kept under its rate
 limit (Kite 3/s, Dhan 5/s); a 429 is retried.`;
@@ -63,7 +62,7 @@ export async function backfillCommand(argv: string[]): Promise<number> {
   const from = parseTime(values.from);
   const to = values.to ? parseTime(values.to) : Date.now();
   if (!(to >= from)) throw new UsageError('--to is before --from');
-  const journal = new Journal(values.journal!);
+  const journal = openingFile('journal', values.journal!, () => new Journal(values.journal!));
   const progress = new ProgressLine();
   const stops: Array<() => Promise<void>> = [];
   try {
@@ -79,7 +78,7 @@ export async function backfillCommand(argv: string[]): Promise<number> {
     const span = r.first !== undefined ? ` (${new Date(r.first * 1000).toISOString()} … ${new Date(r.last! * 1000).toISOString()})` : '';
     progress.done(`backfilled ${r.candles} ${interval.data} candles of ${ins.exchange}:${ins.symbol}${span} into ${values.journal}`);
     const sink = values.sink ?? process.env.TICKDESK_SINK_URL;
-    if (sink) await sendToSink(journal, sink, values['source-id'] ?? hostname(), progress);
+    if (sink) await sendToSink(journal, sink, values['source-id'] ?? defaultSourceId(journal), progress);
     return 0;
   } finally {
     journal.close();

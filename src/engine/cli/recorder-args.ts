@@ -5,9 +5,10 @@ import type { KiteMode } from '../brokers/kite/codec';
 import { parseKiteInstrumentsCsv } from '../brokers/kite/instruments';
 import type { Recorder, RecorderOptions } from '../recorder';
 import { universeFromKiteRows } from '../sim/market';
-import { UsageError } from './args';
+import { openingFile, UsageError } from './args';
 import { configDir, savedSession } from '../auth/session-store';
 import { ProgressLine } from './progress';
+import { rejectsByInstrumentText, rejectsSummary } from '../pipeline/rejects';
 
 export const RECORDER_HELP = `  --broker B               sim (default: built-in Kite-protocol simulator), kite, sim-dhan (Dhan-protocol
                            simulators), dhan
@@ -29,7 +30,9 @@ export const RECORDER_HELP = `  --broker B               sim (default: built-in 
   --login-port N           the 127.0.0.1 port of the broker app's redirect URL, for "Log in" in the UI (8421)
   --login-root URL         override the broker's login host (e.g. a simulator)
   --sink URL               replicate the journal to PostgreSQL/TimescaleDB (postgres://...; run db init first)
-  --source-id ID           this recorder's name in a shared database (default: host name)
+  --source-id ID           this recorder's name in a shared database (default: HOST-XXXXXXXX, the host
+                           name and the first 8 hex digits of the journal's id; a journal that already
+                           replicated as the bare host name keeps it)
   --journal-retain-days N  with --sink: prune journal rows the database confirmed after N days (default 7)
 Kite credentials also come from KITE_API_KEY and KITE_ACCESS_TOKEN; without a token, the session
 saved by \`tickdesk login kite|dhan\` is used until it expires.`;
@@ -74,7 +77,8 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
   let sinkUrl = values.sink ?? process.env.TICKDESK_SINK_URL;
   let sourceId = values['source-id'];
   if (values.config) {
-    const cfg = JSON.parse(readFileSync(values.config, 'utf8')) as {
+    const configPath = values.config;
+    const cfg = openingFile('config', configPath, () => JSON.parse(readFileSync(configPath, 'utf8'))) as {
       kite?: { apiKey?: string; accessToken?: string };
       sink?: { url?: string; sourceId?: string };
     };
@@ -159,7 +163,9 @@ export async function runUntilStopped(
       const s = recorder.stats();
       const depth = s.depthCommitted ? ` and ${s.depthCommitted} depth snapshots` : '';
       const sink = s.sink ? `; db ${s.sink.state}, ${s.sink.backlogRows} rows left to replicate` : '';
-      progress.done(`${why}: committed ${s.committed} ticks${depth} to ${journalPath} (rejects ${s.rejected}, reconnects ${s.reconnects}${sink})`);
+      progress.done(`${why}: committed ${s.committed} ticks${depth} to ${journalPath} (${rejectsSummary(s.rejectedByReason, s.reanchored)}, reconnects ${s.reconnects}${sink})`);
+      const worst = rejectsByInstrumentText(recorder.rejectsByInstrument(10), s.instrumentsWithRejects);
+      if (worst) progress.done(worst);
       done();
     })();
   };
@@ -181,7 +187,7 @@ export async function runUntilStopped(
       ? ` | db ${s.sink.state}, backlog ${s.sink.backlogRows} rows (${s.sink.backlogSeconds.toFixed(0)} s), ${s.sink.rowsPerSecond} rows/s, replicated ${s.sink.replicated}`
       : '';
     progress.update(
-      `${((now - started) / 1000).toFixed(0)}s | ${Math.round(rate)} ticks/s | committed ${s.committed} | rejects ${s.rejected} | ` +
+      `${((now - started) / 1000).toFixed(0)}s | ${Math.round(rate)} ticks/s | committed ${s.committed} | ${rejectsSummary(s.rejectedByReason, s.reanchored)} | ` +
         `reconnects ${s.reconnects} | journal lag ${s.lagMs} ms, ${s.pending} pending | ${s.instruments} instruments | ${s.state}${depthPart}${sink}`,
     );
   }, 1000);

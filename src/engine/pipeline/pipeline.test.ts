@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { bucketStart, type Tick } from '../../shared/model';
 import { TickBus } from './bus';
 import { candlesFromTicks } from './candles';
-import { Pipeline } from './pipeline';
+import { MAX_INSTRUMENTS_TRACKED, Pipeline } from './pipeline';
+import { rejectsByInstrumentText, rejectsSummary } from './rejects';
 
 const NOW = Date.parse('2026-11-20T04:00:00Z');
 const tick = (over: Partial<Tick> = {}): Tick => ({ instrumentId: 1, tsExchange: NOW, tsReceived: NOW + 5, ltp: 100, ...over });
@@ -28,8 +29,105 @@ test('rejects non-finite, non-positive, far-off timestamps and band breaks; coun
     p.ingest(tick({ instrumentId: 2, ltp: 5000 })),
   ];
   assert.deepEqual(results, [true, false, false, false, false, false, false, false, false, false, true, true]);
-  assert.deepEqual(p.stats, { accepted: 3, rejected: { nonFinite: 3, nonPositive: 3, timestamp: 2, band: 1 } });
+  assert.deepEqual(p.stats, { accepted: 3, rejected: { nonFinite: 3, nonPositive: 3, timestamp: 2, band: 1 }, reanchored: 0 });
   assert.equal(got.length, 3);
+});
+
+test('the band is never narrower than 10 ticks: a ₹0.20 option moves a ₹0.05 tick at a time, a wild price is still refused', () => {
+  const p = new Pipeline(new TickBus());
+  // No tick size known: ₹0.05. Every step here is ≥ 25 % of the last price; 20 % alone refused them all.
+  const prices = [0.2, 0.25, 0.2, 0.15, 0.1, 0.05, 0.1, 0.15, 0.65, 1.2, 1.15, 6];
+  assert.deepEqual(
+    prices.map((ltp) => p.ingest(tick({ ltp }))),
+    // 0.15 → 0.65 is 10 ticks (in); 0.65 → 1.20 is 11 (out); 1.15 is 10 (in); 6 is out (20 % of 1.15 is 0.23).
+    [true, true, true, true, true, true, true, true, true, false, true, false],
+  );
+  assert.deepEqual(p.stats.rejected, { nonFinite: 0, nonPositive: 0, timestamp: 0, band: 2 });
+  // Above 10 ticks' worth the fraction rules: 20 % of 2000 is 400.
+  assert.deepEqual([2000, 2400, 2900].map((ltp) => p.ingest(tick({ instrumentId: 7, ltp }))), [true, true, false]);
+});
+
+test("the band uses each instrument's own tick size; an unknown or unusable one counts as ₹0.05", () => {
+  const ticks = new Map<number, number>([
+    [1, 1], // MCX crude: ₹1 tick, so ₹10 of band at any price
+    [2, 0.0025], // currency: 10 ticks = 0.025
+    [3, 0], // nonsense from a bad master row
+  ]);
+  const p = new Pipeline(new TickBus(), {}, (id) => ticks.get(id));
+  assert.deepEqual([20, 30, 41].map((ltp) => p.ingest(tick({ instrumentId: 1, ltp }))), [true, true, false]);
+  assert.deepEqual([0.1, 0.125, 0.155].map((ltp) => p.ingest(tick({ instrumentId: 2, ltp }))), [true, true, false]);
+  assert.deepEqual([1, 1.5, 2.05].map((ltp) => p.ingest(tick({ instrumentId: 3, ltp }))), [true, true, false]);
+  assert.deepEqual([1, 1.5, 2.05].map((ltp) => p.ingest(tick({ instrumentId: 4, ltp }))), [true, true, false]);
+});
+
+test('a jump that the next prices agree on moves the band after 5 rejects; a lone outlier or disagreeing prices never do', () => {
+  const p = new Pipeline(new TickBus());
+  const feed = (id: number, prices: number[]) => prices.map((ltp) => p.ingest(tick({ instrumentId: id, ltp })));
+  // A result: 100 → ~150 and it stays there. Five rejects, then the sixth agreeing price is the new level.
+  assert.deepEqual(feed(1, [100, 150, 151, 149, 150.5, 152, 151, 153, 149]), [true, false, false, false, false, false, true, true, true]);
+  // Lone outliers between good prices: each one is refused, and a good price in between starts the count again.
+  assert.deepEqual(feed(1, [500, 150, 500, 500, 500, 500, 500, 151, 500]), [false, true, false, false, false, false, false, true, false]);
+  // Out-of-band prices that disagree with each other (a corrupt feed) never move the band.
+  assert.deepEqual(feed(2, [100, 10, 400, 10, 400, 10, 400, 10, 400, 10, 400, 101]), [true, ...Array<boolean>(10).fill(false), true]);
+  // A run is counted from its first price: 60 then five of 150 is a run of five, so 150 is refused once more.
+  assert.deepEqual(feed(3, [100, 60, 150, 150, 150, 150, 150, 150, 150]), [true, false, false, false, false, false, false, true, true]);
+  assert.deepEqual(p.stats, { accepted: 11, rejected: { nonFinite: 0, nonPositive: 0, timestamp: 0, band: 28 }, reanchored: 2 });
+  assert.deepEqual(p.rejectsByInstrument(), [
+    { instrumentId: 1, total: 12, rejected: { nonFinite: 0, nonPositive: 0, timestamp: 0, band: 12 }, reanchored: 1 },
+    { instrumentId: 2, total: 10, rejected: { nonFinite: 0, nonPositive: 0, timestamp: 0, band: 10 }, reanchored: 0 },
+    { instrumentId: 3, total: 6, rejected: { nonFinite: 0, nonPositive: 0, timestamp: 0, band: 6 }, reanchored: 1 },
+  ]);
+  // A mis-scaled first price (100× off) anchors the band, but the true prices take it back.
+  const fresh = new Pipeline(new TickBus());
+  assert.deepEqual([10_000, 100, 100.5, 99.5, 100, 100, 100, 100.5].map((ltp) => fresh.ingest(tick({ ltp }))), [true, false, false, false, false, false, true, true]);
+  // reanchorAfter 0: never.
+  const strict = new Pipeline(new TickBus(), { reanchorAfter: 0 });
+  assert.deepEqual([100, ...Array<number>(20).fill(150)].map((ltp) => strict.ingest(tick({ ltp }))), [true, ...Array<boolean>(20).fill(false)]);
+});
+
+test('rejects are counted per instrument and reason, worst first; memory is bounded by instruments, not ticks', () => {
+  const p = new Pipeline(new TickBus(), { maxFutureMs: 1000 });
+  p.ingest(tick({ instrumentId: 5, ltp: 100 }));
+  p.ingest(tick({ instrumentId: 5, ltp: 1000 }));
+  p.ingest(tick({ instrumentId: 5, tsExchange: NOW + 10_000 }));
+  p.ingest(tick({ instrumentId: 5, ltp: NaN }));
+  p.ingest(tick({ instrumentId: 9, ltp: -1 }));
+  p.ingest(tick({ instrumentId: 9, ltp: 0 }));
+  p.ingest(tick({ instrumentId: 2, tsExchange: NOW + 10_000 }));
+  p.ingest(tick({ instrumentId: 2, ltp: 50 }));
+  assert.equal(p.instrumentsWithRejects, 3, 'instrument 2 and 5 and 9');
+  assert.deepEqual(p.rejectsByInstrument(2), [
+    { instrumentId: 5, total: 3, rejected: { nonFinite: 1, nonPositive: 0, timestamp: 1, band: 1 }, reanchored: 0 },
+    { instrumentId: 9, total: 2, rejected: { nonFinite: 0, nonPositive: 2, timestamp: 0, band: 0 }, reanchored: 0 },
+  ]);
+  // A copy: the caller cannot change the counts.
+  p.rejectsByInstrument(1)[0].rejected.band = 99;
+  assert.equal(p.rejectsByInstrument(1)[0].rejected.band, 1);
+
+  const many = new Pipeline(new TickBus());
+  for (let id = 0; id < MAX_INSTRUMENTS_TRACKED + 50; id++) many.ingest(tick({ instrumentId: id, ltp: NaN }));
+  for (let k = 0; k < 1000; k++) many.ingest(tick({ instrumentId: 0, ltp: NaN }));
+  assert.equal(many.instrumentsWithRejects, MAX_INSTRUMENTS_TRACKED);
+  assert.equal(many.stats.rejected.nonFinite, MAX_INSTRUMENTS_TRACKED + 1050, 'the totals still count every reject');
+  assert.deepEqual(many.rejectsByInstrument(1)[0], { instrumentId: 0, total: 1001, rejected: { nonFinite: 1001, nonPositive: 0, timestamp: 0, band: 0 }, reanchored: 0 });
+});
+
+test('rejects as text: by reason on the progress line, by instrument at the end of a run', () => {
+  const none = { nonFinite: 0, nonPositive: 0, timestamp: 0, band: 0 };
+  assert.equal(rejectsSummary(none, 0), 'rejects 0');
+  assert.equal(rejectsSummary({ ...none, band: 2, timestamp: 1 }, 0), 'rejects 3 (band 2, timestamp 1)');
+  assert.equal(rejectsSummary({ nonFinite: 4, nonPositive: 1, timestamp: 1, band: 9 }, 2), 'rejects 15 (band 9, non-finite 4, timestamp 1, non-positive 1; 2 band re-anchored)');
+  assert.equal(rejectsByInstrumentText([], 0), null);
+  assert.equal(
+    rejectsByInstrumentText(
+      [
+        { instrumentId: 40, symbol: 'NFO:NIFTY26DEC23500PE', total: 63, byReason: { ...none, band: 63 }, reanchored: 2 },
+        { instrumentId: 3, symbol: 'NSE:INFY', total: 2, byReason: { ...none, timestamp: 2 }, reanchored: 0 },
+      ],
+      5,
+    ),
+    'rejects by instrument: NFO:NIFTY26DEC23500PE 63 (band 63; 2 band re-anchored), NSE:INFY 2 (timestamp 2), and 3 more',
+  );
 });
 
 test('enrich: best bid/ask, spread, mid, book imbalance, volume since the last tick', () => {

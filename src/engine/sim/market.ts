@@ -67,12 +67,22 @@ function roundToTick(price: number, tick: number): number {
   return Number((steps * tick).toFixed(decimals));
 }
 
+/**
+ * A price move as whole ticks: a fraction of a tick is one tick with that probability, so the
+ * mean move is `move` however small it is against the tick.
+ */
+function inTicks(move: number, tick: number, rnd: () => number): number {
+  return Math.floor(move / tick + rnd()) * tick;
+}
+
 export class MarketModel {
   readonly instruments: SimInstrument[];
   readonly levels: number;
   private readonly quotes = new Map<number, SimQuote>();
   private readonly byIndex: SimQuote[] = [];
   private readonly rnd: () => number;
+  /** For rounding moves to ticks: its own stream, so the main one draws as it always has. */
+  private readonly tickRnd: () => number;
   private readonly now: () => number;
   private turnover = new Map<number, number>();
   private readonly byToken = new Map<number, SimInstrument>();
@@ -85,6 +95,7 @@ export class MarketModel {
     this.instruments = opts.instruments;
     this.levels = opts.levels ?? 5;
     this.rnd = mulberry32(opts.seed ?? 1);
+    this.tickRnd = mulberry32((opts.seed ?? 1) ^ 0x71c4);
     this.now = opts.now ?? Date.now;
     const t = this.now();
     for (const ins of this.instruments) this.byToken.set(ins.token, ins);
@@ -200,11 +211,13 @@ export class MarketModel {
     // Most events are trades; some only move the book (still a change in full mode).
     const trade = isIndex || r() < 0.8;
     if (trade) {
-      const sigma = Math.max(ins.tickSize, q.ltp * 0.0004);
-      const move = Math.round((gaussian(r) * sigma) / ins.tickSize) * ins.tickSize;
-      // Mean-revert gently towards the base price so long runs stay plausible.
-      const pull = (ins.basePrice - q.ltp) * 0.001;
-      q.ltp = roundToTick(q.ltp + move + pull, ins.tickSize);
+      // Moves in proportion to the price (an option swings more than a stock), with a gentle pull
+      // towards the base price so long runs stay plausible. Both are whole ticks by chance (see
+      // inTicks): a ₹0.20 option then ticks now and then, instead of 25 % every trade and down to
+      // its floor, and the pull still pulls where it is a fraction of a tick.
+      const vol = ins.instrumentType === 'CE' || ins.instrumentType === 'PE' ? 0.004 : 0.0004;
+      const move = gaussian(r) * q.ltp * vol + (ins.basePrice - q.ltp) * 0.001;
+      q.ltp = roundToTick(q.ltp + inTicks(move, ins.tickSize, this.tickRnd), ins.tickSize);
       if (!isIndex) this.trade(q, ins, ins.lotSize * (1 + Math.floor(r() * 20)), t);
       else {
         if (q.ltp > q.high) q.high = q.ltp;
@@ -364,8 +377,9 @@ export function defaultUniverse(opts: { optionStrikes?: number; from?: Date } = 
           strike,
           tickSize: 0.05,
           lotSize: 75,
-          // Time value is largest at the money and decays away from it.
-          basePrice: Math.round((intrinsic + Math.max(2, 120 * Math.exp(-Math.abs(strike - 24500) / 300))) * 20) / 20,
+          // Time value is largest at the money and decays away from it: a day from expiry the
+          // far strikes trade at a few paise (₹0.15 a thousand points out), as weeklies do.
+          basePrice: Math.max(0.05, Math.round((intrinsic + 120 * Math.exp(-Math.abs(strike - 24500) / 150)) * 20) / 20),
         },
         2,
       );

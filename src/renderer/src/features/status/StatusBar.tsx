@@ -1,10 +1,11 @@
-// Connection per feed (with "login needed"), ticks/s, journal rows, sink, IST clock, market state.
+// Connection per feed (with "login needed"), ticks/s, journal rows, rejects, sink, IST clock, market state.
 import { useEffect, useState } from 'react';
 import { istClock, marketOpen, qty } from '../../format';
 import { refreshInstruments } from '../../session';
 import { useApp } from '../../store/app';
 import { ConnectDialog, desktopBroker } from '../login/ConnectDialog';
 import { LoginDialog } from '../login/LoginDialog';
+import { Rejects } from './Rejects';
 
 export function StatusBar() {
   const status = useApp((s) => s.status);
@@ -53,7 +54,8 @@ export function StatusBar() {
       {loginFor && !desktop && <LoginDialog broker={loginFor} onClose={() => setLoginFor(null)} />}
       <span data-testid="ticks-per-second">{status ? `${status.ticksPerSecond} ticks/s` : ''}</span>
       <span data-testid="journal-rows">{status ? `journal ${qty(status.journalRows)} rows` : ''}</span>
-      <span>
+      {status && <Rejects status={status} />}
+      <span data-testid="sink" className={status?.sink && status.sink.state !== 'connected' ? 'warn' : undefined} title={status?.sink?.detail || undefined}>
         {status?.sink
           ? `db ${status.sink.state}, ${status.sink.rowsPerSecond} rows/s${status.sink.backlogRows ? `, backlog ${qty(status.sink.backlogRows)} rows (${status.sink.backlogSeconds.toFixed(0)} s)` : ''}`
           : 'db: journal only'}
