@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { awaitRedirect } from './loopback';
 import { kiteExpiry, saveSession, type StoredSession } from './session-store';
 import { consumeDhanConsent, decodeDhanToken, dhanConsentLoginUrl, dhanTokenIdFromRedirect, DHAN_AUTH_ROOT, fetchDhanProfile, generateDhanConsent, type DhanAppCredentials } from '../brokers/dhan/auth';
-import { AuthError } from '../brokers/errors';
+import { AuthError, BrokerError } from '../brokers/errors';
 import { exchangeKiteRequestToken, kiteLoginUrl, KITE_LOGIN_ROOT, parseKiteRedirect } from '../brokers/kite/login';
 
 export interface LoginResult {
@@ -24,8 +24,12 @@ export interface LoopbackLoginOptions {
   onUrl: (url: string) => void;
 }
 
-/** Listens, shows the login page, finishes with what the redirect brings. */
-async function loopbackLogin(o: LoopbackLoginOptions, path: string, loginUrl: () => string, finish: (url: URL) => Promise<LoginResult>): Promise<LoginResult> {
+/**
+ * Listens, shows the login page, finishes with what the redirect brings. `finish` returns null for
+ * a redirect that is not this login's (forged by a web page, or a stale tab reloaded): the
+ * listener answers it 404 and keeps waiting for the real one.
+ */
+async function loopbackLogin(o: LoopbackLoginOptions, path: string, loginUrl: () => string, finish: (url: URL) => Promise<LoginResult | null>): Promise<LoginResult> {
   let failure: Error | null = null;
   let result: LoginResult | null = null;
   await awaitRedirect({
@@ -35,8 +39,10 @@ async function loopbackLogin(o: LoopbackLoginOptions, path: string, loginUrl: ()
     onListening: () => o.onUrl(loginUrl()),
     page: async (url) => {
       try {
-        result = await finish(url);
-        return { ok: true, text: `Logged in to ${result.who}. You can close this tab.` };
+        const done = await finish(url);
+        if (!done) return null;
+        result = done;
+        return { ok: true, text: `Logged in to ${done.who}. You can close this tab.` };
       } catch (e) {
         failure = e as Error;
         return { ok: false, text: `Login failed: ${(e as Error).message}` };
@@ -91,6 +97,9 @@ export function kiteLoopbackLogin(o: LoopbackLoginOptions & { apiKey: string; ap
     '/kite/callback',
     () => kiteLoginUrl(o.apiKey, state, o.loginRoot ?? KITE_LOGIN_ROOT),
     async (url) => {
+      // Only a redirect carrying our state belongs to this login (checked before its status,
+      // so a forged "status=cancelled" cannot end it either).
+      if (url.searchParams.get('state') !== state) return null;
       const s = await kiteSessionFromRedirect(url, state, o);
       return { who: `Kite as ${s.userId}`, saved: saveSession(s, o.dir), until: s.expiresAt, accessToken: s.accessToken };
     },
@@ -105,8 +114,22 @@ export async function dhanLoopbackLogin(o: LoopbackLoginOptions & { clientId: st
     '/dhan/callback',
     () => dhanConsentLoginUrl(consentAppId, app.authRoot),
     async (url) => {
-      const { session, who } = await dhanSessionFromRedirect(url, app);
+      // Dhan's redirect carries only a tokenId (specs/dhan.md §6.3), no consent id to compare, so
+      // Dhan checks it: a tokenId it refuses for our app (HTTP 4xx, not our credentials, not a rate
+      // limit) was forged or already used, like a redirect with none.
+      if (!url.searchParams.get('tokenId')) return null;
+      const found = await dhanSessionFromRedirect(url, app).catch((e: unknown) => {
+        if (refusedTokenId(e)) return null;
+        throw e;
+      });
+      if (!found) return null;
+      const { session, who } = found;
       return { who: `Dhan as ${who}`, saved: saveSession(session, o.dir), until: session.expiresAt, accessToken: session.accessToken };
     },
   );
+}
+
+/** Dhan answered consume-consent with a 4xx about the tokenId itself (not our app's credentials, not a rate limit). */
+function refusedTokenId(e: unknown): boolean {
+  return e instanceof BrokerError && !(e instanceof AuthError) && !e.retryable && /consume-consent: HTTP 4\d\d/.test(e.message);
 }
