@@ -9,6 +9,7 @@ import { EngineService } from './service';
 import { z } from 'zod';
 import { HostMessage, type EngineStart } from '../shared/desktop';
 import { AuthError } from './brokers/errors';
+import { installLastResort } from './last-resort';
 
 /** The slice of Electron's MessagePortMain that the bridge uses. */
 interface PortMain {
@@ -27,17 +28,27 @@ if (!parentPort) throw new Error('engine-host must be started by Electron main a
 
 const dataDir = process.env.TICKDESK_DATA_DIR ?? process.cwd();
 
+/** The recorder whose journal is open (from construction on, before it has started). */
+let current: Recorder | null = null;
+// A bug that ends the engine commits what is queued first, tells main (which restarts the engine)
+// and exits 70.
+installLastResort({
+  name: 'tickdesk engine',
+  journal: () => current?.journal ?? null,
+  report: (message) => parentPort.postMessage({ type: 'fatal', message }),
+});
+
 /** The recorder main asked for; the simulator, with the reason, when that broker cannot start. */
 async function startRecorder(cfg: EngineStart): Promise<Recorder> {
   const common = { journalPath: join(dataDir, 'tickdesk.sqlite'), migrationsDir: process.env.TICKDESK_MIGRATIONS_DIR, mode: 'full' as const };
-  const sim = () => new Recorder({ ...common, broker: 'sim', instruments: 'all' });
+  const sim = () => (current = new Recorder({ ...common, broker: 'sim', instruments: 'all' }));
   if (cfg.broker === 'sim') {
     const r = sim();
     await r.start();
     if (cfg.note) r.notices.push(cfg.note);
     return r;
   }
-  const real = new Recorder({
+  const real = (current = new Recorder({
     ...common,
     broker: cfg.broker,
     instruments: cfg.instruments,
@@ -47,7 +58,7 @@ async function startRecorder(cfg: EngineStart): Promise<Recorder> {
     depth: cfg.depth,
     restRoot: cfg.restRoot,
     wsRoot: cfg.wsRoot,
-  });
+  }));
   try {
     await real.start();
     return real;

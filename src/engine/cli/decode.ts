@@ -2,14 +2,16 @@
 import { depthToLevels } from '../../shared/model';
 import { decodeFrame, newDecodeStats, type KitePacket } from '../brokers/kite/codec';
 import { DHAN_SEGMENTS, decodeDepthFrame, decodeFeedFrame, newDhanStats, type DhanPacket } from '../brokers/dhan/codec';
-import { readCapture } from '../capture/capture';
+import { newCaptureDamage, readCapture, type CaptureRecord } from '../capture/capture';
 import { UsageError } from './args';
 
 export const DECODE_HELP = `tickdesk decode kite|dhan|dhan-depth20|dhan-depth200 FILE
   Prints every packet in a capture file (written by record --capture) as NDJSON.
   kite, dhan: ticks with token/securityId, ltp, volume, oi, tsExchange (ISO 8601 or null), bids/asks [{price, qty, orders}], ...
   dhan-depth20, dhan-depth200: {securityId, segment, side: "bid"|"ask", levels: [{price, qty, orders}]}
-  A summary (frames, packets, malformed frames) goes to stderr.`;
+  A summary (frames, packets, malformed frames) goes to stderr, with the file's damage: records with
+  an impossible length or time are counted as corrupt and skipped, a cut-short end is reported.
+  Dhan prices without the instrument list are rounded to the paisa (currencies: 4 decimals).`;
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
 
@@ -43,39 +45,60 @@ export function kitePacketJson(p: KitePacket, tsReceived: number): Record<string
 }
 
 export async function decodeCommand(argv: string[]): Promise<number> {
-  const [broker, file] = argv;
-  if (broker === '-h' || broker === '--help') {
+  if (argv.includes('--help') || argv.includes('-h')) {
     console.log(DECODE_HELP);
     return 0;
   }
-  if (broker === 'dhan' || broker === 'dhan-depth20' || broker === 'dhan-depth200') {
-    if (!file) throw new UsageError(`decode ${broker} needs a capture FILE`);
-    return decodeDhan(broker, file);
-  }
-  if (broker !== 'kite') throw new UsageError(`decode supports: kite, dhan, dhan-depth20, dhan-depth200 (got "${broker ?? ''}")`);
-  if (!file) throw new UsageError('decode kite needs a capture FILE');
-  const stats = newDecodeStats();
+  const [broker, file, ...extra] = argv;
+  if (broker !== 'kite' && broker !== 'dhan' && broker !== 'dhan-depth20' && broker !== 'dhan-depth200')
+    throw new UsageError(`decode supports: kite, dhan, dhan-depth20, dhan-depth200 (got "${broker ?? ''}")`);
+  if (!file) throw new UsageError(`decode ${broker} needs a capture FILE`);
+  if (extra.length) throw new UsageError(`decode takes one FILE (got also "${extra.join(' ')}")`);
+  return broker === 'kite' ? decodeKite(file) : decodeDhan(broker, file);
+}
+
+/**
+ * Decodes every record of a capture file, NDJSON lines out with backpressure. Whatever happens,
+ * the lines decoded so far are written out; damage in the file is counted, not fatal.
+ */
+async function decodeCapture(file: string, decode: (rec: CaptureRecord, emit: (line: object) => void) => void, summary: () => string): Promise<number> {
   let buf = '';
-  let ticks = 0;
-  const flush = async () => {
-    if (!process.stdout.write(buf)) await new Promise<void>((r) => process.stdout.once('drain', r));
-    buf = '';
+  const emit = (line: object) => {
+    buf += JSON.stringify(line) + '\n';
   };
-  let truncated = -1;
-  for (const rec of readCapture(file, (o) => (truncated = o))) {
-    decodeFrame(rec.frame, (p) => {
-      buf += JSON.stringify(kitePacketJson(p, rec.tsReceived)) + '\n';
-      ticks++;
-    }, stats);
-    if (buf.length > 256 * 1024) await flush();
+  const flush = async () => {
+    const text = buf;
+    buf = '';
+    if (text && !process.stdout.write(text)) await new Promise<void>((r) => process.stdout.once('drain', r));
+  };
+  const damage = newCaptureDamage();
+  try {
+    for (const rec of readCapture(file, damage)) {
+      decode(rec, emit);
+      if (buf.length > 256 * 1024) await flush();
+    }
+  } finally {
+    await flush();
   }
-  await flush();
-  process.stderr.write(
-    `decoded ${stats.frames} frames: ${ticks} ticks, ${stats.heartbeats} heartbeats, ${stats.malformedFrames} malformed, ${stats.unknownPackets} unknown packets` +
-      (truncated >= 0 ? `; file truncated at byte ${truncated}` : '') +
-      '\n',
-  );
+  const parts = [summary()];
+  if (damage.corrupt) parts.push(`${damage.corrupt} corrupt record${damage.corrupt === 1 ? '' : 's'} skipped (${damage.corruptBytes} bytes)`);
+  if (damage.truncatedAt >= 0) parts.push(`file truncated at byte ${damage.truncatedAt}`);
+  process.stderr.write(parts.join('; ') + '\n');
   return 0;
+}
+
+function decodeKite(file: string): Promise<number> {
+  const stats = newDecodeStats();
+  let ticks = 0;
+  return decodeCapture(
+    file,
+    (rec, emit) =>
+      decodeFrame(rec.frame, (p) => {
+        emit(kitePacketJson(p, rec.tsReceived));
+        ticks++;
+      }, stats),
+    () => `decoded ${stats.frames} frames: ${ticks} ticks, ${stats.heartbeats} heartbeats, ${stats.malformedFrames} malformed, ${stats.unknownPackets} unknown packets`,
+  );
 }
 
 function dhanPacketJson(p: DhanPacket, tsReceived: number): Record<string, unknown> {
@@ -93,23 +116,21 @@ function dhanPacketJson(p: DhanPacket, tsReceived: number): Record<string, unkno
   return out;
 }
 
-async function decodeDhan(kind: 'dhan' | 'dhan-depth20' | 'dhan-depth200', file: string): Promise<number> {
+function decodeDhan(kind: 'dhan' | 'dhan-depth20' | 'dhan-depth200', file: string): Promise<number> {
   const stats = newDhanStats();
-  let buf = '';
   let n = 0;
-  const flush = async () => {
-    if (!process.stdout.write(buf)) await new Promise<void>((r) => process.stdout.once('drain', r));
-    buf = '';
-  };
-  for (const rec of readCapture(file)) {
-    if (kind === 'dhan') {
-      decodeFeedFrame(rec.frame, (p) => {
-        buf += JSON.stringify(dhanPacketJson(p, rec.tsReceived)) + '\n';
-        n++;
-      }, stats);
-    } else {
+  return decodeCapture(
+    file,
+    (rec, emit) => {
+      if (kind === 'dhan') {
+        decodeFeedFrame(rec.frame, (p) => {
+          emit(dhanPacketJson(p, rec.tsReceived));
+          n++;
+        }, stats);
+        return;
+      }
       decodeDepthFrame(rec.frame, kind === 'dhan-depth20' ? 20 : 200, (p) => {
-        const line =
+        emit(
           p.kind === 'depth'
             ? {
                 securityId: p.securityId,
@@ -118,14 +139,11 @@ async function decodeDhan(kind: 'dhan' | 'dhan-depth20' | 'dhan-depth200', file:
                 levels: Array.from(p.price, (price, i) => ({ price, qty: p.qty[i], orders: p.orders[i] })),
                 tsReceived: new Date(rec.tsReceived).toISOString(),
               }
-            : { disconnect: p.reason, securityId: p.securityId, segment: DHAN_SEGMENTS[p.segment] ?? p.segment };
-        buf += JSON.stringify(line) + '\n';
+            : { disconnect: p.reason, securityId: p.securityId, segment: DHAN_SEGMENTS[p.segment] ?? p.segment },
+        );
         n++;
       }, stats);
-    }
-    if (buf.length > 256 * 1024) await flush();
-  }
-  await flush();
-  process.stderr.write(`decoded ${stats.frames} frames: ${n} packets, ${stats.malformed} malformed, ${stats.unknown} unknown\n`);
-  return 0;
+    },
+    () => `decoded ${stats.frames} frames: ${n} packets, ${stats.malformed} malformed, ${stats.unknown} unknown`,
+  );
 }

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { CandleInterval } from '../../shared/model';
 import { exportCandlesCsv, exportTicksCsv } from '../export/csv';
 import { Journal } from '../store/journal';
-import { parseTime, UsageError } from './args';
+import { openingFile, parseTime, UsageError } from './args';
 import { ProgressLine } from './progress';
 
 export const EXPORT_HELP = `tickdesk export --instrument REF [options]
@@ -38,7 +38,18 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (values.kind !== 'ticks' && values.kind !== 'candles') throw new UsageError('--kind must be ticks or candles');
   const interval = CandleInterval.safeParse(values.interval);
   if (!interval.success) throw new UsageError(`--interval must be one of ${CandleInterval.options.join(', ')}`);
-  const journal = new Journal(values.journal!, { readonly: true });
+  const journal = openingFile('journal', values.journal!, () => {
+    const j = new Journal(values.journal!, { readonly: true });
+    try {
+      // Read-only, SQLite first reads the file at the first query: that is here, where a file
+      // that is not a journal can be named.
+      j.db.pragma('schema_version');
+      return j;
+    } catch (e) {
+      j.close();
+      throw e;
+    }
+  });
   try {
     const ins = journal.findInstrument(values.instrument);
     if (!ins) throw new UsageError(`no instrument "${values.instrument}" in ${values.journal}`);

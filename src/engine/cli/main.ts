@@ -1,4 +1,5 @@
 // The `tickdesk` command.
+import { readFileSync } from 'node:fs';
 import { AuthError } from '../brokers/errors';
 import { UsageError } from './args';
 import { backfillCommand, BACKFILL_HELP } from './backfill';
@@ -36,13 +37,34 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   db: dbCommand,
 };
 
+const USAGE = `usage: tickdesk <command> [options]
+commands: ${Object.keys(commands).join(', ')}
+\`tickdesk <command> --help\` shows a command's options, \`tickdesk --help\` all of them, \`tickdesk --version\` the version.`;
+
+/** The version in package.json (the CLI runs from the source tree, so it is read, not bundled). */
+export function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    console.log(HELP);
-    return cmd ? 0 : 1;
+  if (!cmd) {
+    // Nothing asked: say how to ask, as a usage error (scripts that forget the command notice).
+    console.error(USAGE);
+    return 2;
   }
-  const run = commands[cmd];
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    console.log(version());
+    return 0;
+  }
+  if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    // `tickdesk help record` is `tickdesk record --help`.
+    if (rest[0] && Object.hasOwn(commands, rest[0])) return commands[rest[0]]!(['--help']);
+    console.log(HELP);
+    return 0;
+  }
+  // Own keys only: `tickdesk constructor` is an unknown command, not Object's.
+  const run = Object.hasOwn(commands, cmd) ? commands[cmd] : undefined;
   if (!run) {
     console.error(`tickdesk: unknown command "${cmd}" (try: ${Object.keys(commands).join(', ')})`);
     return 2;
@@ -50,8 +72,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(rest);
   } catch (e) {
-    const err = e as Error & { code?: string };
-    if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
+    const err = (e instanceof Error ? e : new Error(String(e))) as Error & { code?: unknown };
+    if (e instanceof UsageError || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'))) {
       console.error(`tickdesk ${cmd}: ${err.message}`);
       return 2;
     }

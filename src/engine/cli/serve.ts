@@ -1,18 +1,20 @@
 // `tickdesk serve`: record (as `record` does) and serve the workstation UI to a browser.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startUiServer } from '../bridge/http';
+import { installLastResort } from '../last-resort';
 import { Recorder } from '../recorder';
 import { EngineService } from '../service';
 import { buildRenderer, RENDERER_OUT, rendererIsStale } from '../ui-build';
-import { parseDuration, UsageError } from './args';
+import { openingFile, parseDuration, UsageError } from './args';
 import { RECORDER_ARGS, RECORDER_HELP, recorderOptions, runUntilStopped, startWithProgress } from './recorder-args';
 
 export const SERVE_HELP = `tickdesk serve [--demo] [options]
   --demo                   a built-in simulator (Kite's protocol; --broker sim-dhan for Dhan's) and a
-                           fresh temporary journal (unless --journal)
+                           fresh temporary journal (unless --journal), deleted when serve ends
   --host ADDR              address to bind (default: 127.0.0.1; anything else exposes the UI)
   --port N                 port (default: 8420; 0 picks a free one)
   The URL printed carries a random per-launch token; the UI's WebSocket is refused without it.
@@ -27,32 +29,92 @@ export async function serveCommand(argv: string[]): Promise<number> {
     console.log(SERVE_HELP);
     return 0;
   }
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port!) || port > 65535) throw new UsageError('--port must be 0–65535');
+  const durationMs = values.duration !== undefined ? parseDuration(values.duration) : Infinity;
   if (values.demo) {
     // --demo runs a simulator: Kite's protocol by default, Dhan's with --broker sim-dhan.
     if (values.broker !== 'sim' && values.broker !== 'sim-dhan') throw new UsageError('--demo runs a simulator: --broker sim (default) or sim-dhan');
-    if (!argv.includes('--journal')) values.journal = join(mkdtempSync(join(tmpdir(), 'tickdesk-demo-')), 'demo.sqlite');
+    if (!argv.some((a) => a === '--journal' || a.startsWith('--journal='))) {
+      // A throwaway journal (it grows by ~45 MB a minute): gone when serve ends, however it ends
+      // short of SIGKILL — here after a normal stop, on 'exit' after an error.
+      const dir = mkdtempSync(join(tmpdir(), 'tickdesk-demo-'));
+      values.journal = join(dir, 'demo.sqlite');
+      const removeDemoJournal = () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+      process.once('exit', () => {
+        try {
+          removeDemoJournal();
+        } catch {
+          // Nothing more can be done on the way out; the OS cleans its temporary directory.
+        }
+      });
+      return serve(values, port, durationMs, removeDemoJournal);
+    }
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0–65535');
-  const opts = recorderOptions(values);
-  const durationMs = values.duration ? parseDuration(values.duration) : Infinity;
+  return serve(values, port, durationMs);
+}
 
+async function serve(values: Parameters<typeof recorderOptions>[0] & { host?: string }, port: number, durationMs: number, afterStop = () => {}): Promise<number> {
+  const host = values.host ?? '127.0.0.1';
+  const opts = recorderOptions(values);
+  // Before anything starts: a taken port is an error, not a recorder running without its UI.
+  await portIsFree(host, port);
+  const recorder = openingFile('journal', opts.journalPath, () => new Recorder(opts));
+  installLastResort({ name: 'tickdesk serve', journal: () => recorder.journal });
   if (rendererIsStale()) {
     process.stderr.write('building the UI (out/renderer)…\n');
-    await buildRenderer();
+    try {
+      await buildRenderer();
+    } catch (e) {
+      await recorder.stop();
+      afterStop();
+      throw e;
+    }
   }
-  const recorder = new Recorder(opts);
   await startWithProgress(recorder);
   const service = new EngineService(recorder);
   service.start();
-  const server = await startUiServer({ service, staticDir: RENDERER_OUT, host: values.host, port });
+  let server: Awaited<ReturnType<typeof startUiServer>>;
+  try {
+    server = await startUiServer({ service, staticDir: RENDERER_OUT, host, port });
+  } catch (e) {
+    // Taken meanwhile (or another listen error): stop recording too, and say so.
+    service.stop();
+    await recorder.stop(5000);
+    afterStop();
+    throw listenError(e, host, port);
+  }
   console.log(`Tickdesk UI: ${server.url}`);
-  if (values.host !== '127.0.0.1' && values.host !== 'localhost' && values.host !== '::1') {
-    console.log(`warning: bound to ${values.host}: anyone who can reach it and has the URL's token can see your data`);
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+    console.log(`warning: bound to ${host}: anyone who can reach it and has the URL's token can see your data`);
   }
   await runUntilStopped(recorder, opts.journalPath, durationMs, async () => {
     await server.close();
     service.stop();
   });
+  afterStop();
   return 0;
+}
+
+/** Resolves when HOST:PORT can be listened on (port 0 always can); throws what listen would. */
+async function portIsFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen(port, host, () => resolve());
+    });
+  } catch (e) {
+    throw listenError(e, host, port);
+  }
+  await new Promise((r) => probe.close(r));
+}
+
+function listenError(e: unknown, host: string, port: number): Error {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'EADDRINUSE') return new Error(`${host}:${port} is in use (another tickdesk serve?): pick another --port, or --port 0 for a free one`, { cause: e });
+  if (err.code === 'EACCES') return new Error(`${host}:${port}: permission denied (ports below 1024 need privileges): pick another --port`, { cause: e });
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return new Error(`cannot bind ${host}: no such address on this machine (--host)`, { cause: e });
+  return err;
 }

@@ -34,14 +34,21 @@ export const TICK_CSV_HEADER = [
 export const CANDLE_CSV_HEADER = ['time', 'exchange', 'symbol', 'interval', 'open', 'high', 'low', 'close', 'volume', 'oi'];
 
 const v = (x: number | undefined) => (x === undefined ? '' : String(x));
-const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+const quote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+/**
+ * A text cell (symbol, exchange: they come from the brokers' instrument lists). One that starts
+ * with = + - @, a tab or a carriage return would run as a formula in a spreadsheet (OWASP "CSV
+ * injection"): it gets a leading single quote, then CSV quoting. Numeric cells never pass here, so
+ * -1.5 stays a number.
+ */
+const text = (s: string) => quote(/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
 
 function tickLine(t: TickRow, ins: Instrument): string {
   const cells = [
     isoIst(t.tsExchange),
     isoIst(t.tsReceived),
-    ins.exchange,
-    quote(ins.symbol),
+    text(ins.exchange),
+    text(ins.symbol),
     v(t.ltp),
     v(t.ltq),
     v(t.atp),
@@ -66,7 +73,7 @@ function tickLine(t: TickRow, ins: Instrument): string {
 }
 
 function candleLine(c: Candle, ins: Instrument, interval: CandleInterval): string {
-  return [isoIst(c.t * 1000), ins.exchange, quote(ins.symbol), interval, c.o, c.h, c.l, c.c, c.v, v(c.oi)].join(',') + '\n';
+  return [isoIst(c.t * 1000), text(ins.exchange), text(ins.symbol), text(interval), c.o, c.h, c.l, c.c, c.v, v(c.oi)].join(',') + '\n';
 }
 
 async function writeLines(out: Writable, lines: Iterable<string>, total: number, onProgress?: ExportProgress): Promise<number> {

@@ -66,13 +66,25 @@ test('every main-feed packet kind round-trips; LTT is IST-based seconds, convert
   assert.equal(encodeFeedPacket(packets[0]).readUInt32LE(12), T / 1000 + 19800);
 });
 
-test('float32 prices are rounded to the tick (or to 7 significant digits without one)', () => {
+test('float32 prices are rounded to the tick (or, without one, to the paisa; currencies to 4 decimals)', () => {
   const b = encodeFeedPacket({ code: 2, kind: 'ticker', segment: 1, securityId: 1, ltp: 247.8, ltt: null });
   assert.notEqual(b.readFloatLE(8), 247.8, 'float32 cannot hold 247.8 exactly');
   assert.equal((collect(b).out[0] as { ltp: number }).ltp, 247.8);
   assert.equal((collect(b, 0.05).out[0] as { ltp: number }).ltp, 247.8);
   const c = encodeFeedPacket({ code: 2, kind: 'ticker', segment: 3, securityId: 1, ltp: 84.2575, ltt: null });
   assert.equal((collect(c, 0.0025).out[0] as { ltp: number }).ltp, 84.2575);
+  assert.equal((collect(c).out[0] as { ltp: number }).ltp, 84.2575, 'a currency without its tick keeps 4 decimals');
+  // Above ₹1 lakh, 7 significant digits lose the paisa (134567.3); float32 holds .25 exactly.
+  for (const [segment, price] of [
+    [1, 134567.25],
+    [0, 81234.55], // SENSEX-sized index
+    [5, 245678.5], // MCX
+    [2, 0.05],
+  ] as const) {
+    const full = encodeFeedPacket({ code: 4, kind: 'quote', segment, securityId: 1, ltp: price, ltq: 1, ltt: null, atp: price, volume: 1, totalSellQty: 0, totalBuyQty: 0, open: price, close: price, high: price, low: price });
+    const q = collect(full).out[0] as { ltp: number; atp: number; open: number; close: number; high: number; low: number };
+    assert.deepEqual([q.ltp, q.atp, q.open, q.close, q.high, q.low], [price, price, price, price, price, price], `segment ${segment} ${price}`);
+  }
 });
 
 test('unknown codes are skipped by length; bad lengths and truncation are counted, earlier packets kept', () => {

@@ -87,17 +87,22 @@ export function newDhanStats(): DhanDecodeStats {
 
 /**
  * Prices arrive as float32 (e.g. 247.8000030517578). With the instrument's tick size they are
- * rounded to the tick; without one, to the 7 significant digits a float32 can carry.
+ * rounded to the tick; without one (`decode` has no instrument list), to the paisa, or to 4
+ * decimals on the currency segments (ticks of ₹0.0025). Not to 7 significant digits: a float32
+ * holds ₹1,34,567.25 exactly, and 7 digits would print it as 134567.3.
  */
 export type TickSizeOf = (segment: number, securityId: number) => number | undefined;
 
-function roundPrice(v: number, tick: number | undefined): number {
+/** Segments quoted to 4 decimals: NSE_CURRENCY, BSE_CURRENCY. */
+const CURRENCY_SEGMENTS = new Set([3, 7]);
+
+function roundPrice(v: number, tick: number | undefined, segment: number): number {
   if (v === 0 || !Number.isFinite(v)) return v;
   if (tick && tick > 0) {
     const decimals = Math.min(8, Math.max(0, Math.ceil(-Math.log10(tick) - 1e-9) + 1));
     return Number((Math.round(v / tick) * tick).toFixed(decimals));
   }
-  return Number(v.toPrecision(7));
+  return Number(v.toFixed(CURRENCY_SEGMENTS.has(segment) ? 4 : 2));
 }
 
 function ltt(seconds: number): number | null {
@@ -108,7 +113,7 @@ function decodeFeedPacket(v: DataView, o: number, code: number, tickOf?: TickSiz
   const segment = v.getUint8(o + 3);
   const securityId = v.getUint32(o + 4, true);
   const tick = tickOf?.(segment, securityId);
-  const px = (off: number) => roundPrice(v.getFloat32(o + off, true), tick);
+  const px = (off: number) => roundPrice(v.getFloat32(o + off, true), tick, segment);
   switch (code) {
     case 1:
     case 2:
@@ -145,8 +150,8 @@ function decodeFeedPacket(v: DataView, o: number, code: number, tickOf?: TickSiz
         depth[20 + i] = v.getUint32(b + 4, true); // ask qty
         depth[10 + i] = v.getUint16(b + 8, true); // bid orders
         depth[25 + i] = v.getUint16(b + 10, true); // ask orders
-        depth[i] = roundPrice(v.getFloat32(b + 12, true), tick); // bid price
-        depth[15 + i] = roundPrice(v.getFloat32(b + 16, true), tick); // ask price
+        depth[i] = roundPrice(v.getFloat32(b + 12, true), tick, segment); // bid price
+        depth[15 + i] = roundPrice(v.getFloat32(b + 16, true), tick, segment); // ask price
       }
       return {
         code,
