@@ -130,7 +130,7 @@ test('record --broker dhan, the real-broker path, against Dhan simulators: profi
     rest.expireToken(token);
     const dead = await runAsync(args, { DHAN_ACCESS_TOKEN: token });
     assert.equal(dead.status, 3, dead.stderr);
-    assert.match(dead.stderr, /login needed \(dhan\): .*Access token expired/);
+    assert.match(dead.stderr, /login needed \(dhan\): Dhan profile: HTTP 400 DH-906 \(Invalid Token\): log in again/);
   } finally {
     await feedSim.stop();
     await rest.stop();

@@ -4,6 +4,7 @@
 import { MessageChannelMain, utilityProcess, type UtilityProcess, type WebContents } from 'electron';
 import { join } from 'node:path';
 import type { EngineStart, HostMessage } from '../shared/desktop';
+import { redactSecrets } from '../shared/redact';
 
 export interface EngineState {
   state: 'starting' | 'running' | 'restarting' | 'stopped';
@@ -40,7 +41,8 @@ export class EngineSupervisor {
       setTimeout(() => this.child === child && (this.restarts = 0), 60_000);
     });
     child.on('message', (m: { type?: string; message?: string }) => {
-      if (m?.type === 'fatal') this.onState({ state: 'running', detail: `engine error: ${m.message}` });
+      // The detail reaches the page: no token from a quoted URL or header (shared/redact).
+      if (m?.type === 'fatal') this.onState({ state: 'running', detail: `engine error: ${redactSecrets(String(m.message))}` });
     });
     child.on('exit', (code) => {
       this.child = null;

@@ -4,13 +4,19 @@ import { app, BrowserWindow, ipcMain, safeStorage, type IpcMainInvokeEvent } fro
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineSupervisor, engineEntry, type EngineState } from './engine-host';
-import { hardenSession, isTrustedSender } from './security';
+import { hardenSession, isTrustedSender, registerAppScheme, serveBundle } from './security';
+import { rendererSource } from './app-page';
 import { BrokerConnector, REAL_ROOTS, type BrokerRoots } from './broker-connect';
 import { openLoginWindow } from './login-window';
 import { SecretStore } from './secrets';
 import { BrokerName } from '../shared/desktop';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+
+// The dev server only in a development build run unpacked (`electron-vite dev`); else the bundle.
+const renderer = rendererSource({ packaged: app.isPackaged, devBuild: import.meta.env.DEV, devServerUrl: process.env.ELECTRON_RENDERER_URL });
+if (process.env.ELECTRON_RENDERER_URL && renderer.kind === 'bundle') console.warn('ELECTRON_RENDERER_URL is ignored: this build loads its own bundle');
+registerAppScheme();
 
 function createWindow(): BrowserWindow {
   const w = new BrowserWindow({
@@ -27,8 +33,7 @@ function createWindow(): BrowserWindow {
       spellcheck: false,
     },
   });
-  if (process.env.ELECTRON_RENDERER_URL) void w.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void w.loadFile(join(here, '../renderer/index.html'));
+  void w.loadURL(renderer.url);
   return w;
 }
 
@@ -44,13 +49,14 @@ function brokerRoots(env = process.env): BrokerRoots {
 /** Answers a page's request only when it comes from our own top frame. */
 function trusted<A extends unknown[], R>(fn: (...args: A) => R): (e: IpcMainInvokeEvent, ...args: A) => R {
   return (e, ...args) => {
-    if (!isTrustedSender(BrowserWindow.fromWebContents(e.sender), e.senderFrame)) throw new Error('untrusted sender');
+    if (!isTrustedSender(BrowserWindow.fromWebContents(e.sender), e.senderFrame, renderer)) throw new Error('untrusted sender');
     return fn(...args);
   };
 }
 
 app.whenReady().then(() => {
   hardenSession();
+  if (renderer.kind === 'bundle') serveBundle(join(here, '../renderer'));
   const engine = new EngineSupervisor(
     engineEntry(here),
     {
@@ -77,7 +83,7 @@ app.whenReady().then(() => {
   ipcMain.handle('broker:disconnect', trusted((broker: unknown) => connector.disconnect(BrokerName.parse(broker))));
   ipcMain.on('engine:port-request', (e) => {
     const win = BrowserWindow.fromWebContents(e.sender);
-    if (!isTrustedSender(win, e.senderFrame)) return;
+    if (!isTrustedSender(win, e.senderFrame, renderer)) return;
     engine.connect(e.sender);
   });
   createWindow();

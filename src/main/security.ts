@@ -1,9 +1,16 @@
-// Window hardening shared by every BrowserWindow Tickdesk opens.
-import { app, session, type BrowserWindow, type WebContents } from 'electron';
+// Window hardening shared by every BrowserWindow Tickdesk opens, and the app's own scheme.
+import { app, protocol, session, type BrowserWindow, type WebContents } from 'electron';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, bundleResponse, CONTENT_SECURITY_POLICY, isAppPageUrl, type RendererSource } from './app-page';
 
-/** Strict CSP: only our own bundle; no inline script, no remote code. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+/** Before the app is ready: the app's scheme gets an origin of its own (see app-page.ts). */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
+}
+
+/** Serves the renderer bundle in `rendererDir` on the app's scheme (the default session only; login popups have their own). */
+export function serveBundle(rendererDir: string): void {
+  protocol.handle(APP_SCHEME, (request) => bundleResponse(request.url, rendererDir));
+}
 
 export function hardenSession(): void {
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
@@ -30,10 +37,8 @@ export function hardenContents(contents: WebContents): void {
   contents.on('will-attach-webview', (e) => e.preventDefault());
 }
 
-/** IPC must come from our own top frame, loaded from our own bundle or dev server. */
-export function isTrustedSender(win: BrowserWindow | null, frame: Electron.WebFrameMain | null): boolean {
+/** IPC must come from our own top frame showing the app's page (the bundle's, or the dev server's in development). */
+export function isTrustedSender(win: BrowserWindow | null, frame: Electron.WebFrameMain | null | undefined, source: RendererSource): boolean {
   if (!win || !frame || frame !== win.webContents.mainFrame) return false;
-  const url = frame.url;
-  const dev = process.env.ELECTRON_RENDERER_URL;
-  return url.startsWith('file://') || (!!dev && url.startsWith(dev));
+  return isAppPageUrl(frame.url, source);
 }

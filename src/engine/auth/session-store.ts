@@ -1,7 +1,7 @@
 // Broker sessions saved by `tickdesk login` for headless use: one JSON file per broker in the config
 // directory, readable by the owner only (0600, directory 0700), written atomically. A session past
 // its expiry is never handed out (Kite's tokens die at 6 AM IST the next day; Dhan's carry theirs).
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { IST_MS } from '../../shared/ist';
@@ -40,15 +40,48 @@ export function kiteExpiry(loginAt: number): number {
 }
 
 /**
- * Writes a file only its owner can read (0600, in a 0700 directory), atomically: a reader sees
- * the old content or the new, never half of it.
+ * Writes a file only its owner can read (0600, in a 0700 directory), atomically and durably: a
+ * reader sees the old content or the new, never half of it, and after a crash the new content is
+ * there or the old one is. A directory that already exists is tightened to 0700 (it may have been
+ * made 0755 by hand or by an older version).
  */
 export function writePrivateFile(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  chmodSync(tmp, 0o600); // in case umask or an old file interfered
-  renameSync(tmp, path);
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    fchmodSync(fd, 0o600); // in case umask or an old file interfered
+    writeFileSync(fd, text);
+    fsyncSync(fd); // the bytes are on disk before the name points at them
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  syncDirectory(dir);
+}
+
+/** Makes a rename in `dir` durable. Windows cannot open a directory to fsync it; some file systems refuse. */
+function syncDirectory(dir: string): void {
+  if (platform() === 'win32') return;
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // EINVAL/EISDIR where directories cannot be synced: the rename stands, durability is the platform's.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 export function saveSession(s: StoredSession, dir = configDir()): string {

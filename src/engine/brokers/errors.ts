@@ -1,4 +1,5 @@
-// One error hierarchy for every broker, so retry policy is written once (see STYLE.md, ccxt).
+// One error hierarchy for every broker, so retry policy is written once (see STYLE.md, ccxt). A
+// broker maps its own error codes onto it with a table of kinds (brokerError), not with branches.
 
 export class BrokerError extends Error {
   constructor(
@@ -21,6 +22,23 @@ export class AuthError extends BrokerError {
 /** The session ended (daily expiry, logout, login elsewhere): show a re-login prompt. */
 export class TokenExpired extends AuthError {}
 
+/**
+ * The account may not do this (a data plan not subscribed, a segment not activated): logging in
+ * again cannot help, nor can retrying; the account has to change.
+ */
+export class AccessDenied extends BrokerError {
+  constructor(message: string, broker: string) {
+    super(message, broker, false);
+  }
+}
+
+/** The broker refused the request itself (a bad parameter, a range it does not serve): fix it, do not retry it. */
+export class InputError extends BrokerError {
+  constructor(message: string, broker: string) {
+    super(message, broker, false);
+  }
+}
+
 /** Too many requests or connections: retry later, slower. */
 export class RateLimited extends BrokerError {
   constructor(message: string, broker: string) {
@@ -40,4 +58,22 @@ export class ProtocolError extends BrokerError {
   constructor(message: string, broker: string) {
     super(message, broker, false);
   }
+}
+
+/** The kinds a broker's error codes map onto, each with its class. */
+const KINDS = {
+  auth: AuthError,
+  'token-expired': TokenExpired,
+  'access-denied': AccessDenied,
+  input: InputError,
+  'rate-limit': RateLimited,
+  network: NetworkError,
+  protocol: ProtocolError,
+} as const;
+
+export type BrokerErrorKind = keyof typeof KINDS;
+
+/** The error of a kind, for a broker's code table: `brokerError(TABLE[code], text, 'dhan')`. */
+export function brokerError(kind: BrokerErrorKind, message: string, broker: string): BrokerError {
+  return new KINDS[kind](message, broker);
 }

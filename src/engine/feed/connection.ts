@@ -3,6 +3,7 @@
 // for every outage. Broker adapters supply the URL, the subscribe messages and the frame handler.
 import WebSocket from 'ws';
 import type { FeedState } from '../../shared/model';
+import { redactSecrets } from '../../shared/redact';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 
 /** Where outages are written (the journal implements it). */
@@ -99,10 +100,15 @@ export class FeedConnection {
     return true;
   }
 
+  /** Details reach the status bar and the journal's gaps: a bad root's error quotes the URL, token and all. */
   private setState(state: FeedState, detail: string): void {
     this.state = state;
-    this.detail = detail;
-    this.opts.onState?.(state, detail);
+    this.detail = redactSecrets(detail);
+    this.opts.onState?.(state, this.detail);
+  }
+
+  private openGap(reason: string): void {
+    if (this.everOpened && this.gapId === null && this.opts.gaps) this.gapId = this.opts.gaps.openGap(this.opts.feed, this.opts.index, Date.now(), redactSecrets(reason));
   }
 
   private connect(): void {
@@ -186,9 +192,7 @@ export class FeedConnection {
     this.clearTimers();
     this.ws = null;
     if (this.stopped) return;
-    if (this.everOpened && this.gapId === null && this.opts.gaps) {
-      this.gapId = this.opts.gaps.openGap(this.opts.feed, this.opts.index, Date.now(), reason);
-    }
+    this.openGap(reason);
     this.pendingReason = reason;
     let delay = this.backoff.next();
     if (rateLimited) delay = Math.max(delay, 2000);
@@ -199,9 +203,7 @@ export class FeedConnection {
   private authFailed(reason: string): void {
     this.clearTimers();
     this.ws = null;
-    if (this.everOpened && this.gapId === null && this.opts.gaps) {
-      this.gapId = this.opts.gaps.openGap(this.opts.feed, this.opts.index, Date.now(), `login needed: ${reason}`);
-    }
+    this.openGap(`login needed: ${reason}`);
     this.setState('login-needed', reason);
   }
 

@@ -174,7 +174,7 @@ export class DhanRestSimulator {
    */
   private async charts(req: IncomingMessage, res: ServerResponse, intraday: boolean): Promise<void> {
     const auth = this.tokenOf(req);
-    if (typeof auth === 'string') return this.fail(res, 401, 'DH-901', auth);
+    if (!('token' in auth)) return this.fail(res, auth.status, auth.code, auth.message);
     const now = this.now();
     const second = Math.floor(now / 1000);
     if (this.dataWindow.second !== second) this.dataWindow = { second, count: 0 };
@@ -250,12 +250,15 @@ export class DhanRestSimulator {
     return req.headers['app_id'] === this.apiKey && req.headers['app_secret'] === this.apiSecret;
   }
 
-  /** The token of a request, or why it is refused (HTTP 401, DH-901). */
-  private tokenOf(req: IncomingMessage): { token: string; state: TokenState } | string {
+  /**
+   * The token of a request, or why it is refused as Dhan refuses it: an unknown or revoked token
+   * with HTTP 401 DH-901, an expired one with HTTP 400 DH-906 "Invalid Token".
+   */
+  private tokenOf(req: IncomingMessage): { token: string; state: TokenState } | { status: number; code: string; message: string } {
     const token = String(req.headers['access-token'] ?? '');
     const state = this.tokens.get(token);
-    if (!token || !state || state.revoked) return 'Invalid access token';
-    if (state.exp <= this.now()) return 'Access token expired';
+    if (!token || !state || state.revoked) return { status: 401, code: 'DH-901', message: 'Invalid access token' };
+    if (state.exp <= this.now()) return { status: 400, code: 'DH-906', message: 'Invalid Token' };
     return { token, state };
   }
 
@@ -311,14 +314,14 @@ export class DhanRestSimulator {
       }
       case '/v2/RenewToken': {
         const auth = this.tokenOf(req);
-        if (typeof auth === 'string') return this.fail(res, 401, 'DH-901', auth);
+        if (!('token' in auth)) return this.fail(res, auth.status, auth.code, auth.message);
         if (String(req.headers['dhanclientid'] ?? '') !== auth.state.clientId) return this.fail(res, 400, 'DH-905', 'dhanClientId header missing or wrong', 'Input_Exception');
         // A renewal keeps the token's type (TV: SELF stays SELF).
         return this.json(res, 200, this.session(this.issueToken(auth.state.type as 'SELF' | 'APP')));
       }
       case '/v2/profile': {
         const auth = this.tokenOf(req);
-        if (typeof auth === 'string') return this.fail(res, 401, 'DH-901', auth);
+        if (!('token' in auth)) return this.fail(res, auth.status, auth.code, auth.message);
         return this.json(res, 200, {
           dhanClientId: auth.state.clientId,
           tokenValidity: istDmy(auth.state.exp),

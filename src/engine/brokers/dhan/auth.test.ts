@@ -3,13 +3,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cleanupAfterEach, until } from '../../testing';
-import { AuthError, BrokerError, RateLimited, TokenExpired } from '../errors';
+import { AccessDenied, AuthError, BrokerError, InputError, NetworkError, RateLimited, TokenExpired } from '../errors';
 import { DhanFeedSimulator, dhanSegmentOf } from '../../sim/dhan-feed-server';
 import { DhanRestSimulator } from '../../sim/dhan-rest-server';
 import { defaultUniverse } from '../../sim/market';
 import {
   consumeDhanConsent,
   decodeDhanToken,
+  DHAN_ERROR_CODES,
   dhanConsentLoginUrl,
   dhanRenewAt,
   dhanRestError,
@@ -55,6 +56,41 @@ test('REST errors map onto the hierarchy: 401/DH-901 → login needed, expired �
   const input = dhanRestError(400, { errorCode: 'DH-905', errorMessage: 'bad' }, 'Dhan profile');
   assert.ok(!(input instanceof AuthError) && input instanceof BrokerError && !input.retryable);
   assert.equal(input.message, 'Dhan profile: HTTP 400 DH-905 (bad)');
+});
+
+test('an expired token answered with HTTP 400 DH-906 "Invalid Token" means log in again, as 807–809 do on the feeds', () => {
+  const e = dhanRestError(400, { errorType: 'Invalid_Authentication', errorCode: 'DH-906', errorMessage: 'Invalid Token' }, 'Dhan intraday');
+  assert.ok(e instanceof TokenExpired && e instanceof AuthError && !e.retryable);
+  assert.equal(e.message, 'Dhan intraday: HTTP 400 DH-906 (Invalid Token): log in again');
+});
+
+test('every DH-9xx code has its place in the one hierarchy; DH-910 and unknown codes go by the HTTP status', () => {
+  const kinds: Array<[string, number, new (...a: never[]) => BrokerError, boolean]> = [
+    ['DH-901', 401, AuthError, false],
+    ['DH-902', 400, AccessDenied, false],
+    ['DH-903', 400, AccessDenied, false],
+    ['DH-904', 400, RateLimited, true],
+    ['DH-905', 400, InputError, false],
+    ['DH-906', 400, TokenExpired, false],
+    ['DH-907', 400, InputError, false],
+    ['DH-908', 400, NetworkError, true],
+    ['DH-909', 400, NetworkError, true],
+  ];
+  for (const [code, status, kind, retryable] of kinds) {
+    const e = dhanRestError(status, { errorCode: code, errorMessage: 'm' }, 'x');
+    assert.equal(e.constructor, kind, code);
+    assert.equal(e.retryable, retryable, code);
+    assert.equal(e.broker, 'dhan');
+  }
+  assert.deepEqual(Object.keys(DHAN_ERROR_CODES).sort(), kinds.map((k) => k[0]));
+  // Access and input errors are not "login needed": logging in again would not help.
+  assert.ok(!(dhanRestError(400, { errorCode: 'DH-902' }, 'x') instanceof AuthError));
+  assert.equal(dhanRestError(500, { errorCode: 'DH-910' }, 'x').constructor, NetworkError);
+  assert.equal(dhanRestError(400, { errorCode: 'DH-910' }, 'x').constructor, BrokerError);
+  assert.equal(dhanRestError(503, null, 'x').constructor, NetworkError);
+  // A code that names an Object property is just an unknown code.
+  assert.equal(dhanRestError(400, { errorCode: 'constructor' }, 'x').constructor, BrokerError);
+  assert.equal(dhanRestError(400, { errorCode: '__proto__' }, 'x').message, 'x: HTTP 400 __proto__');
 });
 
 test('renewal is scheduled an hour ahead, or halfway for a short-lived token', () => {
@@ -140,7 +176,11 @@ test('wrong app secret, an expired tokenId, and renewing an expired token are re
 
   const token = rest.issueToken('SELF');
   now += 25 * 3600_000;
-  await assert.rejects(renewDhanToken({ clientId: rest.clientId, accessToken: token, apiRoot: rest.apiRoot }), (e: Error) => e instanceof TokenExpired && /log in again/.test(e.message));
+  // Dhan answers an expired token with HTTP 400 DH-906 "Invalid Token"; the simulator does too.
+  const refused = await fetch(`${rest.apiRoot}/profile`, { headers: { 'access-token': token, 'client-id': rest.clientId } });
+  assert.equal(refused.status, 400);
+  assert.deepEqual(await refused.json(), { errorType: 'Invalid_Authentication', errorCode: 'DH-906', errorMessage: 'Invalid Token' });
+  await assert.rejects(renewDhanToken({ clientId: rest.clientId, accessToken: token, apiRoot: rest.apiRoot }), (e: Error) => e instanceof TokenExpired && e.message === 'Dhan RenewToken: HTTP 400 DH-906 (Invalid Token): log in again');
   await assert.rejects(fetchDhanProfile({ clientId: rest.clientId, accessToken: token, apiRoot: rest.apiRoot }), TokenExpired);
   await assert.rejects(fetchDhanProfile({ clientId: rest.clientId, accessToken: 'garbage', apiRoot: rest.apiRoot }), (e: Error) => e instanceof AuthError && !(e instanceof TokenExpired));
 });

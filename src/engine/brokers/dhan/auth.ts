@@ -2,7 +2,7 @@
 // page → tokenId → consume consent), RenewToken, the profile check, and the JWT payload (read, no
 // signature check: we only need what the token says about itself, its expiry and consumer type).
 import { IST_MS } from '../../../shared/ist';
-import { AuthError, BrokerError, NetworkError, RateLimited, TokenExpired } from '../errors';
+import { BrokerError, brokerError, NetworkError, type BrokerErrorKind } from '../errors';
 
 export const DHAN_AUTH_ROOT = 'https://auth.dhan.co';
 export const DHAN_API_ROOT = 'https://api.dhan.co/v2';
@@ -55,14 +55,40 @@ interface DhanErrorBody {
   remarks?: unknown;
 }
 
-/** A failed Dhan REST answer mapped onto the broker error hierarchy. */
+/**
+ * Dhan's DH-9xx codes (specs/dhan.md §6.5) on the broker error hierarchy. DH-906 is "Order" in the
+ * documentation, but Dhan answers an expired or ended token on REST with HTTP 400 DH-906 "Invalid
+ * Token", and Tickdesk places no orders: it means log in again, as 807–809 do on the feeds.
+ * DH-910 ("Other") and unknown codes go by the HTTP status.
+ */
+export const DHAN_ERROR_CODES: Readonly<Record<string, BrokerErrorKind>> = {
+  'DH-901': 'auth', // authentication: invalid client id or token
+  'DH-902': 'access-denied', // no access: Data APIs not subscribed, Trading APIs not enabled
+  'DH-903': 'access-denied', // account: a segment not activated, a requirement not met
+  'DH-904': 'rate-limit',
+  'DH-905': 'input', // bad or missing fields, dates out of range
+  'DH-906': 'token-expired', // "Invalid Token" (HTTP 400) on an expired token
+  'DH-907': 'input', // data: nothing for those parameters
+  'DH-908': 'network', // Dhan's internal error
+  'DH-909': 'network',
+};
+
+/** By HTTP status when the code says nothing: 5xx is the server's trouble, retried. */
+function dhanStatusKind(status: number): BrokerErrorKind | undefined {
+  if (status === 401) return 'auth';
+  if (status === 429) return 'rate-limit';
+  return status >= 500 ? 'network' : undefined;
+}
+
+/** A failed Dhan REST answer mapped onto the broker error hierarchy (DHAN_ERROR_CODES, then the status). */
 export function dhanRestError(status: number, body: DhanErrorBody | null, what: string): BrokerError {
-  const code = body?.errorCode ?? '';
+  const code = String(body?.errorCode ?? '');
   const text = `${what}: HTTP ${status}${code ? ` ${code}` : ''}${body?.errorMessage ? ` (${body.errorMessage})` : ''}`;
-  if (status === 401 || code === 'DH-901') return /expir/i.test(body?.errorMessage ?? '') ? new TokenExpired(`${text}: log in again`, 'dhan') : new AuthError(`${text}: log in again`, 'dhan');
-  if (status === 429 || code === 'DH-904') return new RateLimited(text, 'dhan');
-  if (status >= 500 || code === 'DH-908' || code === 'DH-909') return new NetworkError(text, 'dhan');
-  return new BrokerError(text, 'dhan', false);
+  let kind = (Object.hasOwn(DHAN_ERROR_CODES, code) ? DHAN_ERROR_CODES[code] : undefined) ?? dhanStatusKind(status);
+  if (!kind) return new BrokerError(text, 'dhan', false);
+  // DH-901 covers both a wrong token and one that ran out ("invalid or expired").
+  if (kind === 'auth' && /expir/i.test(body?.errorMessage ?? '')) kind = 'token-expired';
+  return brokerError(kind, kind === 'auth' || kind === 'token-expired' ? `${text}: log in again` : text, 'dhan');
 }
 
 /** A Dhan REST call: JSON in and out, failures mapped onto the broker error hierarchy. */

@@ -14,7 +14,7 @@ import { Journal } from '../../store/journal';
 import { cleanupAfterEach } from '../../testing';
 import { fetchKiteHistory } from '../kite/historical';
 import { RateLimiter } from '../rate-limit';
-import { AuthError } from '../errors';
+import { AuthError, TokenExpired } from '../errors';
 import { bucketStart } from '../../../shared/model';
 import { dhanHistoryPages, dhanInstrumentType, fetchDhanHistory } from './historical';
 
@@ -73,4 +73,23 @@ test('Dhan history from the scrip master instrument: complete, each bucket once,
   assert.equal(new Date(days[0].t * 1000 + 19_800_000).toISOString().slice(11, 16), '00:00');
   assert.ok(days.every((d) => d.oi !== undefined));
   await assert.rejects(fetchDhanHistory({ ...o, accessToken: 'nope' }, infy, '1d', from, to), AuthError);
+});
+
+test('an expired token on the charts (HTTP 400 DH-906 "Invalid Token") is "log in again" at once, never retried', async () => {
+  let now = Date.now();
+  const universe = defaultUniverse({ optionStrikes: 2 });
+  const rest = new DhanRestSimulator({ instruments: universe, now: () => now });
+  await rest.start();
+  cleanups.push(() => rest.stop());
+  const j = new Journal(join(mkdtempSync(join(tmpdir(), 'tickdesk-dhanhist-')), 'j.sqlite'));
+  cleanups.push(() => j.close());
+  await importDhanScripMaster(j, { url: rest.scripMasterUrl });
+  const token = rest.issueToken('SELF');
+  now += 25 * 3600_000; // past the token's 24 hours
+  const infy = j.findInstrument('NSE:INFY', 'dhan')!;
+  await assert.rejects(
+    fetchDhanHistory({ clientId: rest.clientId, accessToken: token, apiRoot: rest.apiRoot, retryMs: 10 }, infy, '1d', IST('2026-11-16T00:00:00'), IST('2026-11-20T00:00:00')),
+    (e: Error) => e instanceof TokenExpired && /^Dhan historical .*: HTTP 400 DH-906 \(Invalid Token\): log in again$/.test(e.message),
+  );
+  assert.equal(rest.hits.get('/v2/charts/historical'), 1, 'no retry');
 });
