@@ -91,6 +91,11 @@ export const Requests = {
 export type Method = keyof typeof Requests;
 export type RequestParams<M extends Method> = z.input<(typeof Requests)[M]>;
 export type ValidParams<M extends Method> = z.output<(typeof Requests)[M]>;
+/**
+ * A request its method's schema accepted: for each method, the method with its own parameters
+ * (a union over `M`, so a handler map indexed by `method` takes `params` without a cast).
+ */
+export type ValidRequest<M extends Method = Method> = { [K in M]: { id: number; method: K; params: ValidParams<K> } }[M];
 
 /** A quote as the UI sees it: the latest state of one instrument. */
 export interface Quote {
@@ -257,10 +262,13 @@ export interface EventMessage {
   data: unknown;
 }
 
+/** An event with its data's type, for the engine's side (each is sent as an EventMessage). */
+export type EngineEvent<E extends keyof Events = keyof Events> = { [K in E]: { event: K; data: Events[K] } }[E];
+
 /** Validates a request's parameters; returns a readable error rather than throwing. */
 export function parseRequest(
   raw: unknown,
-): { ok: true; id: number; method: Method; params: unknown } | { ok: false; id: number; code: 'bad-request' | 'unknown-method'; message: string } {
+): ({ ok: true } & ValidRequest) | { ok: false; id: number; code: 'bad-request' | 'unknown-method'; message: string } {
   const msg = RequestMessage.safeParse(raw);
   if (!msg.success) return { ok: false, id: -1, code: 'bad-request', message: `malformed request: ${z.prettifyError(msg.error)}` };
   const { id, method } = msg.data;
@@ -268,7 +276,8 @@ export function parseRequest(
   const schema = Requests[method as Method];
   const params = schema.safeParse(msg.data.params ?? {});
   if (!params.success) return { ok: false, id, code: 'bad-request', message: `${method}: ${z.prettifyError(params.error)}` };
-  return { ok: true, id, method: method as Method, params: params.data };
+  // The schema of `method` produced these parameters: they are that method's, whatever the union says.
+  return { ok: true, id, method, params: params.data } as { ok: true } & ValidRequest;
 }
 
 export { Instrument };

@@ -10,8 +10,7 @@ import { networkInterfaces } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES } from '../../shared/bridge';
-import type { EngineService } from '../service';
-import { serveBridge, type BridgeOptions } from './server';
+import { serveBridge, type BridgeOptions, type EngineChannel } from './server';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -28,7 +27,7 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 export interface UiServerOptions {
-  service: EngineService;
+  service: EngineChannel;
   staticDir: string;
   host?: string;
   port?: number;

@@ -1,12 +1,18 @@
-// The Engine API over any message port: requests validated with zod at this edge, hot streams
-// coalesced per frame (latest quote per instrument, changed bars, latest depth, tape). Each
+// The Engine API over any message port: requests validated with zod at this edge and handed to
+// the service's typed handlers, hot streams coalesced per frame for each page (page-coalescer.ts:
+// latest quote per instrument, changed bars, latest depth, tape). Each
 // connection gets a bounded share of the engine: a token bucket and a cap on unanswered requests
 // refuse a flood with 'rate-limited', and requests run in short slices so the feed and the journal
 // keep their turns of the event loop.
-import { parseRequest, type Method, type ResponseMessage } from '../../shared/api';
+import { parseRequest, type Method, type ResponseMessage, type ValidRequest } from '../../shared/api';
 import { frameMessage, MAX_MESSAGE_BYTES } from '../../shared/bridge';
 import { redactSecrets } from '../../shared/redact';
-import { EngineError, type EngineService } from '../service';
+import { EngineError } from '../api/errors';
+import type { EngineService } from '../api/service';
+import { PageCoalescer } from './page-coalescer';
+
+/** What the bridge needs of the engine: pages that hear its streams, a call per request, status. */
+export type EngineChannel = Pick<EngineService, 'openSession' | 'closeSession' | 'call' | 'status'>;
 
 /** A text message channel: a WebSocket, an Electron MessagePortMain, or a test double. */
 export interface BridgePort {
@@ -37,14 +43,9 @@ export interface BridgeConnection {
   close(): void;
 }
 
-interface Accepted {
-  id: number;
-  method: Method;
-  params: unknown;
-}
-
-export function serveBridge(service: EngineService, port: BridgePort, opts: BridgeOptions = {}): BridgeConnection {
-  const session = service.openSession();
+export function serveBridge(service: EngineChannel, port: BridgePort, opts: BridgeOptions = {}): BridgeConnection {
+  const page = new PageCoalescer();
+  service.openSession(page);
   const conn: BridgeConnection = { requests: 0, badRequests: 0, refused: 0, close };
   const send = (msg: unknown) => {
     for (const text of frameMessage(msg)) port.send(text);
@@ -71,7 +72,7 @@ export function serveBridge(service: EngineService, port: BridgePort, opts: Brid
 
   // Accepted requests wait here until a slice runs them; `pending` also counts those whose
   // answer is still on its way (loginStart, backfill).
-  const queue: Accepted[] = [];
+  const queue: ValidRequest[] = [];
   let pending = 0;
   let scheduled = false;
 
@@ -102,7 +103,7 @@ export function serveBridge(service: EngineService, port: BridgePort, opts: Brid
       return;
     }
     pending++;
-    queue.push({ id: req.id, method: req.method, params: req.params });
+    queue.push(req);
     schedule();
   });
 
@@ -119,7 +120,7 @@ export function serveBridge(service: EngineService, port: BridgePort, opts: Brid
     schedule();
   }
 
-  function run(req: Accepted): void {
+  function run<M extends Method>(req: ValidRequest<M>): void {
     const ok = (result: unknown) => {
       pending--;
       send({ id: req.id, result } satisfies ResponseMessage);
@@ -133,7 +134,7 @@ export function serveBridge(service: EngineService, port: BridgePort, opts: Brid
     };
     try {
       // Most methods answer at once; a few (loginStart) answer when their work is under way.
-      const result: unknown = service.call(session, req.method, req.params as never);
+      const result: unknown = service.call(page, req.method, req.params);
       if (result instanceof Promise) result.then(ok, fail);
       else ok(result);
     } catch (e) {
@@ -144,7 +145,7 @@ export function serveBridge(service: EngineService, port: BridgePort, opts: Brid
   // One message per frame carrying every stream that changed: fewer, larger messages cost the
   // page far less than many small ones (each is a task, a parse and a dispatch).
   const frame = setInterval(() => {
-    const events = session.drain();
+    const events = page.drain();
     if (events.length === 1) send(events[0]);
     else if (events.length > 1) {
       const batch = { events: events.map((e) => [e.event, e.data]) };
@@ -162,7 +163,7 @@ export function serveBridge(service: EngineService, port: BridgePort, opts: Brid
     queue.length = 0;
     clearInterval(frame);
     clearInterval(status);
-    service.closeSession(session);
+    service.closeSession(page);
   }
   port.onClose(close);
   return conn;

@@ -1,0 +1,150 @@
+// Every Engine API method has a handler, proven twice: by the compiler (the map's type, below) and
+// by calling each one through the bridge against a recording simulator.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Requests, type Method, type RequestParams } from '../../shared/api';
+import { serveBridge } from '../bridge/server';
+import { Recorder } from '../recorder';
+import { until } from '../testing';
+import type { EngineHandlers, Handler } from './handlers';
+import type { PageInterest } from './page';
+import { EngineService } from './service';
+
+let recorder: Recorder;
+let service: EngineService;
+
+before(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tickdesk-handlers-'));
+  recorder = new Recorder({ broker: 'sim', journalPath: join(dir, 'j.sqlite'), instruments: 'all', mode: 'full', flushMs: 50, sim: { ticksPerSecond: 2000, seed: 3 } });
+  await recorder.start();
+  service = new EngineService(recorder);
+  service.start();
+});
+after(async () => {
+  service.stop();
+  await recorder.stop();
+});
+
+// Type-level: these lines compile only while the compiler holds every method to its handler.
+function typeChecks(handlers: EngineHandlers): void {
+  const { getTicks: _dropped, ...withoutGetTicks } = handlers;
+  // @ts-expect-error a map missing a method (getTicks) is not the Engine API's handlers
+  const _incomplete: EngineHandlers = withoutGetTicks;
+  // @ts-expect-error unwatch answers { ok: true }, and nothing else
+  const _wrongAnswer: Handler<'unwatch'> = () => ({ ok: false });
+  // @ts-expect-error getInstrument's instrumentId is a number
+  const _wrongParams: Handler<'getInstrument'> = (page, p: { instrumentId: string }) => handlers.getInstrument(page, { instrumentId: Number(p.instrumentId) });
+}
+void typeChecks;
+
+/** serveBridge over an in-memory port: requests by id, answers and events as they come back. */
+function memoryBridge() {
+  const answers = new Map<number, any>();
+  const events: Array<{ event: string; data: any }> = [];
+  let deliver!: (text: string) => void;
+  let closePort!: () => void;
+  const conn = serveBridge(
+    service,
+    {
+      send: (text) => {
+        const msg = JSON.parse(text);
+        if (msg.events) for (const [event, data] of msg.events) events.push({ event, data });
+        else if (msg.event) events.push(msg);
+        else answers.set(msg.id, msg);
+      },
+      onMessage: (fn) => (deliver = fn),
+      onClose: (fn) => (closePort = fn),
+    },
+    { statusMs: 60_000, frameMs: 20 },
+  );
+  let id = 0;
+  const call = async <M extends Method>(method: M, params: RequestParams<M>): Promise<any> => {
+    const my = ++id;
+    deliver(JSON.stringify({ id: my, method, params }));
+    await until(() => answers.has(my), `the answer to ${method}`, 20_000);
+    return answers.get(my);
+  };
+  return { conn, call, events, close: () => closePort() };
+}
+
+test('every method answers through the bridge from its own handler', { timeout: 60_000 }, async () => {
+  const b = memoryBridge();
+  try {
+    const [infy] = (await b.call('searchInstruments', { query: 'INFY', limit: 1 })).result;
+    assert.equal(infy.symbol, 'INFY');
+    await until(() => service.quote(infy.id) !== undefined && recorder.journal.countTicks(infy.id) >= 5, 'INFY ticks');
+    const nifty = (await b.call('optionUnderlyings', {})).result.find((u: any) => u.underlying === 'NIFTY' && u.exchange === 'NFO');
+    assert.ok(nifty?.expiries.length >= 1, 'the simulator lists NIFTY options');
+
+    // One call per method, typed per method: a method added to the contract without a line here does not compile.
+    const calls: { [M in Method]: RequestParams<M> } = {
+      status: {},
+      searchInstruments: { query: 'INFY', limit: 1 },
+      getInstrument: { instrumentId: infy.id },
+      subscribe: { instrumentIds: [infy.id] },
+      unsubscribe: { instrumentIds: [infy.id] },
+      getCandles: { instrumentId: infy.id, interval: '1m' },
+      watch: { instrumentId: infy.id, interval: '1m' },
+      unwatch: {},
+      backfill: { instrumentId: infy.id, interval: '1d', days: 5 },
+      loginStart: { broker: 'kite' },
+      loginToken: { broker: 'dhan', accessToken: 'x'.repeat(20) },
+      optionUnderlyings: {},
+      refreshInstruments: {},
+      optionChain: { underlying: 'nifty', exchange: 'NFO', expiry: nifty.expiries[0], around: 2 },
+      getTicks: { instrumentId: infy.id, limit: 5 },
+    };
+    assert.deepEqual(Object.keys(calls).sort(), Object.keys(Requests).sort());
+    const a: Record<string, any> = {};
+    for (const method of Object.keys(calls) as Method[]) a[method] = await b.call(method, calls[method]);
+
+    assert.equal(a.status.result.feeds[0].feed, 'kite');
+    assert.equal(a.status.result.feeds[0].state, 'connected');
+    assert.deepEqual(a.searchInstruments.result, [infy]);
+    assert.deepEqual(a.getInstrument.result, infy);
+    assert.deepEqual(a.subscribe.result.subscribed, [infy.id]);
+    assert.deepEqual(
+      a.subscribe.result.quotes.map((q: any) => q.instrumentId),
+      [infy.id],
+    );
+    assert.deepEqual(a.unsubscribe.result, { unsubscribed: [infy.id] });
+    const bars = a.getCandles.result as Array<{ t: number }>;
+    assert.ok(bars.length >= 1 && bars.every((bar, i) => bar.t % 60 === 0 && (i === 0 || bar.t > bars[i - 1].t)), 'minute bars, oldest first');
+    const w = a.watch.result;
+    assert.deepEqual([w.instrumentId, w.interval, w.depth.instrumentId, w.depth.levels], [infy.id, '1m', infy.id, 5]);
+    assert.deepEqual(w.candles.slice(0, -1), bars.slice(0, w.candles.length - 1), 'the same history as getCandles (the newest bar may have grown)');
+    assert.ok(w.tape.length >= 1);
+    assert.deepEqual(a.unwatch.result, { ok: true });
+    assert.equal(a.backfill.result.label, 'NSE:INFY 1d');
+    assert.ok(Number.isInteger(a.backfill.result.id) && a.backfill.result.id > 0);
+    assert.deepEqual(a.loginStart.error, { code: 'bad-request', message: 'this session runs on a simulator: there is nothing to log in to' });
+    assert.deepEqual(a.loginToken.error, { code: 'bad-request', message: 'this session does not record from Dhan' });
+    assert.deepEqual(a.optionUnderlyings.result, (await b.call('optionUnderlyings', {})).result);
+    assert.deepEqual(a.refreshInstruments.result, { instruments: recorder.journal.instruments().length });
+    const chain = a.optionChain.result;
+    assert.deepEqual([chain.underlying, chain.exchange, chain.expiry], ['NIFTY', 'NFO', nifty.expiries[0]]);
+    assert.ok(chain.rows.length >= 1 && chain.rows.every((r: any) => r.ce?.instrument.optionType === 'CE' && r.pe?.instrument.optionType === 'PE'));
+    assert.equal(a.getTicks.result.length, 5);
+    assert.ok(a.getTicks.result.every((t: any) => t.ltp > 0));
+
+    // The long tasks report through every page's stream: the backfill and the instrument list, each to its end.
+    await until(() => b.events.some((e) => e.event === 'progress' && e.data.id === a.backfill.result.id && e.data.done), 'the backfill finished');
+    assert.ok(b.events.some((e) => e.event === 'progress' && e.data.task === 'instruments' && e.data.done));
+    assert.equal(b.conn.badRequests, 2, 'loginStart and loginToken, refused as bad requests');
+  } finally {
+    b.close();
+  }
+});
+
+test('call: a name that is no method of the API is a bad request, even one every object has', () => {
+  const page: PageInterest = { subscribe: () => {}, unsubscribe: () => {}, watch: () => {}, unwatch: () => {} };
+  for (const name of ['constructor', 'toString', '__proto__', 'dropTables']) {
+    assert.throws(
+      () => service.call(page, name as Method, {} as never),
+      (e: Error & { code?: string }) => e.code === 'bad-request' && e.message === `unknown method ${name}`,
+    );
+  }
+});

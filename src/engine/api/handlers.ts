@@ -1,0 +1,115 @@
+// The Engine API as one typed map: a handler for every Method, its validated parameters in, its
+// Responses type out. The map's type is the proof: a method without a handler, or a handler that
+// answers another shape, does not compile, and nothing between the bridge and a handler needs a
+// cast. Handlers read and answer; per-page streaming is the bridge's (bridge/page-coalescer.ts).
+import type { Method, Quote, Responses, ValidParams } from '../../shared/api';
+import { INTERVAL_SECONDS, type CandleInterval, type Instrument } from '../../shared/model';
+import { optionChain, optionUnderlyings, spotInstrument } from '../instruments/option-chain';
+import type { Recorder } from '../recorder';
+import { toDepth, toTrade } from './convert';
+import { EngineError } from './errors';
+import type { PageInterest } from './page';
+import type { EngineService } from './service';
+
+/** One method's handler: the page that asked, and the parameters its schema let through. */
+export type Handler<M extends Method> = (page: PageInterest, params: ValidParams<M>) => Responses[M] | Promise<Responses[M]>;
+
+/** Every method of the Engine API, each handled with its own types. */
+export type EngineHandlers = { readonly [M in Method]: Handler<M> };
+
+/** Intervals some broker's history has (no 1s candles anywhere). */
+const KITE_OR_DHAN_INTERVALS = new Set<CandleInterval>(['1m', '3m', '5m', '10m', '15m', '25m', '30m', '1h', '1d']);
+
+type Journal = Recorder['journal'];
+
+/** `limit` bars of the chart ending at `to` (default: now), recorded candles joined to history. */
+function chartBars(journal: Journal, instrumentId: number, interval: CandleInterval, from: number | undefined, to: number | undefined, limit: number) {
+  journal.flush(); // everything already published is then in the journal: no gap at the seam
+  const hi = to ?? Date.now() + 60_000;
+  // `limit` bars, not `limit` intervals of time: history has nights and weekends in it.
+  const stored = from === undefined ? journal.storedCandleStart(instrumentId, interval, hi, limit) : undefined;
+  const lo = from ?? Math.min(hi - limit * INTERVAL_SECONDS[interval] * 1000, stored ?? Infinity);
+  return journal.chartCandles(instrumentId, interval, lo, hi).slice(-limit);
+}
+
+export function engineHandlers(engine: EngineService): EngineHandlers {
+  return {
+    status: () => engine.status(),
+
+    searchInstruments: (_page, { query, limit }) => engine.index.search(query, limit),
+
+    getInstrument: (_page, { instrumentId }) => engine.instrument(instrumentId),
+
+    subscribe: (page, { instrumentIds }) => {
+      for (const id of instrumentIds) engine.instrument(id);
+      page.subscribe(instrumentIds);
+      const quotes = instrumentIds.map((id) => engine.quote(id)).filter((q): q is Quote => !!q);
+      return { subscribed: instrumentIds, quotes };
+    },
+
+    unsubscribe: (page, { instrumentIds }) => {
+      page.unsubscribe(instrumentIds);
+      return { unsubscribed: instrumentIds };
+    },
+
+    getCandles: (_page, { instrumentId, interval, from, to, limit }) => {
+      engine.instrument(instrumentId);
+      return chartBars(engine.journal, instrumentId, interval, from, to, limit);
+    },
+
+    watch: (page, { instrumentId, interval, limit }) => {
+      engine.instrument(instrumentId);
+      const candles = chartBars(engine.journal, instrumentId, interval, undefined, undefined, limit);
+      const full = engine.fullBook(instrumentId);
+      page.watch({ instrumentId, interval, lastBar: candles.at(-1) ?? null, fullDepth: full !== null });
+      const last = engine.lastTick(instrumentId);
+      const tape = engine.journal
+        .ticks(instrumentId, Date.now() - 60_000, Date.now() + 60_000)
+        .filter((t) => t.volDelta !== 0)
+        .slice(-50)
+        .map(toTrade);
+      const depth = full ?? (last ? toDepth(last) : null);
+      return { instrumentId, interval, candles, depth, tape };
+    },
+
+    unwatch: (page) => {
+      page.unwatch();
+      return { ok: true };
+    },
+
+    getTicks: (_page, { instrumentId, from, to, limit }) => {
+      engine.instrument(instrumentId);
+      engine.journal.flush();
+      const hi = to ?? Date.now() + 60_000;
+      const lo = from ?? hi - 3_600_000;
+      return engine.journal.ticks(instrumentId, lo, hi).slice(-limit).map(toTrade);
+    },
+
+    backfill: (_page, { instrumentId, interval, days }) => {
+      if (!KITE_OR_DHAN_INTERVALS.has(interval)) throw new EngineError('bad-request', `no broker history at ${interval}`);
+      return engine.startBackfill(instrumentId, interval, days);
+    },
+
+    loginStart: (_page, { broker, apiSecret }) => engine.loginStart(broker, apiSecret),
+
+    loginToken: (_page, { accessToken }) => engine.loginToken(accessToken),
+
+    refreshInstruments: () => engine.refreshInstruments(),
+
+    optionUnderlyings: () => optionUnderlyings(engine.index.list()),
+
+    optionChain: (_page, { underlying, exchange, expiry, around }) => {
+      const u = underlying.toUpperCase();
+      const all = engine.index.list();
+      const spotIns = spotInstrument(all, u, exchange);
+      const spot = spotIns ? (engine.quote(spotIns.id)?.ltp ?? null) : null;
+      const chain = optionChain(all, { underlying: u, exchange, expiry, around, spot });
+      const side = (i: Instrument | undefined) => {
+        if (!i) return undefined;
+        const q = engine.quote(i.id);
+        return { instrument: i, ltp: q?.ltp, oi: q?.oi };
+      };
+      return { underlying: u, exchange, expiry, spot, atm: chain.atm, rows: chain.rows.map((r) => ({ strike: r.strike, ce: side(r.ce), pe: side(r.pe) })) };
+    },
+  };
+}
