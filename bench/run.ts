@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeFrame, encodeFrame, newDecodeStats, type KiteMode } from '../src/engine/brokers/kite/codec';
 import { Recorder } from '../src/engine/recorder';
-import { defaultUniverse, MarketModel } from '../src/engine/sim/market';
+import { defaultUniverse, MarketModel } from '../src/engine/sim/market/market';
 import { INSERT_TICK_SQL, Journal } from '../src/engine/store/journal';
 import type { Tick } from '../src/shared/model';
 

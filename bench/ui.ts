@@ -11,7 +11,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { startUiServer } from '../src/engine/bridge/http';
 import { Recorder } from '../src/engine/recorder';
 import { EngineService } from '../src/engine/service';
-import { defaultUniverse } from '../src/engine/sim/market';
+import { defaultUniverse } from '../src/engine/sim/market/market';
 import { buildRenderer, RENDERER_OUT, rendererIsStale } from '../src/engine/ui-build';
 import { DEPTH_FIELDS, type Instrument, type Tick } from '../src/shared/model';
 

@@ -5,8 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { simHistoryPrice } from '../src/engine/sim/kite-server';
-import { defaultUniverse } from '../src/engine/sim/market';
+import { simHistoryPrice } from '../src/engine/sim/kite/server';
+import { defaultUniverse } from '../src/engine/sim/market/market';
 import { cleanupDatabases, freshDatabase, withClient } from '../src/engine/store/testing';
 import { initSchema } from '../src/engine/store/timescale';
 

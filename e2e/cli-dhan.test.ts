@@ -100,9 +100,9 @@ function runAsync(args: string[], env: Record<string, string>): Promise<{ status
 }
 
 test('record --broker dhan, the real-broker path, against Dhan simulators: profile, scrip master, ticks; a dead token exits 3', async () => {
-  const { DhanFeedSimulator } = await import('../src/engine/sim/dhan-feed-server');
-  const { DhanRestSimulator } = await import('../src/engine/sim/dhan-rest-server');
-  const { defaultUniverse } = await import('../src/engine/sim/market');
+  const { DhanFeedSimulator } = await import('../src/engine/sim/dhan/feed-server');
+  const { DhanRestSimulator } = await import('../src/engine/sim/dhan/rest-server');
+  const { defaultUniverse } = await import('../src/engine/sim/market/market');
   const { Journal } = await import('../src/engine/store/journal');
   const universe = defaultUniverse({ optionStrikes: 4 });
   const feedSim = new DhanFeedSimulator({ instruments: universe, tokens: [], ticksPerSecond: 1000 });

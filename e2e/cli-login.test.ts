@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DhanFeedSimulator } from '../src/engine/sim/dhan-feed-server';
-import { DhanRestSimulator } from '../src/engine/sim/dhan-rest-server';
-import { KiteSimulator } from '../src/engine/sim/kite-server';
-import { defaultUniverse } from '../src/engine/sim/market';
+import { DhanFeedSimulator } from '../src/engine/sim/dhan/feed-server';
+import { DhanRestSimulator } from '../src/engine/sim/dhan/rest-server';
+import { KiteSimulator } from '../src/engine/sim/kite/server';
+import { defaultUniverse } from '../src/engine/sim/market/market';
 
 import { freePort } from './helpers';
 

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { KiteSimulator } from '../src/engine/sim/kite-server';
+import { KiteSimulator } from '../src/engine/sim/kite/server';
 import { BrokerConnector } from '../src/main/broker-connect';
 import { runLoginPopup } from '../src/main/login-popup';
 import { SecretStore } from '../src/main/secrets';

@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { KiteSimulator } from '../src/engine/sim/kite-server';
-import { defaultUniverse } from '../src/engine/sim/market';
+import { KiteSimulator } from '../src/engine/sim/kite/server';
+import { defaultUniverse } from '../src/engine/sim/market/market';
 import { ARTIFACTS, launchChromium, startServe, untilAsync } from './helpers';
 
 test('refresh instruments: a progress bar with the rows so far during the download, then the count', async () => {

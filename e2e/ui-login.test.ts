@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { KiteSimulator } from '../src/engine/sim/kite-server';
-import { defaultUniverse } from '../src/engine/sim/market';
+import { KiteSimulator } from '../src/engine/sim/kite/server';
+import { defaultUniverse } from '../src/engine/sim/market/market';
 import { ARTIFACTS, freePort, launchChromium, startServe, untilAsync } from './helpers';
 
 
@@ -79,8 +79,8 @@ test('session ends → "login needed" + Log in → broker page in a new window �
 });
 
 test('Dhan: the session ends (807) → Log in → a pasted web token, checked with the broker → recording resumes', async () => {
-  const { DhanFeedSimulator } = await import('../src/engine/sim/dhan-feed-server');
-  const { DhanRestSimulator } = await import('../src/engine/sim/dhan-rest-server');
+  const { DhanFeedSimulator } = await import('../src/engine/sim/dhan/feed-server');
+  const { DhanRestSimulator } = await import('../src/engine/sim/dhan/rest-server');
   const universe = defaultUniverse({ optionStrikes: 2 });
   const feedSim = new DhanFeedSimulator({ instruments: universe, tokens: [], ticksPerSecond: 400 });
   await feedSim.start();

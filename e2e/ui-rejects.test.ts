@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core';
 import { startUiServer, type UiServer } from '../src/engine/bridge/http';
 import { Recorder } from '../src/engine/recorder';
 import { EngineService } from '../src/engine/service';
-import { defaultUniverse } from '../src/engine/sim/market';
+import { defaultUniverse } from '../src/engine/sim/market/market';
 import { buildRenderer, RENDERER_OUT, rendererIsStale } from '../src/engine/ui-build';
 import { ARTIFACTS, launchChromium, untilAsync } from './helpers';
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { EngineStatus } from '../shared/api';
 import { Reassembler } from '../shared/bridge';
-import { KiteSimulator } from './sim/kite-server';
-import { defaultUniverse } from './sim/market';
+import { KiteSimulator } from './sim/kite/server';
+import { defaultUniverse } from './sim/market/market';
 import { until } from './testing';
 
 /** One loaded host.ts (a module runs once; the query makes each load its own instance). */

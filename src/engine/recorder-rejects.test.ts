@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { Instrument } from '../shared/model';
 import { Recorder } from './recorder';
 import { EngineService } from './service';
-import { defaultUniverse, kiteToken, type SimInstrument } from './sim/market';
+import { defaultUniverse, kiteToken, type SimInstrument } from './sim/market/market';
 import { cleanupAfterEach, until } from './testing';
 
 const cleanups = cleanupAfterEach();

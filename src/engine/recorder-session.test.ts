@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { saveSession } from './auth/session-store';
 import { Recorder } from './recorder';
-import { KiteSimulator } from './sim/kite-server';
-import { defaultUniverse } from './sim/market';
+import { KiteSimulator } from './sim/kite/server';
+import { defaultUniverse } from './sim/market/market';
 import { cleanupAfterEach, until } from './testing';
 
 const cleanups = cleanupAfterEach();

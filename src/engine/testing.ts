@@ -1,7 +1,7 @@
 // Shared by the engine's tests: wait for a condition, and undo what a test set up after it.
 import { afterEach } from 'node:test';
 import type { Instrument } from '../shared/model';
-import { defaultUniverse } from './sim/market';
+import { defaultUniverse } from './sim/market/market';
 
 /** Polls `cond` (sync or async) every 20 ms; throws "timed out waiting for <what>" after `ms`. */
 export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { exchangeKiteRequestToken, kiteLoginUrl, parseKiteRedirect } from '../engine/brokers/kite/login';
-import { KiteSimulator } from '../engine/sim/kite-server';
+import { KiteSimulator } from '../engine/sim/kite/server';
 import { LoginCancelled, runLoginPopup } from './login-popup';
 import { InsecureStorage, SecretStore } from './secrets';
 import { FakeWindow, fakeSafeStorage } from './testing';

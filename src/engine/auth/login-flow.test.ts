@@ -6,8 +6,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DhanRestSimulator } from '../sim/dhan-rest-server';
-import { KiteSimulator } from '../sim/kite-server';
+import { DhanRestSimulator } from '../sim/dhan/rest-server';
+import { KiteSimulator } from '../sim/kite/server';
 import { dhanLoopbackLogin, kiteLoopbackLogin } from './login-flow';
 
 async function freePort(): Promise<number> {

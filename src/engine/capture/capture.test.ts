@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { mulberry32 } from '../sim/random';
+import { mulberry32 } from '../sim/market/random';
 import { CaptureWriter, newCaptureDamage, NotACaptureError, readCapture } from './capture';
 
 test('records round-trip with exact bytes, including frames larger than the read buffer', () => {

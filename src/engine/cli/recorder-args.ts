@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { KiteMode } from '../brokers/kite/codec';
 import { parseKiteInstrumentsCsv } from '../brokers/kite/instruments';
 import type { Recorder, RecorderOptions } from '../recorder';
-import { universeFromKiteRows } from '../sim/market';
+import { universeFromKiteRows } from '../sim/market/market';
 import { openingFile, UsageError } from './args';
 import { configDir, savedSession } from '../auth/session-store';
 import { ProgressLine } from './progress';

@@ -11,8 +11,8 @@ import { Reassembler } from '../../shared/bridge';
 import { serveBridge } from '../bridge/server';
 import { Recorder } from '../recorder';
 import { EngineService } from '../service';
-import { KiteSimulator } from '../sim/kite-server';
-import { defaultUniverse } from '../sim/market';
+import { KiteSimulator } from '../sim/kite/server';
+import { defaultUniverse } from '../sim/market/market';
 import { cleanupAfterEach, until } from '../testing';
 import { FeedConnection, type GapRecorder } from './connection';
 

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cleanupAfterEach, until } from '../../testing';
 import { AccessDenied, AuthError, BrokerError, InputError, NetworkError, RateLimited, TokenExpired } from '../errors';
-import { DhanFeedSimulator, dhanSegmentOf } from '../../sim/dhan-feed-server';
-import { DhanRestSimulator } from '../../sim/dhan-rest-server';
-import { defaultUniverse } from '../../sim/market';
+import { DhanFeedSimulator, dhanSegmentOf } from '../../sim/dhan/feed-server';
+import { DhanRestSimulator } from '../../sim/dhan/rest-server';
+import { defaultUniverse } from '../../sim/market/market';
 import {
   consumeDhanConsent,
   decodeDhanToken,

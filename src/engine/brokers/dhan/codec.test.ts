@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mulberry32 } from '../../sim/random';
+import { mulberry32 } from '../../sim/market/random';
 import {
   decodeDepthFrame,
   decodeFeedFrame,

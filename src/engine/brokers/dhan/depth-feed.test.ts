@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { cleanupAfterEach, until } from '../../testing';
 import WebSocket from 'ws';
-import { DhanDepthSimulator } from '../../sim/dhan-depth-server';
+import { DhanDepthSimulator } from '../../sim/dhan/depth-server';
 import { Journal } from '../../store/journal';
 import type { DhanDepthSide } from './codec';
 import { DhanDepthFeed, depthSnapshotOf } from './depth-feed';
@@ -227,9 +227,9 @@ test('20 levels: each (security, side) counts its own messages; with market hour
 });
 
 test('connection pools: a shared pool evicts across feeds; a reconnect storm gets HTTP 429 and the client slows down', async () => {
-  const { DhanSocketPool } = await import('../../sim/dhan-pool');
-  const { DhanFeedSimulator } = await import('../../sim/dhan-feed-server');
-  const { defaultUniverse } = await import('../../sim/market');
+  const { DhanSocketPool } = await import('../../sim/dhan/pool');
+  const { DhanFeedSimulator } = await import('../../sim/dhan/feed-server');
+  const { defaultUniverse } = await import('../../sim/market/market');
   const { DhanFeed } = await import('./feed');
   const pool = new DhanSocketPool({ model: 'shared', max: 2, storm: { connects: 3, windowMs: 1000 } });
   const universe = defaultUniverse({ optionStrikes: 2 });

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cleanupAfterEach, until } from '../../testing';
-import { DhanFeedSimulator, dhanSegmentOf } from '../../sim/dhan-feed-server';
-import { defaultUniverse } from '../../sim/market';
+import { DhanFeedSimulator, dhanSegmentOf } from '../../sim/dhan/feed-server';
+import { defaultUniverse } from '../../sim/market/market';
 import type { DhanPacket } from './codec';
 import { DhanFeed, DhanNormalizer, dhanSubscribeMessages } from './feed';
 

@@ -14,7 +14,7 @@ import {
   type KiteMode,
   type KitePacket,
 } from './codec';
-import { mulberry32 } from '../../sim/random';
+import { mulberry32 } from '../../sim/market/random';
 
 const FIXTURES = new URL('../../../../test/fixtures/kite/', import.meta.url);
 const require = createRequire(import.meta.url);

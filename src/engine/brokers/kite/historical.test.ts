@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bucketStart, INTERVAL_SECONDS, type CandleInterval } from '../../../shared/model';
-import { simHistoryCandles } from '../../sim/history';
-import { KiteSimulator, simHistoryPrice } from '../../sim/kite-server';
-import { defaultUniverse } from '../../sim/market';
+import { simHistoryCandles } from '../../sim/market/history';
+import { KiteSimulator, simHistoryPrice } from '../../sim/kite/server';
+import { defaultUniverse } from '../../sim/market/market';
 import { cleanupAfterEach } from '../../testing';
 import { RateLimiter } from '../rate-limit';
 import { TokenExpired } from '../errors';

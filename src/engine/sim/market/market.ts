@@ -1,8 +1,8 @@
 // A seeded market model: random-walk prices on each instrument's tick size, cumulative volume and
 // VWAP, OI for derivatives, and a 5-level book that moves with the price. Broker servers in this
 // folder read its state and put it on their own wire formats.
-import { DEPTH_FIELDS, type DepthBook } from '../../shared/model';
-import type { KiteInstrumentRow } from '../brokers/kite/instruments';
+import { DEPTH_FIELDS, type DepthBook } from '../../../shared/model';
+import type { KiteInstrumentRow } from '../../brokers/kite/instruments';
 import { OrderBook } from './book';
 import { gaussian, mulberry32 } from './random';
 

@@ -1,6 +1,6 @@
 // The simulators' price history: a pure function of (instrument, minute), so any page, interval,
 // request order, or broker (Kite and Dhan serve the same contract) gives the same candles.
-import type { Candle } from '../../shared/model';
+import type { Candle } from '../../../shared/model';
 
 /** 32-bit hash of two integers, for history that is the same whichever page asks for it. */
 export function hash2(a: number, b: number): number {

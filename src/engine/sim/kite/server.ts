@@ -1,10 +1,10 @@
 // A local server that speaks Kite Connect's real protocols (specs/kite.md §1, §3–§6) over the
 // market model: the binary ticker WebSocket and the REST endpoints a client needs to start.
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import {
   encodeFrame,
   HEARTBEAT_FRAME,
@@ -12,12 +12,13 @@ import {
   MAX_TOKENS_PER_CONNECTION,
   type KiteMode,
   type KiteQuote,
-} from '../brokers/kite/codec';
-import { formatKiteInstrumentsCsv, type KiteInstrumentRow } from '../brokers/kite/instruments';
-import { istWallClock } from '../../shared/ist';
-import { simHistoryCandles } from './history';
-export { simHistoryPrice } from './history';
-import { MarketModel, defaultUniverse, type SimInstrument } from './market';
+} from '../../brokers/kite/codec';
+import { formatKiteInstrumentsCsv, type KiteInstrumentRow } from '../../brokers/kite/instruments';
+import { istWallClock } from '../../../shared/ist';
+import { simHistoryCandles } from '../market/history';
+export { simHistoryPrice } from '../market/history';
+import { MarketModel, defaultUniverse, type SimInstrument } from '../market/market';
+import { SimServer } from '../server';
 
 export interface KiteSimOptions {
   port?: number;
@@ -72,18 +73,14 @@ function parseIst(s: string | null): number {
 }
 
 /** Simulated Kite: WebSocket ticker on `/`, REST beside it on the same port. */
-export class KiteSimulator {
+export class KiteSimulator extends SimServer {
   readonly market: MarketModel;
   readonly apiKey: string;
   readonly apiSecret: string;
   private readonly accessTokens: Set<string>;
   private readonly requestTokens = new Map<string, number>();
   private readonly conns = new Set<Conn>();
-  private readonly sockets = new Set<Socket>();
-  private readonly http: Server;
-  private readonly wss: WebSocketServer;
   private readonly opts: Required<Pick<KiteSimOptions, 'ticksPerSecond' | 'batchMs' | 'heartbeatMs' | 'maxPacketsPerFrame'>>;
-  private timer: NodeJS.Timeout | null = null;
   private silentUntil = 0;
   private carry = 0;
   /** Client → server text messages, in order (tests check resubscription with it). */
@@ -96,6 +93,7 @@ export class KiteSimulator {
   readonly historicalStats = { served: 0, rateLimited: 0 };
 
   constructor(private readonly options: KiteSimOptions = {}) {
+    super({ port: options.port, host: options.host });
     this.apiKey = options.apiKey ?? 'sim_api_key';
     this.apiSecret = options.apiSecret ?? 'sim_api_secret';
     this.accessTokens = new Set(options.accessTokens ?? ['sim_access_token']);
@@ -120,27 +118,12 @@ export class KiteSimulator {
       segment: i.segment,
       exchange: i.exchange,
     }));
-    this.http = createServer((req, res) => this.rest(req, res));
-    this.http.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    this.wss = new WebSocketServer({ noServer: true });
-    this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket as Socket, head));
   }
 
-  async start(): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
-    });
-    this.timer = setInterval(() => this.pump(), this.opts.batchMs);
-    return this.port;
+  protected override started(): void {
+    this.whileUp(setInterval(() => this.pump(), this.opts.batchMs));
   }
 
-  get port(): number {
-    return (this.http.address() as AddressInfo).port;
-  }
   get wsUrl(): string {
     return `ws://127.0.0.1:${this.port}/`;
   }
@@ -149,15 +132,6 @@ export class KiteSimulator {
   }
   get connectionCount(): number {
     return this.conns.size;
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    for (const c of this.conns) c.ws.terminate();
-    for (const s of this.sockets) s.destroy();
-    this.wss.close();
-    await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
 
   // --- fault injection ------------------------------------------------------------------------
@@ -193,27 +167,24 @@ export class KiteSimulator {
 
   // --- WebSocket ------------------------------------------------------------------------------
 
-  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+  protected override upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://x');
     const apiKey = url.searchParams.get('api_key') ?? '';
     const accessToken = url.searchParams.get('access_token') ?? '';
-    const reject = (code: number, text: string) => {
-      socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-    };
     if (apiKey !== this.apiKey || !this.accessTokens.has(accessToken)) {
       this.upgradesRejected.auth++;
-      return reject(403, 'Forbidden');
+      return this.refuse(socket, 403, 'Forbidden');
     }
     let open = 0;
     for (const c of this.conns) if (c.apiKey === apiKey) open++;
     if (open >= MAX_CONNECTIONS) {
       this.upgradesRejected.tooMany++;
-      return reject(429, 'Too Many Requests');
+      return this.refuse(socket, 429, 'Too Many Requests');
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, apiKey));
+    this.accept(req, socket, head, (ws) => this.opened(ws, apiKey));
   }
 
-  private accept(ws: WebSocket, apiKey: string): void {
+  private opened(ws: WebSocket, apiKey: string): void {
     const conn: Conn = { ws, apiKey, subs: new Map(), snapshots: new Set(), lastSend: Date.now() };
     const id = ++this.connSeq;
     this.conns.add(conn);
@@ -326,7 +297,7 @@ export class KiteSimulator {
     return !!m && m[1] === this.apiKey && this.accessTokens.has(m[2]);
   }
 
-  private rest(req: IncomingMessage, res: ServerResponse): void {
+  protected override request(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (req.method === 'POST' && path === '/session/token') {

@@ -2,21 +2,22 @@
 // a socket, 20 levels) and `/twohundreddepth` (or `/` without `version`, as the Python SDK uses;
 // one instrument a socket, up to 200 levels). Books are the market model's deep books (shared with
 // the live-feed simulator when one is given, so both feeds tell one story) and evolve realistically.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { pingLoop, trackPongs } from './keepalive';
-import { DhanSocketPool } from './dhan-pool';
-import { marketOpen } from '../../shared/ist';
-import { encodeDepthDisconnect, encodeDepthSide } from '../brokers/dhan/codec';
-import type { OrderBook, BookLevel } from './book';
-import { MarketModel, kiteToken } from './market';
+import type { WebSocket } from 'ws';
+import { marketOpen } from '../../../shared/ist';
+import { encodeDepthDisconnect, encodeDepthSide } from '../../brokers/dhan/codec';
+import type { OrderBook, BookLevel } from '../market/book';
+import { MarketModel, kiteToken } from '../market/market';
+import type { DhanFeedKind } from './pool';
+import { DhanSocketServer, type DhanConn, type DhanSocketOptions } from './socket-server';
 
 const SEGMENT_CODE: Record<string, number> = { NSE_EQ: 1, NSE_FNO: 2 };
 
-export interface DhanDepthSimOptions {
-  clientId?: string;
-  tokens?: string[];
+/** The code of a segment name sent by a client (own keys only: "__proto__" is no segment). */
+function segmentCode(name: unknown): number | undefined {
+  return typeof name === 'string' && Object.hasOwn(SEGMENT_CODE, name) ? SEGMENT_CODE[name] : undefined;
+}
+
+export interface DhanDepthSimOptions extends DhanSocketOptions {
   /**
    * The market model whose deep books are published. Without one the simulator makes its own from
    * `mid`, `tick` and `lot` and steps it itself.
@@ -34,12 +35,6 @@ export interface DhanDepthSimOptions {
   keepSent?: boolean;
   /** Sockets per client id per feed before the oldest is evicted with 805 (5); ignored with `pool`. */
   maxSocketsPerFeed?: number;
-  /** A connection pool shared with the other Dhan feed simulators (§4.6). */
-  pool?: DhanSocketPool;
-  /** WebSocket ping interval (10 s, as Dhan's servers). */
-  pingMs?: number;
-  /** A socket that has not answered a ping for this long is dropped with no close frame (40 s). */
-  pongTimeoutMs?: number;
   /** Like the real 20-level server, send nothing outside 09:15–15:30 IST (off: the simulator is "forced on"). */
   marketHours?: boolean;
   now?: () => number;
@@ -50,17 +45,13 @@ export interface DhanDepthSimOptions {
 /** Wire faults from specs/dhan.md §5, each sent once to every connection at the next update. */
 export type DepthFault = 'truncated' | 'unknown-code' | 'rows-over-200' | 'one-side';
 
-interface Conn {
-  ws: WebSocket;
+interface Conn extends DhanConn {
   feed: 20 | 200;
-  clientId: string;
   subs: Array<{ securityId: number; segment: number }>;
   sentVersion: Map<number, number>;
   /** Message counters per (security, side). */
   seq: Map<number, number>;
-  token: string;
   appToken: boolean;
-  lastPong: number;
 }
 
 /** The JWT claim that the 200-level server checks (§4.5); undefined for a token that is no JWT. */
@@ -78,36 +69,21 @@ export interface SentBook {
   asks: BookLevel[];
 }
 
-export class DhanDepthSimulator {
+export class DhanDepthSimulator extends DhanSocketServer<Conn> {
   readonly market: MarketModel;
   readonly books = new Map<number, OrderBook>();
   private readonly tokenOf = new Map<number, number>();
   private readonly segmentOf = new Map<number, number>();
-  private readonly tokens: Set<string>;
-  private readonly expired = new Set<string>();
-  private readonly conns: Conn[] = [];
-  private readonly http: Server;
-  private readonly wss = new WebSocketServer({ noServer: true });
-  private readonly sockets = new Set<Socket>();
-  private timers: NodeJS.Timeout[] = [];
   private silentUntil = 0;
-  readonly clientId: string;
   /** Books as sent per security id (with keepSent). */
   readonly sent = new Map<number, SentBook[]>();
   readonly received: Array<{ feed: 20 | 200; msg: unknown }> = [];
-  readonly pool: DhanSocketPool;
-  get evictions(): number {
-    return this.pool.evictions;
-  }
-  /** Sockets dropped for not answering pings, and reset for an APP token (§4.5). */
-  pongTimeouts = 0;
+  /** Sockets reset for an APP token (§4.5). */
   appResets = 0;
   private faults: DepthFault[] = [];
 
   constructor(private readonly opts: DhanDepthSimOptions) {
-    this.clientId = opts.clientId ?? '1000000001';
-    this.pool = opts.pool ?? new DhanSocketPool({ max: opts.maxSocketsPerFeed });
-    this.tokens = new Set(opts.tokens ?? ['sim-dhan-token']);
+    super(opts, opts.maxSocketsPerFeed);
     this.market =
       opts.market ??
       new MarketModel({
@@ -132,65 +108,25 @@ export class DhanDepthSimulator {
       this.books.set(i.securityId, this.market.deepBook(token, 200));
       this.segmentOf.set(i.securityId, SEGMENT_CODE[i.segment]);
     }
-    this.http = createServer((_req, res) => res.writeHead(404).end());
-    this.http.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket as Socket, head));
   }
 
-  async start(): Promise<number> {
-    await new Promise<void>((r) => this.http.listen(0, '127.0.0.1', () => r()));
+  protected override started(): void {
+    super.started();
     const eps = this.opts.eventsPerSecond ?? 100;
     const ups = this.opts.updatesPerSecond ?? 20;
-    this.timers.push(
+    this.whileUp(
       setInterval(() => {
         // An own market moves its fair prices here; a shared one is stepped by its live feed.
         if (!this.opts.market) this.market.step(this.tokenOf.size);
         for (const token of this.tokenOf.values()) this.market.stepBook(token, eps / ups);
         this.publish();
       }, 1000 / ups),
-      pingLoop(
-        () => this.conns,
-        this.opts,
-        (c) => {
-          this.pongTimeouts++;
-          this.forget(c);
-        },
-      ),
     );
-    return this.port;
-  }
-
-  get port(): number {
-    return (this.http.address() as AddressInfo).port;
-  }
-  get root(): string {
-    return `ws://127.0.0.1:${this.port}`;
-  }
-  get connectionCount(): number {
-    return this.conns.length;
-  }
-
-  async stop(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
-    for (const c of this.conns) c.ws.terminate();
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => this.http.close(() => r()));
   }
 
   // --- fault injection ---
   goSilent(ms: number): void {
     this.silentUntil = (this.opts.now ?? Date.now)() + ms;
-  }
-  expireToken(token: string): void {
-    this.expired.add(token);
-    for (const c of [...this.conns]) if (c.token === token) this.disconnect(c, 807);
-  }
-  grantToken(token: string): void {
-    this.tokens.add(token);
-    this.expired.delete(token);
   }
   sendRaw(frame: Uint8Array): void {
     for (const c of this.conns) c.ws.send(frame);
@@ -235,68 +171,38 @@ export class DhanDepthSimulator {
     return n;
   }
 
-  private forget(c: Conn): void {
-    const i = this.conns.indexOf(c);
-    if (i >= 0) this.conns.splice(i, 1);
+  /** `/twentydepth`, or `/twohundreddepth` (also `/` without `version`, as the Python SDK uses). */
+  protected override feedOf(url: URL): DhanFeedKind | null {
+    if (url.pathname === '/twentydepth') return 'depth20';
+    return url.pathname === '/twohundreddepth' || (url.pathname === '/' && !url.searchParams.has('version')) ? 'depth200' : null;
   }
 
-  private disconnect(c: Conn, reason: number): void {
+  protected override connect(ws: WebSocket, feed: DhanFeedKind, clientId: string, token: string): Conn {
+    return { ws, feed: feed === 'depth20' ? 20 : 200, clientId, subs: [], sentVersion: new Map(), seq: new Map(), token, appToken: consumerTypeOf(token) === 'APP', lastPong: Date.now() };
+  }
+
+  protected override disconnectPacket(c: Conn, reason: number): Buffer {
     const s = c.subs[0];
-    c.ws.send(encodeDepthDisconnect(s?.segment ?? 0, s?.securityId ?? 0, reason));
-    c.ws.close();
-    this.forget(c);
+    return encodeDepthDisconnect(s?.segment ?? 0, s?.securityId ?? 0, reason);
   }
 
-  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const q = url.searchParams;
-    const feed: 20 | 200 | null =
-      url.pathname === '/twentydepth' ? 20 : url.pathname === '/twohundreddepth' || (url.pathname === '/' && !q.has('version')) ? 200 : null;
-    if (!feed || !q.get('token') || !q.get('clientId') || q.get('authType') !== '2') {
-      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    if (!this.pool.admit(q.get('clientId')!)) {
-      socket.end('HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const token = q.get('token')!;
-      const conn: Conn = { ws, feed, clientId: q.get('clientId')!, subs: [], sentVersion: new Map(), seq: new Map(), token, appToken: consumerTypeOf(token) === 'APP', lastPong: Date.now() };
-      trackPongs(conn);
-      this.conns.push(conn);
-      ws.on('close', () => this.forget(conn));
-      ws.on('error', () => {});
-      if (this.expired.has(token)) return this.disconnect(conn, 807);
-      if (!this.tokens.has(token) || conn.clientId !== this.clientId) return this.disconnect(conn, 808);
-      // A 6th socket evicts the oldest with 805.
-      const member = this.pool.join(conn.clientId, feed === 20 ? 'depth20' : 'depth200', () => this.disconnect(conn, 805));
-      ws.on('close', () => this.pool.leave(member));
-      ws.on('message', (data, isBinary) => {
-        if (isBinary) return;
-        let msg: Record<string, unknown>;
-        try {
-          msg = JSON.parse(String(data));
-        } catch {
-          return;
-        }
-        this.received.push({ feed, msg });
-        this.control(conn, msg);
-      });
-    });
+  protected override message(conn: Conn, msg: Record<string, unknown>): void {
+    this.received.push({ feed: conn.feed, msg });
+    this.control(conn, msg);
   }
 
   private control(conn: Conn, msg: Record<string, unknown>): void {
     const code = msg.RequestCode;
     if (code === 12) return void conn.ws.close();
-    const list: Array<{ ExchangeSegment?: unknown; SecurityId?: unknown }> = Array.isArray(msg.InstrumentList)
-      ? (msg.InstrumentList as Array<{ ExchangeSegment?: unknown; SecurityId?: unknown }>)
+    const list: Array<{ ExchangeSegment?: unknown; SecurityId?: unknown } | null> = Array.isArray(msg.InstrumentList)
+      ? msg.InstrumentList
       : msg.SecurityId !== undefined
         ? [{ ExchangeSegment: msg.ExchangeSegment, SecurityId: msg.SecurityId }]
         : [];
+    // Entries that are no instrument of this simulator (junk included) are passed over.
     const parsed = list
-      .map((i) => ({ securityId: Number(i.SecurityId), segment: SEGMENT_CODE[String(i.ExchangeSegment)] }))
-      .filter((i) => i.segment !== undefined && this.books.has(i.securityId));
+      .map((i) => ({ securityId: Number(i?.SecurityId), segment: segmentCode(i?.ExchangeSegment) }))
+      .filter((i): i is { securityId: number; segment: number } => i.segment !== undefined && this.books.has(i.securityId));
     if (code === 23) {
       if (conn.feed === 200 && conn.appToken && this.opts.rejectAppTokens) {
         // §4.5: a TCP reset right after the subscribe, zero frames, no close frame.

@@ -2,13 +2,13 @@
 // (generate-consent, the consent login page that redirects with a tokenId, consumeApp-consent),
 // RenewToken and profile on "api.dhan.co/v2", and the public scrip master CSV. Tokens are JWTs
 // with Dhan's claims; every token issued is announced so the feed simulators accept it.
-import { istDay, istWallClock } from '../../shared/ist';
+import { istDay, istWallClock } from '../../../shared/ist';
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dhanSegmentOf } from './dhan-feed-server';
-import { simHistoryCandles } from './history';
-import type { SimInstrument } from './market';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dhanSegmentOf } from './feed-server';
+import { simHistoryCandles } from '../market/history';
+import type { SimInstrument } from '../market/market';
+import { SimServer } from '../server';
 
 export interface DhanRestSimOptions {
   clientId?: string;
@@ -100,14 +100,13 @@ export function dhanScripMasterCsv(instruments: readonly SimInstrument[]): strin
   return lines.join('\n') + '\n';
 }
 
-export class DhanRestSimulator {
+export class DhanRestSimulator extends SimServer {
   readonly clientId: string;
   readonly apiKey: string;
   readonly apiSecret: string;
   readonly redirectUrl: string;
   private readonly pin: string;
   private readonly now: () => number;
-  private readonly http: Server;
   private readonly consents = new Map<string, { used: boolean; day: string }>();
   private readonly tokenIds = new Map<string, { expires: number; used: boolean }>();
   private readonly tokens = new Map<string, TokenState>();
@@ -118,26 +117,21 @@ export class DhanRestSimulator {
   scripMasterDownloads = 0;
 
   constructor(private readonly opts: DhanRestSimOptions = {}) {
+    super();
     this.clientId = opts.clientId ?? '1000000001';
     this.apiKey = opts.apiKey ?? 'sim-dhan-key';
     this.apiSecret = opts.apiSecret ?? 'sim-dhan-secret';
     this.redirectUrl = opts.redirectUrl ?? 'http://127.0.0.1:8421/dhan/callback';
     this.pin = opts.pin ?? '1234';
     this.now = opts.now ?? Date.now;
-    this.http = createServer((req, res) => {
-      this.route(req, res).catch((e) => this.json(res, 500, { errorType: 'Internal', errorCode: 'DH-908', errorMessage: String(e) }));
-    });
   }
 
-  async start(): Promise<void> {
-    await new Promise<void>((r) => this.http.listen(0, '127.0.0.1', () => r()));
+  protected override request(req: IncomingMessage, res: ServerResponse): void {
+    this.route(req, res).catch((e) => this.json(res, 500, { errorType: 'Internal', errorCode: 'DH-908', errorMessage: String(e) }));
   }
-  async stop(): Promise<void> {
-    this.http.closeAllConnections();
-    await new Promise<void>((r) => this.http.close(() => r()));
-  }
+
   get root(): string {
-    return `http://127.0.0.1:${(this.http.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${this.port}`;
   }
   /** Where the auth endpoints live (auth.dhan.co). */
   get authRoot(): string {

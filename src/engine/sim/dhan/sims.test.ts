@@ -2,12 +2,12 @@
 // about the touch is what the 20-level depth feed shows, as on the real exchange.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cleanupAfterEach } from '../testing';
-import { DhanDepthFeed } from '../brokers/dhan/depth-feed';
-import { DhanFeed } from '../brokers/dhan/feed';
-import { DhanDepthSimulator } from './dhan-depth-server';
-import { DhanFeedSimulator } from './dhan-feed-server';
-import { defaultUniverse } from './market';
+import { cleanupAfterEach } from '../../testing';
+import { DhanDepthFeed } from '../../brokers/dhan/depth-feed';
+import { DhanFeed } from '../../brokers/dhan/feed';
+import { DhanDepthSimulator } from './depth-server';
+import { DhanFeedSimulator } from './feed-server';
+import { defaultUniverse } from '../market/market';
 
 const cleanups = cleanupAfterEach();
 

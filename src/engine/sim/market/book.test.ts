@@ -2,7 +2,7 @@
 // publish, the book follows the model's fair price by trading through it, and it stays sound.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEPTH_FIELDS } from '../../shared/model';
+import { DEPTH_FIELDS } from '../../../shared/model';
 import { OrderBook } from './book';
 import { MarketModel, defaultUniverse } from './market';
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { decodeFramePackets } from '../brokers/kite/codec';
-import { KiteSimulator } from './kite-server';
-import { kiteToken } from './market';
+import { decodeFramePackets } from '../../brokers/kite/codec';
+import { KiteSimulator } from './server';
+import { kiteToken } from '../market/market';
 
 const require = createRequire(import.meta.url);
 
