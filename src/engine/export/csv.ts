@@ -2,6 +2,7 @@
 import type { Writable } from 'node:stream';
 import { depthLevels, type Candle, type CandleInterval, type Instrument } from '../../shared/model';
 import type { Journal, TickRow } from '../store/journal';
+import { TICK_COLUMNS } from '../store/tick-columns';
 import { isoIst } from '../cli/args';
 
 export type ExportProgress = (rowsWritten: number, rowsTotal: number) => void;
@@ -11,25 +12,12 @@ const depthHeader: string[] = [];
 for (const side of ['bid', 'ask'])
   for (let i = 1; i <= LEVELS; i++) depthHeader.push(`${side}_price_${i}`, `${side}_qty_${i}`, `${side}_orders_${i}`);
 
-export const TICK_CSV_HEADER = [
-  'ts_exchange',
-  'ts_received',
-  'exchange',
-  'symbol',
-  'ltp',
-  'ltq',
-  'atp',
-  'volume',
-  'vol_delta',
-  'oi',
-  'total_buy_qty',
-  'total_sell_qty',
-  'open',
-  'high',
-  'low',
-  'close',
-  ...depthHeader,
-];
+// The tick columns exported, in the journal's order (store/tick-columns.ts says where each goes).
+const TIME_COLUMNS = TICK_COLUMNS.filter((c) => c.csv === 'time');
+const VALUE_COLUMNS = TICK_COLUMNS.filter((c) => c.csv === 'value');
+
+/** Times, the instrument, the values, the book's levels; a column's header is its journal name. */
+export const TICK_CSV_HEADER = [...TIME_COLUMNS.map((c) => c.column), 'exchange', 'symbol', ...VALUE_COLUMNS.map((c) => c.column), ...depthHeader];
 
 export const CANDLE_CSV_HEADER = ['time', 'exchange', 'symbol', 'interval', 'open', 'high', 'low', 'close', 'volume', 'oi'];
 
@@ -44,24 +32,10 @@ const quote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` 
 const text = (s: string) => quote(/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
 
 function tickLine(t: TickRow, ins: Instrument): string {
-  const cells = [
-    isoIst(t.tsExchange),
-    isoIst(t.tsReceived),
-    text(ins.exchange),
-    text(ins.symbol),
-    v(t.ltp),
-    v(t.ltq),
-    v(t.atp),
-    v(t.volume),
-    v(t.volDelta),
-    v(t.oi),
-    v(t.totalBuyQty),
-    v(t.totalSellQty),
-    v(t.open),
-    v(t.high),
-    v(t.low),
-    v(t.close),
-  ];
+  const cells: string[] = [];
+  for (const c of TIME_COLUMNS) cells.push(isoIst(t[c.field] as number));
+  cells.push(text(ins.exchange), text(ins.symbol));
+  for (const c of VALUE_COLUMNS) cells.push(v(t[c.field] as number | undefined));
   const book = t.depth5;
   const n = book ? depthLevels(book) : 0;
   for (let side = 0; side < 2; side++)

@@ -3,13 +3,25 @@
 //
 // Format: signature, flags, extension length; per tuple an int16 field count and per field an
 // int32 byte length (−1 = NULL) and the value in the type's binary send format; an int16 −1 trailer.
+import { SINK_TICK_COLUMNS, TICK_COLUMNS, type SinkType } from './tick-columns';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const PG_EPOCH_MS = 946_684_800_000; // 2000-01-01T00:00:00Z
 const OID_INT4 = 23;
 const OID_INT8 = 20;
 const OID_FLOAT8 = 701;
-const FIELDS = 26;
+const FIELDS = SINK_TICK_COLUMNS.length;
+
+// Each journal column's encoding (its SinkType), as small ints for the per-field switch.
+const INSTRUMENT = 0;
+const TIMESTAMP = 1;
+const FLOAT8 = 2;
+const INT8 = 3;
+const DEPTH = 4;
+const KIND: Record<SinkType, number> = { instrument: INSTRUMENT, timestamptz: TIMESTAMP, float8: FLOAT8, int8: INT8, depth: DEPTH };
+const KINDS = Uint8Array.from(TICK_COLUMNS, (c) => KIND[c.sinkType]);
+/** Where the book's blob sits in a journal row ([id, ...TICK_COLUMNS]). */
+const DEPTH_INDEX = TICK_COLUMNS.findIndex((c) => c.sinkType === 'depth') + 1;
 
 export const COPY_TICKS_BINARY_HEADER = Buffer.concat([SIGNATURE, Buffer.alloc(8)]);
 export const COPY_BINARY_TRAILER = Buffer.from([0xff, 0xff]);
@@ -97,38 +109,43 @@ export class TickBinaryEncoder {
     }
   }
 
-  /** One tuple from a journal row (Journal.RAW_TICK_COLUMNS order), columns as COPY_TICKS_SQL. */
+  /** One tuple from a journal row (Journal.RAW_TICK_COLUMNS order), columns as COPY_TICKS_SQL (SINK_TICK_COLUMNS). */
   add(r: unknown[], remoteId: number): void {
-    const blob = r[20] as Buffer | null;
+    const blob = r[DEPTH_INDEX] as Buffer | null;
     const n = blob ? blob.length / 48 : 0;
     this.ensure(2 + FIELDS * 12 + this.source.length + (blob ? 6 * (24 + n * 12) : 0));
     this.view.setInt16(this.off, FIELDS);
     this.off += 2;
-    this.ts(r[2] as number);
-    this.view.setInt32(this.off, 4);
-    this.view.setInt32(this.off + 4, remoteId);
-    this.off += 8;
-    this.ts(r[3] as number);
+    // The journal row is [id, ...TICK_COLUMNS]: column k is at k + 1.
+    for (let k = 0; k < KINDS.length; k++) {
+      const v = r[k + 1];
+      switch (KINDS[k]) {
+        case INSTRUMENT:
+          this.view.setInt32(this.off, 4);
+          this.view.setInt32(this.off + 4, remoteId);
+          this.off += 8;
+          break;
+        case TIMESTAMP:
+          this.ts(v as number);
+          break;
+        case FLOAT8:
+          this.f8(v);
+          break;
+        case INT8:
+          this.i8(v);
+          break;
+        case DEPTH:
+          this.depth(blob, n);
+      }
+    }
     this.view.setInt32(this.off, this.source.length);
     this.off += 4;
     this.source.copy(this.buf, this.off);
     this.off += this.source.length;
-    this.f8(r[4]); // ltp
-    this.i8(r[5]); // ltq
-    this.f8(r[6]); // atp
-    this.i8(r[7]); // volume
-    this.i8(r[8]); // vol_delta
-    this.i8(r[9]); // oi
-    this.i8(r[10]); // total_buy_qty
-    this.i8(r[11]); // total_sell_qty
-    this.f8(r[12]); // open
-    this.f8(r[13]); // high
-    this.f8(r[14]); // low
-    this.f8(r[15]); // close
-    this.f8(r[16]); // bid
-    this.f8(r[17]); // ask
-    this.i8(r[18]); // bid_qty
-    this.i8(r[19]); // ask_qty
+  }
+
+  /** The book's six array fields (DEPTH_SINK_COLUMNS), or six NULLs without a book. */
+  private depth(blob: Buffer | null, n: number): void {
     if (!blob) {
       for (let k = 0; k < 6; k++) {
         this.view.setInt32(this.off, -1);

@@ -14,6 +14,7 @@ import type { Instrument } from '../../shared/model';
 import { Backoff, type BackoffOptions } from '../feed/backoff';
 import { COPY_BINARY_TRAILER, COPY_TICKS_BINARY_HEADER, TickBinaryEncoder } from './copy-binary';
 import { Journal, type JournalStream } from './journal';
+import { SINK_TICK_COLUMNS, TICK_COLUMNS } from './tick-columns';
 import { schemaVersion } from './timescale';
 
 /** 'refused': this journal must not go to this source (see the detail); nothing is sent or pruned. */
@@ -68,35 +69,7 @@ export interface ReplicatorStats {
   batches: number;
 }
 
-const TICK_COPY_COLUMNS = [
-  'ts',
-  'instrument_id',
-  'ts_received',
-  'source_id',
-  'ltp',
-  'ltq',
-  'atp',
-  'volume',
-  'vol_delta',
-  'oi',
-  'total_buy_qty',
-  'total_sell_qty',
-  'open',
-  'high',
-  'low',
-  'close',
-  'bid',
-  'ask',
-  'bid_qty',
-  'ask_qty',
-  'bid_prices',
-  'bid_qtys',
-  'bid_orders',
-  'ask_prices',
-  'ask_qtys',
-  'ask_orders',
-];
-export const COPY_TICKS_SQL = `COPY ticks (${TICK_COPY_COLUMNS.join(', ')}) FROM STDIN`;
+export const COPY_TICKS_SQL = `COPY ticks (${SINK_TICK_COLUMNS.join(', ')}) FROM STDIN`;
 export const COPY_TICKS_BINARY_SQL = `${COPY_TICKS_SQL} (FORMAT binary)`;
 
 const N = '\\N';
@@ -111,51 +84,52 @@ export function copyEscape(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-function arr(book: Float64Array, from: number, n: number): string {
-  let s = '{';
-  for (let i = 0; i < n; i++) s += (i ? ',' : '') + book[from + i];
-  return s + '}';
+/** The book blob of a journal row as its six arrays (DEPTH_SINK_COLUMNS order). */
+function bookArrays(blob: Buffer): Float64Array[] {
+  const copy = new Uint8Array(blob.byteLength);
+  copy.set(blob);
+  const book = new Float64Array(copy.buffer);
+  const n = book.length / 6;
+  return [0, 1, 2, 3, 4, 5].map((k) => book.subarray(k * n, (k + 1) * n));
 }
 
 /**
- * One COPY text line from a journal row (Journal.RAW_TICK_COLUMNS order). `sourceIdText` is the
- * source id already escaped with copyEscape(). The book's zero levels are kept: the arrays always
- * carry the broker's full depth.
+ * One COPY text line from a journal row (Journal.RAW_TICK_COLUMNS order), columns as COPY_TICKS_SQL.
+ * `sourceIdText` is the source id already escaped with copyEscape(). The book's zero levels are
+ * kept: the arrays always carry the broker's full depth.
  */
 export function tickCopyLine(r: unknown[], remoteId: number, sourceIdText: string): string {
-  const blob = r[20] as Buffer | null;
-  let depth = `${N}\t${N}\t${N}\t${N}\t${N}\t${N}`;
-  if (blob) {
-    const copy = new Uint8Array(blob.byteLength);
-    copy.set(blob);
-    const book = new Float64Array(copy.buffer);
-    const n = book.length / 6;
-    depth = `${arr(book, 0, n)}\t${arr(book, n, n)}\t${arr(book, 2 * n, n)}\t${arr(book, 3 * n, n)}\t${arr(book, 4 * n, n)}\t${arr(book, 5 * n, n)}`;
-  }
-  return (
-    `${isoMs(r[2] as number)}\t${remoteId}\t${isoMs(r[3] as number)}\t${sourceIdText}\t${r[4]}\t${num(r[5])}\t${num(r[6])}\t${num(r[7])}\t` +
-    `${num(r[8])}\t${num(r[9])}\t${num(r[10])}\t${num(r[11])}\t${num(r[12])}\t${num(r[13])}\t${num(r[14])}\t${num(r[15])}\t` +
-    `${num(r[16])}\t${num(r[17])}\t${num(r[18])}\t${num(r[19])}\t${depth}\n`
-  );
+  let line = '';
+  // The journal row is [id, ...TICK_COLUMNS]: column k is at k + 1.
+  TICK_COLUMNS.forEach((c, k) => {
+    const v = r[k + 1];
+    if (c.sinkType === 'instrument') line += `${remoteId}\t`;
+    else if (c.sinkType === 'timestamptz') line += `${isoMs(v as number)}\t`;
+    else if (c.sinkType !== 'depth') line += `${num(v)}\t`;
+    else if (!v) line += `${N}\t${N}\t${N}\t${N}\t${N}\t${N}\t`;
+    else for (const a of bookArrays(v as Buffer)) line += `{${a.join(',')}}\t`;
+  });
+  return `${line}${sourceIdText}\n`;
 }
 
-/** Values of one tick row for a parameterized INSERT, in TICK_COPY_COLUMNS order. */
+/** Values of one tick row for a parameterized INSERT, in SINK_TICK_COLUMNS order. */
 export function tickInsertValues(r: unknown[], remoteId: number, sourceId: string): unknown[] {
-  const blob = r[20] as Buffer | null;
-  let depth: unknown[] = [null, null, null, null, null, null];
-  if (blob) {
-    const copy = new Uint8Array(blob.byteLength);
-    copy.set(blob);
-    const book = new Float64Array(copy.buffer);
-    const n = book.length / 6;
-    depth = [0, 1, 2, 3, 4, 5].map((k) => Array.from(book.subarray(k * n, (k + 1) * n)));
-  }
-  return [new Date(r[2] as number), remoteId, new Date(r[3] as number), sourceId, ...r.slice(4, 20), ...depth];
+  const values: unknown[] = [];
+  TICK_COLUMNS.forEach((c, k) => {
+    const v = r[k + 1];
+    if (c.sinkType === 'instrument') values.push(remoteId);
+    else if (c.sinkType === 'timestamptz') values.push(new Date(v as number));
+    else if (c.sinkType !== 'depth') values.push(v);
+    else if (!v) values.push(null, null, null, null, null, null);
+    else values.push(...bookArrays(v as Buffer).map((a) => Array.from(a)));
+  });
+  values.push(sourceId);
+  return values;
 }
 
 /** Multi-row INSERT of tick rows, in pages that stay under PostgreSQL's 65,535 parameters. */
 export async function insertTicks(client: pg.ClientBase, values: unknown[][], pageRows = 1000): Promise<void> {
-  const cols = TICK_COPY_COLUMNS.length;
+  const cols = SINK_TICK_COLUMNS.length;
   for (let i = 0; i < values.length; i += pageRows) {
     const page = values.slice(i, i + pageRows);
     const params: unknown[] = [];
@@ -163,7 +137,7 @@ export async function insertTicks(client: pg.ClientBase, values: unknown[][], pa
       params.push(...row);
       return '(' + row.map((_, c) => `$${k * cols + c + 1}`).join(',') + ')';
     });
-    await client.query(`INSERT INTO ticks (${TICK_COPY_COLUMNS.join(', ')}) VALUES ${tuples.join(',')}`, params);
+    await client.query(`INSERT INTO ticks (${SINK_TICK_COLUMNS.join(', ')}) VALUES ${tuples.join(',')}`, params);
   }
 }
 
