@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeFrame, encodeFrame, newDecodeStats, type KiteMode } from '../src/engine/brokers/kite/codec';
 import { Recorder } from '../src/engine/recorder';
+import type { KiteVenue } from '../src/engine/sim/kite/venue';
 import { defaultUniverse, MarketModel } from '../src/engine/sim/market/market';
 import { INSERT_TICK_SQL, Journal } from '../src/engine/store/journal';
 import type { Tick } from '../src/shared/model';
@@ -159,7 +160,7 @@ async function benchSimToJournal(): Promise<void> {
   // rounds it to whole seconds. A tradable instrument's (token, cumulative volume) names one event.
   const born = new Map<string, number>();
   await rec.start();
-  const sim = rec.simulator!;
+  const sim = (rec.venue as KiteVenue).simulator;
   const step = sim.market.step.bind(sim.market);
   sim.market.step = (n: number) => {
     const changed = step(n);

@@ -1,9 +1,6 @@
 // Backfill: a broker's historical candles for one instrument into the journal, where the chart and
 // the CSV export join them to the candles of recorded ticks (Journal.chartCandles).
-import type { CandleInterval, Instrument } from '../shared/model';
-import { BrokerError } from './brokers/errors';
-import { fetchKiteHistory, type KiteHistoryOptions } from './brokers/kite/historical';
-import { fetchDhanHistory, type DhanHistoryOptions } from './brokers/dhan/historical';
+import type { Candle, CandleInterval, Instrument } from '../shared/model';
 import type { Journal } from './store/journal';
 
 export interface BackfillProgress {
@@ -27,19 +24,14 @@ export interface BackfillResult {
   last?: number;
 }
 
-/** Kite: pages by span, 3 requests/s, 429s retried; stored with the fetch time (for the seam). */
-export async function backfillKite(journal: Journal, kite: Omit<KiteHistoryOptions, 'onPage'>, req: BackfillRequest): Promise<BackfillResult> {
-  if (req.instrument.broker !== 'kite') throw new BrokerError(`${req.instrument.exchange}:${req.instrument.symbol} is a ${req.instrument.broker} instrument, not Kite's`, 'kite', false);
+/**
+ * Fetches one instrument's candles with the broker's history client (which pages by its span
+ * limits, keeps under its rate limit and retries 429s) and stores them with the fetch time (for
+ * the seam with recorded ticks). The adapters (brokers/<name>/index.ts) call this.
+ */
+export async function backfill(journal: Journal, broker: string, fetch: (req: BackfillRequest) => Promise<Candle[]>, req: BackfillRequest): Promise<BackfillResult> {
   const fetchedAt = Date.now();
-  const candles = await fetchKiteHistory({ ...kite, oi: !!req.instrument.expiry, onPage: req.onProgress }, req.instrument.token, req.interval, req.from, req.to);
-  journal.upsertCandles(req.instrument.id, req.interval, candles, 'kite', fetchedAt);
-  return { candles: candles.length, first: candles[0]?.t, last: candles.at(-1)?.t };
-}
-
-/** Dhan: intraday in 90-day pages or daily in one, 5 requests/s, 429s retried. */
-export async function backfillDhan(journal: Journal, dhan: Omit<DhanHistoryOptions, 'onPage'>, req: BackfillRequest): Promise<BackfillResult> {
-  const fetchedAt = Date.now();
-  const candles = await fetchDhanHistory({ ...dhan, onPage: req.onProgress }, req.instrument, req.interval, req.from, req.to);
-  journal.upsertCandles(req.instrument.id, req.interval, candles, 'dhan', fetchedAt);
+  const candles = await fetch(req);
+  journal.upsertCandles(req.instrument.id, req.interval, candles, broker, fetchedAt);
   return { candles: candles.length, first: candles[0]?.t, last: candles.at(-1)?.t };
 }

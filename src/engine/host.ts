@@ -9,6 +9,7 @@ import { EngineService } from './service';
 import { z } from 'zod';
 import { HostMessage, type EngineStart } from '../shared/desktop';
 import { AuthError } from './brokers/errors';
+import { broker } from './brokers/registry';
 import { installLastResort } from './last-resort';
 
 /** The slice of Electron's MessagePortMain that the bridge uses. */
@@ -41,9 +42,9 @@ installLastResort({
 /** The recorder main asked for; the simulator, with the reason, when that broker cannot start. */
 async function startRecorder(cfg: EngineStart): Promise<Recorder> {
   const common = { journalPath: join(dataDir, 'tickdesk.sqlite'), migrationsDir: process.env.TICKDESK_MIGRATIONS_DIR, mode: 'full' as const };
-  const sim = () => (current = new Recorder({ ...common, broker: 'sim', instruments: 'all' }));
-  if (cfg.broker === 'sim') {
-    const r = sim();
+  const sim = (id = 'sim') => (current = new Recorder({ ...common, broker: id, instruments: 'all' }));
+  if (broker(cfg.broker).simulated) {
+    const r = sim(cfg.broker);
     await r.start();
     if (cfg.note) r.notices.push(cfg.note);
     return r;

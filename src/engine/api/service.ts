@@ -4,9 +4,8 @@
 import type { DepthUpdate, EngineStatus, FeedStatus, LoginState, Method, Progress, Quote, Responses, ValidParams } from '../../shared/api';
 import type { CandleInterval, DepthSnapshot, Instrument, Tick } from '../../shared/model';
 import { redactSecrets } from '../../shared/redact';
-import { dhanLoopbackLogin, dhanPastedSession, kiteLoopbackLogin } from '../auth/login-flow';
 import { saveSession } from '../auth/session-store';
-import { backfillDhan, backfillKite } from '../backfill';
+import { brokers, orList } from '../brokers/registry';
 import { InstrumentIndex } from '../instruments/search';
 import type { Recorder } from '../recorder';
 import { mergeSides, toQuote } from './convert';
@@ -118,14 +117,11 @@ export class EngineService {
     const urlReady = new Promise<string>((r) => (onUrl = r));
     const common = { port: cfg.port, timeoutMs: 10 * 60_000, dir, onUrl };
     let run;
-    if (target.broker === 'kite') {
-      const apiSecret = typedSecret ?? cfg.kiteApiSecret;
-      if (!apiSecret) throw new EngineError('bad-request', 'the Kite API secret is needed: type it in, or start with KITE_API_SECRET set');
-      run = kiteLoopbackLogin({ ...common, apiKey: target.apiKey, apiSecret, restRoot: target.restRoot, loginRoot: cfg.loginRoot });
-    } else {
-      const apiSecret = typedSecret ?? cfg.dhanApiSecret;
-      if (!cfg.dhanApiKey || !apiSecret) throw new EngineError('bad-request', 'the Dhan API key and secret are needed: start with DHAN_API_KEY and DHAN_API_SECRET set');
-      run = dhanLoopbackLogin({ ...common, clientId: target.clientId, apiKey: cfg.dhanApiKey, apiSecret, authRoot: cfg.loginRoot ?? target.authRoot });
+    try {
+      run = target.loopback(common, cfg, typedSecret);
+    } catch (e) {
+      // A key or secret missing (MissingCredentials): said before anything starts.
+      throw new EngineError('bad-request', (e as Error).message);
     }
     const state: LoginState & { url?: string } = { broker, state: 'pending', detail: 'waiting for the broker login' };
     this.logins.set(broker, state);
@@ -146,22 +142,22 @@ export class EngineService {
     return { url: state.url };
   }
 
-  /** Dhan: a pasted access token, checked with /v2/profile, saved as the session (feeds pick it up). */
+  /** A pasted access token (Dhan's, checked with /v2/profile), saved as the session (feeds pick it up). */
   async loginToken(accessToken: string): Promise<{ validUntil: number | null }> {
     const target = this.recorder.loginTarget;
-    const src = this.recorder.history;
-    if (!target || target.broker !== 'dhan' || !src || src.broker !== 'dhan') throw new EngineError('bad-request', 'this session does not record from Dhan');
+    const brokerName = this.recorder.adapter.name;
+    if (!target?.pasted) throw new EngineError('bad-request', `this session does not record from ${orList(brokers().filter((b) => !b.simulated && b.has.login.includes('pasted-token')).map((b) => b.name))}`);
     const dir = this.recorder.options.sessionDir;
     if (!dir) throw new EngineError('bad-request', 'no session directory for this session');
     let session;
     try {
-      ({ session } = await dhanPastedSession({ clientId: target.clientId, accessToken, apiRoot: src.opts.apiRoot }));
+      ({ session } = await target.pasted(accessToken));
     } catch (e) {
-      this.logins.set('dhan', { broker: 'dhan', state: 'failed', detail: (e as Error).message });
-      throw new EngineError('bad-request', `Dhan refused the token: ${(e as Error).message}`);
+      this.logins.set(target.broker, { broker: target.broker, state: 'failed', detail: (e as Error).message });
+      throw new EngineError('bad-request', `${brokerName} refused the token: ${(e as Error).message}`);
     }
     saveSession(session, dir);
-    this.logins.set('dhan', { broker: 'dhan', state: 'ok', detail: `token accepted; valid until ${new Date(session.expiresAt).toISOString()}` });
+    this.logins.set(target.broker, { broker: target.broker, state: 'ok', detail: `token accepted; valid until ${new Date(session.expiresAt).toISOString()}` });
     return { validUntil: session.expiresAt };
   }
 
@@ -190,7 +186,7 @@ export class EngineService {
     };
     this.backfills.add(key);
     this.progress({ id, task: 'backfill', label, fraction: 0, detail: 'starting', done: false });
-    const run = src.broker === 'kite' ? backfillKite(this.recorder.journal, { ...src.opts }, req) : backfillDhan(this.recorder.journal, { ...src.opts }, req);
+    const run = src.backfill(this.recorder.journal, req);
     run
       .then((r) => this.progress({ id, task: 'backfill', label, fraction: 1, detail: `${r.candles.toLocaleString('en-US')} candles`, done: true }))
       .catch((e: Error) => this.progress({ id, task: 'backfill', label, fraction: null, detail: 'failed', done: true, error: e.message }))

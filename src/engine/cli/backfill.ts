@@ -1,17 +1,9 @@
 // `tickdesk backfill`: historical candles of one instrument into the journal, with a progress line.
 import { parseArgs } from 'node:util';
-import { CandleInterval, type Instrument } from '../../shared/model';
+import { CandleInterval } from '../../shared/model';
 import { savedSession } from '../auth/session-store';
-import { backfillDhan, backfillKite, type BackfillRequest, type BackfillResult } from '../backfill';
-import { dhanRoots } from '../brokers/dhan/auth';
-import { DHAN_HISTORY_INTERVALS } from '../brokers/dhan/historical';
-import { findDhanInstrument } from '../brokers/dhan/instruments';
-import { KITE_INTERVALS } from '../brokers/kite/historical';
-import { dhanScripMasterUrl, importDhanScripMaster, importKiteInstruments } from '../instruments/master';
-import { KITE_REST_ROOT } from '../brokers/kite/login';
-import { DhanRestSimulator } from '../sim/dhan/rest-server';
-import { KiteSimulator } from '../sim/kite/server';
-import { defaultUniverse } from '../sim/market/market';
+import { brokers, findBroker, orList, realFirst } from '../brokers/registry';
+import { MissingCredentials, type BrokerAdapter, type Credentials, type HistoryJob } from '../brokers/types';
 import { Journal } from '../store/journal';
 import { defaultSourceId, Replicator } from '../store/replicator';
 import { openingFile, parseTime, UsageError } from './args';
@@ -19,7 +11,10 @@ import { ProgressLine } from './progress';
 
 export const BACKFILL_HELP = `tickdesk backfill --instrument REF --from T [options]
   --instrument REF         EXCHANGE:SYMBOL (NSE:INFY), a Kite token, or Dhan SEGMENT:SECURITYID
-  --interval I             Kite: ${Object.keys(KITE_INTERVALS).join(', ')}; Dhan: ${DHAN_HISTORY_INTERVALS.join(', ')} (default: 1m)
+  --interval I             ${brokers()
+  .filter((b) => !b.simulated)
+  .map((b) => `${b.name}: ${b.has.history.intervals.join(', ')}`)
+  .join('; ')} (default: 1m)
   --from T, --to T         range: ISO 8601 (no zone = IST), a date, or epoch ms (--to default: now)
   --broker B               kite (default), dhan, or the simulators' history: sim (Kite), sim-dhan
   --journal PATH           SQLite journal (default: tickdesk.sqlite)
@@ -54,10 +49,9 @@ export async function backfillCommand(argv: string[]): Promise<number> {
   if (!values.instrument) throw new UsageError('backfill needs --instrument (e.g. NSE:INFY)');
   if (!values.from) throw new UsageError('backfill needs --from (e.g. 2026-11-01)');
   const interval = CandleInterval.safeParse(values.interval);
-  const broker = values.broker!;
-  if (!['kite', 'sim', 'dhan', 'sim-dhan'].includes(broker)) throw new UsageError('--broker must be kite, dhan, sim or sim-dhan');
-  const isDhan = broker === 'dhan' || broker === 'sim-dhan';
-  const offered = isDhan ? DHAN_HISTORY_INTERVALS : (Object.keys(KITE_INTERVALS) as CandleInterval[]);
+  const adapter = findBroker(values.broker!);
+  if (!adapter) throw new UsageError(`--broker must be ${orList(realFirst(brokers()).map((b) => b.id))}`);
+  const offered = adapter.has.history.intervals;
   if (!interval.success || !offered.includes(interval.data)) throw new UsageError(`--interval must be one of ${offered.join(', ')}`);
   const from = parseTime(values.from);
   const to = values.to ? parseTime(values.to) : Date.now();
@@ -66,7 +60,7 @@ export async function backfillCommand(argv: string[]): Promise<number> {
   const progress = new ProgressLine();
   const stops: Array<() => Promise<void>> = [];
   try {
-    const { ins, run } = isDhan ? await dhanSource(journal, broker === 'sim-dhan', values['rest-root'], values.instrument, stops) : await kiteSource(journal, broker === 'sim', values['rest-root'], values.instrument, stops);
+    const { ins, run } = await historyJob(adapter, journal, values['rest-root'], values.instrument, stops);
     const name = `${ins.exchange}:${ins.symbol} ${interval.data}`;
     const r = await run({
       instrument: ins,
@@ -86,8 +80,6 @@ export async function backfillCommand(argv: string[]): Promise<number> {
   }
 }
 
-type Source = { ins: Instrument; run: (req: BackfillRequest) => Promise<BackfillResult> };
-
 /** Replicates what the journal holds (the new candles among it) and waits until the database has it. */
 async function sendToSink(journal: Journal, url: string, sourceId: string, progress: ProgressLine): Promise<void> {
   const rep = new Replicator({ journal, url, sourceId, idleMs: 50 });
@@ -105,48 +97,18 @@ async function sendToSink(journal: Journal, url: string, sourceId: string, progr
   progress.done(`sent to the database as ${sourceId} (table broker_candles)`);
 }
 
-async function kiteSource(journal: Journal, sim: boolean, restRootArg: string | undefined, ref: string, stops: Array<() => Promise<void>>): Promise<Source> {
-  let restRoot = restRootArg ?? KITE_REST_ROOT;
-  let apiKey = process.env.KITE_API_KEY;
-  let accessToken = process.env.KITE_ACCESS_TOKEN;
-  if (sim) {
-    const s = new KiteSimulator({ ticksPerSecond: 1 });
-    await s.start();
-    stops.push(() => s.stop());
-    restRoot = s.restUrl;
-    apiKey = s.apiKey;
-    accessToken = 'sim_access_token';
-  } else if (!accessToken) {
-    const session = savedSession('kite');
-    if (session) ({ apiKey, accessToken } = { apiKey: session.apiKey, accessToken: session.accessToken });
+/** The adapter's history for one instrument: credentials from the environment or the saved session. */
+async function historyJob(adapter: BrokerAdapter, journal: Journal, restRoot: string | undefined, ref: string, stops: Array<() => Promise<void>>): Promise<HistoryJob> {
+  let credentials: Credentials = { apiKey: process.env.KITE_API_KEY, clientId: process.env.DHAN_CLIENT_ID, accessToken: process.env[adapter.auth.tokenEnv] };
+  if (!adapter.simulated && !credentials.accessToken) {
+    const session = savedSession(adapter.protocol);
+    // Without a token, the saved session's key goes with it.
+    if (session) credentials = adapter.auth.adopt({ clientId: credentials.clientId }, session) ?? credentials;
   }
-  if (!apiKey || !accessToken) throw new UsageError('Kite needs KITE_API_KEY and KITE_ACCESS_TOKEN (or tickdesk login kite)');
-  // The instrument list, unless today's is in the journal already.
-  await importKiteInstruments(journal, restRoot, apiKey, accessToken, { force: sim });
-  const ins = journal.findInstrument(/^\d+$/.test(ref) ? ref : ref.toUpperCase(), 'kite');
-  if (!ins) throw new UsageError(`no Kite instrument "${ref}"`);
-  return { ins, run: (req) => backfillKite(journal, { restRoot, apiKey: apiKey!, accessToken: accessToken! }, req) };
-}
-
-async function dhanSource(journal: Journal, sim: boolean, restRootArg: string | undefined, ref: string, stops: Array<() => Promise<void>>): Promise<Source> {
-  let rest = restRootArg?.replace(/\/$/, '');
-  let clientId = process.env.DHAN_CLIENT_ID;
-  let accessToken = process.env.DHAN_ACCESS_TOKEN;
-  if (sim) {
-    const s = new DhanRestSimulator({ instruments: defaultUniverse() });
-    await s.start();
-    stops.push(() => s.stop());
-    rest = s.root;
-    clientId = s.clientId;
-    accessToken = s.issueToken('SELF');
-  } else if (!accessToken) {
-    const session = savedSession('dhan');
-    if (session) ({ clientId, accessToken } = { clientId: clientId ?? session.clientId, accessToken: session.accessToken });
+  try {
+    return await adapter.openHistory(journal, { restRoot, ref, credentials }, stops);
+  } catch (e) {
+    if (e instanceof MissingCredentials) throw new UsageError(e.message);
+    throw e;
   }
-  if (!clientId || !accessToken) throw new UsageError('Dhan needs DHAN_CLIENT_ID and DHAN_ACCESS_TOKEN (or tickdesk login dhan)');
-  await importDhanScripMaster(journal, { url: dhanScripMasterUrl(rest), force: sim });
-  const ins = findDhanInstrument(journal, ref);
-  if (!ins) throw new UsageError(`no Dhan instrument "${ref}" in the scrip master`);
-  const { apiRoot } = dhanRoots(rest);
-  return { ins, run: (req) => backfillDhan(journal, { clientId: clientId!, accessToken: accessToken!, apiRoot }, req) };
 }

@@ -49,12 +49,12 @@ export async function decodeCommand(argv: string[]): Promise<number> {
     console.log(DECODE_HELP);
     return 0;
   }
-  const [broker, file, ...extra] = argv;
-  if (broker !== 'kite' && broker !== 'dhan' && broker !== 'dhan-depth20' && broker !== 'dhan-depth200')
-    throw new UsageError(`decode supports: kite, dhan, dhan-depth20, dhan-depth200 (got "${broker ?? ''}")`);
-  if (!file) throw new UsageError(`decode ${broker} needs a capture FILE`);
+  const [format, file, ...extra] = argv;
+  const decode = format !== undefined && Object.hasOwn(DECODERS, format) ? DECODERS[format] : undefined;
+  if (!decode) throw new UsageError(`decode supports: ${Object.keys(DECODERS).join(', ')} (got "${format ?? ''}")`);
+  if (!file) throw new UsageError(`decode ${format} needs a capture FILE`);
   if (extra.length) throw new UsageError(`decode takes one FILE (got also "${extra.join(' ')}")`);
-  return broker === 'kite' ? decodeKite(file) : decodeDhan(broker, file);
+  return decode(file);
 }
 
 /**
@@ -116,20 +116,27 @@ function dhanPacketJson(p: DhanPacket, tsReceived: number): Record<string, unkno
   return out;
 }
 
-function decodeDhan(kind: 'dhan' | 'dhan-depth20' | 'dhan-depth200', file: string): Promise<number> {
+function decodeDhanFeed(file: string): Promise<number> {
+  const stats = newDhanStats();
+  let n = 0;
+  return decodeCapture(
+    file,
+    (rec, emit) =>
+      decodeFeedFrame(rec.frame, (p) => {
+        emit(dhanPacketJson(p, rec.tsReceived));
+        n++;
+      }, stats),
+    () => `decoded ${stats.frames} frames: ${n} packets, ${stats.malformed} malformed, ${stats.unknown} unknown`,
+  );
+}
+
+function decodeDhanDepth(levels: 20 | 200, file: string): Promise<number> {
   const stats = newDhanStats();
   let n = 0;
   return decodeCapture(
     file,
     (rec, emit) => {
-      if (kind === 'dhan') {
-        decodeFeedFrame(rec.frame, (p) => {
-          emit(dhanPacketJson(p, rec.tsReceived));
-          n++;
-        }, stats);
-        return;
-      }
-      decodeDepthFrame(rec.frame, kind === 'dhan-depth20' ? 20 : 200, (p) => {
+      decodeDepthFrame(rec.frame, levels, (p) => {
         emit(
           p.kind === 'depth'
             ? {
@@ -147,3 +154,11 @@ function decodeDhan(kind: 'dhan' | 'dhan-depth20' | 'dhan-depth200', file: strin
     () => `decoded ${stats.frames} frames: ${n} packets, ${stats.malformed} malformed, ${stats.unknown} unknown`,
   );
 }
+
+/** Capture formats (a feed's frames, as record --capture saved them) and their decoders. */
+const DECODERS: Readonly<Record<string, (file: string) => Promise<number>>> = {
+  kite: decodeKite,
+  dhan: decodeDhanFeed,
+  'dhan-depth20': (file) => decodeDhanDepth(20, file),
+  'dhan-depth200': (file) => decodeDhanDepth(200, file),
+};

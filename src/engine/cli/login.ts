@@ -4,9 +4,9 @@
 import { spawn } from 'node:child_process';
 import { platform } from 'node:os';
 import { parseArgs } from 'node:util';
-import { dhanLoopbackLogin, kiteLoopbackLogin } from '../auth/login-flow';
 import { configDir } from '../auth/session-store';
-import { KITE_REST_ROOT } from '../brokers/kite/login';
+import { brokers } from '../brokers/registry';
+import { MissingCredentials } from '../brokers/types';
 import { parseDuration, UsageError } from './args';
 
 export const LOGIN_HELP = `tickdesk login kite|dhan [options]
@@ -52,8 +52,9 @@ export async function loginCommand(argv: string[]): Promise<number> {
     console.log(LOGIN_HELP);
     return 0;
   }
-  const broker = positionals[0];
-  if (broker !== 'kite' && broker !== 'dhan') throw new UsageError('login needs a broker: tickdesk login kite|dhan');
+  const loginable = brokers().filter((b) => b.has.login.includes('loopback') && b.auth.login);
+  const adapter = loginable.find((b) => b.id === positionals[0]);
+  if (!adapter?.auth.login) throw new UsageError(`login needs a broker: tickdesk login ${loginable.map((b) => b.id).join('|')}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number');
   const timeoutMs = parseDuration(values.timeout!);
@@ -72,15 +73,13 @@ export async function loginCommand(argv: string[]): Promise<number> {
     process.stderr.write(`Logged in to ${r.who}. Session saved to ${r.saved} (valid until ${new Date(r.until).toISOString()}).\n`);
     return 0;
   };
-  if (broker === 'kite') {
-    const apiKey = values['api-key'] ?? process.env.KITE_API_KEY;
-    const apiSecret = values['api-secret'] ?? process.env.KITE_API_SECRET;
-    if (!apiKey || !apiSecret) throw new UsageError('Kite login needs the api key and secret (KITE_API_KEY, KITE_API_SECRET)');
-    return done(await kiteLoopbackLogin({ ...common, apiKey, apiSecret, restRoot: values['rest-root'] ?? KITE_REST_ROOT, loginRoot: values['login-root'] }));
+  const flags = { apiKey: values['api-key'], apiSecret: values['api-secret'], clientId: values['client-id'], restRoot: values['rest-root'], loginRoot: values['login-root'] };
+  let run;
+  try {
+    run = adapter.auth.login(common, flags);
+  } catch (e) {
+    if (e instanceof MissingCredentials) throw new UsageError(e.message);
+    throw e;
   }
-  const clientId = values['client-id'] ?? process.env.DHAN_CLIENT_ID;
-  const apiKey = values['api-key'] ?? process.env.DHAN_API_KEY;
-  const apiSecret = values['api-secret'] ?? process.env.DHAN_API_SECRET;
-  if (!clientId || !apiKey || !apiSecret) throw new UsageError('Dhan login needs the client id, API key and secret (DHAN_CLIENT_ID, DHAN_API_KEY, DHAN_API_SECRET)');
-  return done(await dhanLoopbackLogin({ ...common, clientId, apiKey, apiSecret, authRoot: values['login-root'] }));
+  return done(await run);
 }

@@ -1,7 +1,8 @@
 // Options shared by the commands that run a recorder (`record`, `serve`), and the run loop:
 // progress line, --duration, SIGINT/SIGTERM → flush and exit 0.
 import { readFileSync } from 'node:fs';
-import type { KiteMode } from '../brokers/kite/codec';
+import { brokerIds, brokers, findBroker, orList, realFirst } from '../brokers/registry';
+import type { LiveMode } from '../brokers/types';
 import { parseKiteInstrumentsCsv } from '../brokers/kite/instruments';
 import type { Recorder, RecorderOptions } from '../recorder';
 import { universeFromKiteRows } from '../sim/market/market';
@@ -64,16 +65,20 @@ type RecorderArgValues = { [K in keyof typeof RECORDER_ARGS]?: (typeof RECORDER_
 
 export function recorderOptions(values: RecorderArgValues): RecorderOptions {
   const broker = values.broker ?? 'sim';
-  if (broker !== 'sim' && broker !== 'kite' && broker !== 'sim-dhan' && broker !== 'dhan')
-    throw new UsageError(`--broker must be sim, kite, sim-dhan or dhan (got "${broker}")`);
+  const adapter = findBroker(broker);
+  if (!adapter) throw new UsageError(`--broker must be ${orList(brokerIds())} (got "${broker}")`);
   const depth = values.depth === undefined ? undefined : Number(values.depth);
-  if (depth !== undefined && depth !== 20 && depth !== 200) throw new UsageError('--depth must be 20 or 200');
-  if (depth && broker !== 'sim-dhan' && broker !== 'dhan') throw new UsageError('--depth needs --broker dhan or sim-dhan (only Dhan streams 20/200-level depth)');
-  const isDhan = broker === 'dhan' || broker === 'sim-dhan';
-  const mode = (values.mode ?? 'full') as KiteMode;
-  if (!['ltp', 'quote', 'full'].includes(mode)) throw new UsageError('--mode must be ltp, quote or full');
+  // Every level count any broker streams; then whether this one does.
+  const levels = [...new Set(brokers().flatMap((b) => b.has.depth.map((d) => d.levels)))];
+  if (depth !== undefined && !levels.includes(depth)) throw new UsageError(`--depth must be ${orList(levels.map(String))}`);
+  if (depth && !adapter.has.depth.some((d) => d.levels === depth)) {
+    const withDepth = realFirst(brokers().filter((b) => b.has.depth.some((d) => d.levels === depth)));
+    throw new UsageError(`--depth needs --broker ${orList(withDepth.map((b) => b.id))} (only ${orList(withDepth.filter((b) => !b.simulated).map((b) => b.name))} streams ${levels.join('/')}-level depth)`);
+  }
+  const mode = (values.mode ?? 'full') as LiveMode;
+  if (!adapter.has.live.modes.includes(mode)) throw new UsageError(`--mode must be ${orList(adapter.has.live.modes)}`);
   let apiKey = process.env.KITE_API_KEY;
-  let accessToken = isDhan ? process.env.DHAN_ACCESS_TOKEN : process.env.KITE_ACCESS_TOKEN;
+  let accessToken = process.env[adapter.auth.tokenEnv];
   let sinkUrl = values.sink ?? process.env.TICKDESK_SINK_URL;
   let sourceId = values['source-id'];
   if (values.config) {
@@ -88,24 +93,18 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
     sourceId = sourceId ?? cfg.sink?.sourceId;
   }
   let clientId = values['client-id'] ?? process.env.DHAN_CLIENT_ID;
-  // No token given: the session `tickdesk login` saved, unless it has expired.
-  if ((broker === 'kite' || broker === 'dhan') && !accessToken) {
-    const session = savedSession(broker);
-    if (session && (broker === 'dhan' || !apiKey || apiKey === session.apiKey)) {
-      accessToken = session.accessToken;
-      if (broker === 'kite') apiKey = session.apiKey;
-      else clientId ??= session.clientId;
-    }
+  // No token given: the session `tickdesk login` saved (real brokers), unless it has expired.
+  if (!adapter.simulated && !accessToken) {
+    const session = savedSession(adapter.protocol);
+    const adopted = session && adapter.auth.adopt({ apiKey, clientId }, session);
+    if (adopted) ({ apiKey, clientId, accessToken } = adopted);
   }
   if (sinkUrl && !/^postgres(ql)?:\/\//.test(sinkUrl)) throw new UsageError('--sink must be a postgres:// URL');
   const list = values.instruments;
-  if (broker === 'kite' && (!list || list === 'all')) {
-    throw new UsageError('--broker kite needs --instruments (e.g. NSE:INFY,NFO:NIFTY26DECFUT or tokens): Kite caps a session at 9000');
-  }
-  if (broker === 'dhan' && (!list || list === 'all')) throw new UsageError('--broker dhan needs --instruments EXCHANGE:SYMBOL or SEGMENT:SECURITYID,... (e.g. NSE:HDFCBANK,NSE_EQ:1333)');
+  if (!adapter.has.live.all && (!list || list === 'all')) throw new UsageError(`--broker ${broker} needs --instruments ${adapter.instrumentsHint}`);
   return {
     broker,
-    depth: depth as 20 | 200 | undefined,
+    depth,
     clientId,
     journalPath: values.journal ?? 'tickdesk.sqlite',
     instruments: !list || list === 'all' ? 'all' : list.split(',').map((s) => s.trim()).filter(Boolean),
@@ -128,7 +127,7 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
       dhanApiSecret: process.env.DHAN_API_SECRET,
     },
     // Real brokers: a session saved by `tickdesk login` while recording is picked up.
-    sessionDir: broker === 'kite' || broker === 'dhan' ? configDir() : undefined,
+    sessionDir: adapter.simulated ? undefined : configDir(),
     sim: {
       ticksPerSecond: values.rate ? Number(values.rate) : undefined,
       seed: values.seed ? Number(values.seed) : undefined,

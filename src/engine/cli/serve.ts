@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startUiServer } from '../bridge/http';
+import { brokers, findBroker, orList } from '../brokers/registry';
 import { installLastResort } from '../last-resort';
 import { Recorder } from '../recorder';
 import { EngineService } from '../service';
@@ -34,7 +35,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const durationMs = values.duration !== undefined ? parseDuration(values.duration) : Infinity;
   if (values.demo) {
     // --demo runs a simulator: Kite's protocol by default, Dhan's with --broker sim-dhan.
-    if (values.broker !== 'sim' && values.broker !== 'sim-dhan') throw new UsageError('--demo runs a simulator: --broker sim (default) or sim-dhan');
+    if (!findBroker(values.broker ?? RECORDER_ARGS.broker.default)?.simulated) {
+      const sims = brokers().filter((b) => b.simulated).map((b) => (b.id === RECORDER_ARGS.broker.default ? `${b.id} (default)` : b.id));
+      throw new UsageError(`--demo runs a simulator: --broker ${orList(sims)}`);
+    }
     if (!argv.some((a) => a === '--journal' || a.startsWith('--journal='))) {
       // A throwaway journal (it grows by ~45 MB a minute): gone when serve ends, however it ends
       // short of SIGKILL — here after a normal stop, on 'exit' after an error.

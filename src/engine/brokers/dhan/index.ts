@@ -1,0 +1,319 @@
+// The Dhan adapter: what Dhan can do (20/200-level depth, its history intervals), its logins
+// (consent redirect, pasted token) and token renewal, its scrip master, history, live and depth
+// feeds, over the modules of this folder. `dhanAdapter({ venue })` is the same adapter against a
+// simulated venue (the registry's `sim-dhan`).
+import type { Instrument } from '../../../shared/model';
+import { dhanLoopbackLogin, dhanPastedSession } from '../../auth/login-flow';
+import { backfill, type BackfillRequest } from '../../backfill';
+import { DHAN_SCRIP_MASTER_URL, dhanScripMasterUrl, importDhanScripMaster } from '../../instruments/master';
+import type { Journal } from '../../store/journal';
+import { AuthError } from '../errors';
+import { MissingCredentials, type BrokerAdapter, type FeedContext, type OpenedFeeds, type VenueHandle } from '../types';
+import { DHAN_ERROR_CODES, dhanRoots, dhanTokenWarnings, fetchDhanProfile } from './auth';
+import { DHAN_SEGMENTS } from './codec';
+import { DhanDepthFeed, depthSnapshotOf } from './depth-feed';
+import { DhanFeed, DhanNormalizer, MAX_PER_SOCKET } from './feed';
+import { DHAN_HISTORY_INTERVALS, fetchDhanHistory, type DhanHistoryOptions } from './historical';
+import { DHAN_SEGMENT_REF, findDhanInstrument } from './instruments';
+import { DhanTokenKeeper } from './session';
+
+/** Where a (simulated) Dhan answers. */
+export interface DhanRoots {
+  feed: string;
+  /** REST serving auth and api hosts (the clients' `restRoot`). */
+  rest: string;
+  auth: string;
+  api: string;
+  scripMaster: string;
+}
+
+export interface DhanCredentials {
+  clientId: string;
+  accessToken: string;
+}
+
+/** A simulated Dhan: its REST and live feed, its instruments, and depth feeds on demand. */
+export interface DhanSimVenue extends VenueHandle<DhanRoots, DhanCredentials> {
+  /** The venue's instruments as Dhan keys them, with the market model's token (for depth). */
+  readonly instruments: ReadonlyArray<{ segment: string; securityId: number; token: number }>;
+  /** A 20/200-level depth feed over the live feed's books; resolves to its root. */
+  startDepth(instruments: Array<{ securityId: number; segment: 'NSE_EQ' | 'NSE_FNO'; token: number }>): Promise<string>;
+}
+
+export type DhanVenueFactory = (sim: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] }) => DhanSimVenue;
+
+/** Full depth: 20 levels for up to 250 instruments, 200 levels for up to 5. */
+const DHAN_DEPTH = [
+  { levels: 20, maxInstruments: 250 },
+  { levels: 200, maxInstruments: 5 },
+] as const;
+
+/** Sockets a Dhan account may open on the live feed. */
+const MAX_SOCKETS = 5;
+
+/** Dhan: intraday in 90-day pages or daily in one, 5 requests/s, 429s retried. */
+function backfillDhan(journal: Journal, dhan: Omit<DhanHistoryOptions, 'onPage'>, req: BackfillRequest) {
+  return backfill(journal, 'dhan', (r) => fetchDhanHistory({ ...dhan, onPage: r.onProgress }, r.instrument, r.interval, r.from, r.to), req);
+}
+
+interface DhanRef {
+  id: number;
+  securityId: number;
+  segment: string;
+  tickSize: number;
+}
+
+export function dhanAdapter(o: { id?: string; name?: string; venue?: DhanVenueFactory } = {}): BrokerAdapter {
+  const simulated = !!o.venue;
+  const adapter: BrokerAdapter = {
+    id: o.id ?? 'dhan',
+    name: o.name ?? 'Dhan',
+    protocol: 'dhan',
+    simulated,
+    has: {
+      live: { modes: ['ltp', 'quote', 'full'], maxInstruments: MAX_PER_SOCKET * MAX_SOCKETS, all: simulated },
+      depth: DHAN_DEPTH,
+      history: { intervals: DHAN_HISTORY_INTERVALS, maxDaysPerRequest: { '1m': 90, '5m': 90, '15m': 90, '25m': 90, '1h': 90 }, ratePerSecond: 5 },
+      master: true,
+      login: simulated ? ['none'] : ['oauth-popup', 'loopback', 'pasted-token'],
+    },
+    errors: DHAN_ERROR_CODES,
+    instrumentsHint: 'EXCHANGE:SYMBOL or SEGMENT:SECURITYID,... (e.g. NSE:HDFCBANK,NSE_EQ:1333)',
+    auth: {
+      tokenEnv: 'DHAN_ACCESS_TOKEN',
+      // A Dhan token carries its own expiry.
+      expiry: () => undefined,
+      adopt: (c, s) => ({ ...c, accessToken: s.accessToken, clientId: c.clientId ?? s.clientId }),
+      login: simulated
+        ? undefined
+        : (lo, f) => {
+            const clientId = f.clientId ?? process.env.DHAN_CLIENT_ID;
+            const apiKey = f.apiKey ?? process.env.DHAN_API_KEY;
+            const apiSecret = f.apiSecret ?? process.env.DHAN_API_SECRET;
+            if (!clientId || !apiKey || !apiSecret) throw new MissingCredentials('Dhan login needs the client id, API key and secret (DHAN_CLIENT_ID, DHAN_API_KEY, DHAN_API_SECRET)');
+            return dhanLoopbackLogin({ ...lo, clientId, apiKey, apiSecret, authRoot: f.loginRoot });
+          },
+    },
+    master: {
+      import: (journal, at, opts) => importDhanScripMaster(journal, { url: dhanScripMasterUrl(at.restRoot), ...opts }),
+    },
+    resolve: findDhanInstrument,
+    openFeeds: (ctx) => openDhanFeeds(ctx, o.venue),
+    async openHistory(journal, h, stops) {
+      let rest = h.restRoot?.replace(/\/$/, '');
+      let { clientId, accessToken } = h.credentials;
+      if (o.venue) {
+        const venue = o.venue({ ticksPerSecond: 0 });
+        stops.push(() => venue.stop());
+        const { roots, credentials } = await venue.start();
+        rest = roots.rest;
+        ({ clientId, accessToken } = credentials);
+      }
+      if (!clientId || !accessToken) throw new MissingCredentials('Dhan needs DHAN_CLIENT_ID and DHAN_ACCESS_TOKEN (or tickdesk login dhan)');
+      await adapter.master.import(journal, { restRoot: rest, credentials: { clientId, accessToken } }, { force: simulated });
+      const ins = findDhanInstrument(journal, h.ref);
+      if (!ins) throw new MissingCredentials(`no Dhan instrument "${h.ref}" in the scrip master`);
+      const creds = { clientId, accessToken, apiRoot: dhanRoots(rest).apiRoot };
+      return { ins, run: (req) => backfillDhan(journal, creds, req) };
+    },
+  };
+  return adapter;
+}
+
+/**
+ * Validate the token (profile), refresh the scrip master (once per IST day), resolve the
+ * instruments from it, keep the token renewed, then the live feed for ticks and the 20/200-level
+ * depth feed when asked for. A simulated venue takes the same path.
+ */
+async function openDhanFeeds(ctx: FeedContext, venueOf: DhanVenueFactory | undefined): Promise<OpenedFeeds> {
+  const { journal, request: r } = ctx;
+  let clientId = r.clientId;
+  let token = r.accessToken;
+  let feedRoot = r.wsRoot;
+  let depthRoot = r.wsRoot;
+  let { apiRoot } = dhanRoots(r.restRoot);
+  let scripUrl = dhanScripMasterUrl(r.restRoot);
+  let venue: DhanSimVenue | null = null;
+  if (venueOf) {
+    const v = (venue = venueOf({ ticksPerSecond: r.sim?.ticksPerSecond ?? 3000, seed: r.sim?.seed, instruments: r.sim?.instruments }));
+    ctx.onStop(() => v.stop());
+    const { roots, credentials } = await v.start();
+    ({ clientId, accessToken: token } = credentials);
+    feedRoot = roots.feed;
+    apiRoot = roots.api;
+    scripUrl = roots.scripMaster;
+  }
+  if (!clientId || !token) throw new AuthError('Dhan needs a client id and an access token (DHAN_CLIENT_ID / DHAN_ACCESS_TOKEN)', 'dhan');
+  for (const w of dhanTokenWarnings(token, { depth200: r.depth === 200 })) ctx.notice(w);
+  let expiresAt: number | undefined;
+  try {
+    const profile = await fetchDhanProfile({ clientId, accessToken: token, apiRoot });
+    expiresAt = profile.tokenValidUntil;
+    if (!profile.dataPlanActive) ctx.notice('the Dhan Data API is not active on this account: market data will be refused (806)');
+  } catch (e) {
+    if (e instanceof AuthError) throw e;
+    ctx.notice(`Dhan profile check failed (${(e as Error).message}); going on`);
+  }
+  // Only Dhan's own file is known to be tens of MB; a simulator's is small.
+  const realFile = scripUrl === DHAN_SCRIP_MASTER_URL;
+  await ctx.master(async (force) => {
+    const res = await importDhanScripMaster(journal, { url: scripUrl, minBytes: realFile ? 1_000_000 : 0, force, onProgress: ctx.onMasterProgress });
+    if (res.imported) ctx.notice(`Dhan scrip master: ${res.rows} instruments imported`);
+  });
+
+  const refs = resolveDhanRefs(ctx, venue);
+  const key = (segment: string, securityId: number) => `${segment}:${securityId}`;
+  const idOf = new Map(refs.map((x) => [key(x.segment, x.securityId), x.id]));
+  const segName = (n: number) => DHAN_SEGMENTS[n] ?? String(n);
+  const tickOf = new Map(refs.map((x) => [key(x.segment, x.securityId), x.tickSize]));
+  const normalizer = new DhanNormalizer();
+  const mode = r.mode === 'ltp' ? 'ticker' : r.mode;
+  const feed = new DhanFeed({
+    clientId,
+    accessToken: token,
+    root: feedRoot,
+    gaps: journal,
+    silenceMs: r.silenceMs ?? 30_000,
+    tickSizeOf: (seg, id) => tickOf.get(key(segName(seg), id)),
+    onFrame: ctx.capture,
+    onPacket: (p, ts) => {
+      const id = idOf.get(key(segName(p.segment), p.securityId));
+      const t = id === undefined ? null : normalizer.toTick(p, id, ts);
+      if (t) ctx.ingest(t);
+    },
+    onState: (state, detail, conn) => ctx.onFeedState(state, detail, conn, 'dhan'),
+  });
+  feed.subscribe(refs, mode);
+  feed.start();
+  ctx.addFeed({
+    get state() {
+      return feed.state;
+    },
+    get connections() {
+      return feed.connections;
+    },
+    malformed: () => feed.stats.malformed,
+    stop: () => feed.stop(),
+  });
+  // Renew the token ahead of its expiry; every feed resumes with the new one.
+  const history = {
+    broker: 'dhan' as const,
+    opts: { apiRoot, clientId, accessToken: token },
+    backfill: (j: Journal, req: BackfillRequest) => backfillDhan(j, { ...history.opts }, req),
+  };
+  const tokenSinks: Array<(t: string) => void> = [(t) => feed.setAccessToken(t), (t) => (history.opts.accessToken = t)];
+  const keeper = new DhanTokenKeeper({
+    clientId,
+    accessToken: token,
+    apiRoot,
+    expiresAt,
+    onRenewed: (s) => tokenSinks.forEach((f) => f(s.accessToken)),
+    onNotice: (n) => ctx.notice(n),
+  });
+  keeper.start();
+  ctx.onStop(() => keeper.stop());
+  const accountId = clientId;
+  const authRoot = dhanRoots(r.restRoot).authRoot;
+  const opened: OpenedFeeds = {
+    instruments: new Set(refs.map((x) => x.securityId)).size,
+    venue: venue ?? undefined,
+    history,
+    loginTarget: venue
+      ? null
+      : {
+          broker: 'dhan',
+          loopback: (lo, cfg, typedSecret) => {
+            const apiSecret = typedSecret ?? cfg.dhanApiSecret;
+            if (!cfg.dhanApiKey || !apiSecret) throw new MissingCredentials('the Dhan API key and secret are needed: start with DHAN_API_KEY and DHAN_API_SECRET set');
+            return dhanLoopbackLogin({ ...lo, clientId: accountId, apiKey: cfg.dhanApiKey, apiSecret, authRoot: cfg.loginRoot ?? authRoot });
+          },
+          pasted: (accessToken) => dhanPastedSession({ clientId: accountId, accessToken, apiRoot: history.opts.apiRoot }),
+        },
+    session: venue
+      ? undefined
+      : {
+          broker: 'dhan',
+          token,
+          expiresAt: keeper.validUntil,
+          fits: (s) => !r.clientId || !s.clientId || s.clientId === r.clientId,
+          resume: (t) => {
+            keeper.replace({ accessToken: t });
+            tokenSinks.forEach((f) => f(t));
+          },
+        },
+  };
+
+  const levels = r.depth as 20 | 200 | undefined;
+  if (!levels) return opened;
+  const cap = DHAN_DEPTH.find((d) => d.levels === levels)?.maxInstruments ?? 0;
+  const eligible = refs.filter((x) => x.segment === 'NSE_EQ' || x.segment === 'NSE_FNO');
+  const chosen = eligible.slice(0, cap);
+  if (eligible.length > cap) ctx.notice(`depth ${levels}: ${eligible.length} instruments asked for, Dhan allows ${cap}; recording the first ${cap}`);
+  if (venue) {
+    // One market model behind both: the depth books are the live feed's books.
+    const tokenOf = new Map(venue.instruments.map((u) => [key(u.segment, u.securityId), u.token]));
+    depthRoot = await venue.startDepth(chosen.map((x) => ({ securityId: x.securityId, segment: x.segment as 'NSE_EQ' | 'NSE_FNO', token: tokenOf.get(key(x.segment, x.securityId))! })));
+  }
+  const depthFeed = new DhanDepthFeed({
+    levels,
+    clientId,
+    accessToken: token,
+    root: depthRoot,
+    gaps: journal,
+    silenceMs: r.silenceMs ?? 30_000,
+    onSide: (side, ts) => {
+      const id = idOf.get(key(segName(side.segment), side.securityId));
+      if (id !== undefined) ctx.depth(depthSnapshotOf(side, id, ts));
+    },
+    onState: (state, detail, conn) => ctx.onFeedState(state, detail, conn, `dhan-depth${levels}`),
+  });
+  depthFeed.subscribe(chosen.map((x) => ({ securityId: x.securityId, segment: x.segment })));
+  depthFeed.start();
+  tokenSinks.push((t) => depthFeed.setAccessToken(t));
+  ctx.addFeed({
+    get state() {
+      return depthFeed.state;
+    },
+    get connections() {
+      return depthFeed.connections;
+    },
+    malformed: () => depthFeed.stats.malformed,
+    stop: () => depthFeed.stop(),
+  });
+  return opened;
+}
+
+/**
+ * The instruments to record, from the scrip master in the journal: SEGMENT:SECURITYID
+ * (NSE_EQ:1333), EXCHANGE:SYMBOL (NSE:HDFCBANK, NFO:NIFTY-Jun2026-24000-CE; indices also by
+ * Kite's name, NSE:NIFTY 50), or a security id that is unique across segments. A simulated venue's
+ * "all" is its whole universe.
+ */
+function resolveDhanRefs(ctx: FeedContext, venue: DhanSimVenue | null): DhanRef[] {
+  const { journal, request: r } = ctx;
+  const out: DhanRef[] = [];
+  const add = (ins: Instrument) => out.push({ id: ctx.record(ins).id, securityId: Number(ins.token), segment: ins.segment, tickSize: ins.tickSize });
+  if (r.instruments === 'all') {
+    if (!venue) throw new Error('--broker dhan needs --instruments (e.g. NSE:HDFCBANK or NSE_EQ:1333): the scrip master is too large to record whole');
+    for (const u of venue.instruments) {
+      const ins = journal.instrumentBySegmentToken('dhan', u.segment, String(u.securityId));
+      if (ins) add(ins);
+    }
+    return out;
+  }
+  for (const raw of r.instruments) {
+    const ref = raw.trim();
+    let ins = findDhanInstrument(journal, ref);
+    const bySeg = DHAN_SEGMENT_REF.exec(ref);
+    if (!ins && bySeg) {
+      // Not in the master (or no master): record it anyway, with a default tick size.
+      const segment = bySeg[1].toUpperCase();
+      ctx.notice(`${segment}:${bySeg[2]} is not in Dhan's scrip master; recording it with a 0.05 tick`);
+      const id = journal.upsertInstrument({ broker: 'dhan', token: bySeg[2], exchange: segment.split('_')[0], segment, symbol: `${segment}:${bySeg[2]}`, tickSize: 0.05, lotSize: 1 });
+      ins = journal.instrument(id)!;
+    }
+    if (!ins) throw new Error(`unknown instrument "${ref}" (not in Dhan's scrip master; use EXCHANGE:SYMBOL, e.g. NSE:HDFCBANK, or SEGMENT:SECURITYID, e.g. NSE_EQ:1333)`);
+    add(ins);
+  }
+  return out;
+}
