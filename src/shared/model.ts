@@ -1,5 +1,6 @@
 // Broker-neutral domain model: what every adapter produces and every consumer reads.
 import { z } from 'zod';
+import { IST_OFFSET_S } from './ist';
 
 export const Broker = z.enum(['kite', 'dhan', 'fyers', 'upstox', 'yahoo', 'sim']);
 export type Broker = z.infer<typeof Broker>;
@@ -159,7 +160,7 @@ export const INTERVAL_SECONDS: Record<CandleInterval, number> = {
 };
 
 /** IST is UTC+05:30 with no daylight saving; candle buckets align to IST wall-clock boundaries. */
-export const IST_OFFSET_S = 19800;
+export { IST_OFFSET_S };
 
 /**
  * Intraday candles count from each day's session open, 09:15 IST, as the exchanges', Kite's and

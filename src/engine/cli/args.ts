@@ -23,10 +23,8 @@ export function parseTime(s: string): number {
   return t;
 }
 
-/** ms → ISO 8601 in IST with its offset, e.g. 2026-11-20T09:15:00.000+05:30. */
-export function isoIst(ms: number): string {
-  return new Date(ms + 19800_000).toISOString().replace('Z', '+05:30');
-}
+/** ms → ISO 8601 in IST with its offset; it lives in shared/ist.ts, below export/ that uses it too. */
+export { isoIst } from '../../shared/ist';
 
 /**
  * Runs `open` (which opens `path`) and, when it fails without naming the file — SQLite's "unable

@@ -1,9 +1,9 @@
 // Streaming CSV writers: rows go out as they are read, with backpressure, in constant memory.
 import type { Writable } from 'node:stream';
+import { isoIst } from '../../shared/ist';
 import { depthLevels, type Candle, type CandleInterval, type Instrument } from '../../shared/model';
 import type { Journal, TickRow } from '../store/journal';
 import { TICK_COLUMNS } from '../store/tick-columns';
-import { isoIst } from '../cli/args';
 
 export type ExportProgress = (rowsWritten: number, rowsTotal: number) => void;
 

@@ -2,7 +2,7 @@
 // money with the CE and PE side by side. "The money" is the underlying's last price (the index for
 // index options, via the names brokers use), else the middle strike.
 import type { Instrument } from '../../shared/model';
-import { crossBrokerKey } from './xkey';
+import { crossBrokerKey } from '../../shared/xkey';
 
 export interface Underlying {
   underlying: string;

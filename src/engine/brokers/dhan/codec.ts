@@ -4,6 +4,8 @@
 //  - 20/200-level depth: 12-byte header [length u16][code u8][segment u8][securityId u32][seq|rows u32],
 //    16-byte levels [price f64][qty u32][orders u32], one side per packet, packets stacked.
 
+// LTT counts seconds from 1970-01-01 00:00 IST, not UTC (§2.8).
+import { IST_OFFSET_S } from '../../../shared/ist';
 import { newDepthBook } from '../../../shared/model';
 
 export const DHAN_SEGMENTS: Record<number, string> = {
@@ -21,8 +23,6 @@ export const FEED_HEADER = 8;
 export const DEPTH_HEADER = 12;
 export const DEPTH_LEVEL = 16;
 export const MAX_DEPTH_ROWS = 200;
-/** LTT counts seconds from 1970-01-01 00:00 IST, not UTC (§2.8). */
-export const IST_OFFSET_S = 19800;
 
 const SIZES: Record<number, number> = { 1: 16, 2: 16, 4: 50, 5: 12, 6: 16, 7: 8, 8: 162, 50: 10 };
 

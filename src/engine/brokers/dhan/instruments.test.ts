@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kiteRowToInstrument, parseKiteInstrumentsCsv } from '../kite/instruments';
 import { decodeDhanToken, dhanTokenWarnings } from './auth';
-import { crossBrokerKey } from '../../instruments/xkey';
+import { crossBrokerKey } from '../../../shared/xkey';
 import { parseDhanScripMaster } from './instruments';
 
 const SCRIP = [

@@ -1,8 +1,7 @@
 // Dhan's scrip master (specs/dhan.md §8), parsed by header name, a line at a time (the file is
-// tens of megabytes: it is streamed, never held whole). The cross-broker key is in instruments/xkey.
+// tens of megabytes: it is streamed, never held whole). The cross-broker key is in shared/xkey.
 import type { Instrument, NewInstrument } from '../../../shared/model';
-import type { Journal } from '../../store/journal';
-import { crossBrokerKey } from '../../instruments/xkey';
+import { crossBrokerKey } from '../../../shared/xkey';
 import { splitCsvLine } from '../kite/instruments';
 
 const SEGMENT: Record<string, string> = {
@@ -109,12 +108,20 @@ export function parseDhanScripMaster(text: string): DhanScrip[] {
 /** A Dhan segment + security id reference, e.g. NSE_EQ:1333. */
 export const DHAN_SEGMENT_REF = /^([A-Z]+_[A-Z]+):(\d+)$/i;
 
+/** The journal's look-ups that findDhanInstrument uses (brokers/ sits below store/: it names no store type). */
+export interface InstrumentLookup {
+  instrumentBySegmentToken(broker: string, segment: string, token: string): Instrument | undefined;
+  instrumentsByToken(broker: string, token: string): Instrument[];
+  findInstrument(ref: string, broker?: string): Instrument | undefined;
+  findByKey(xkey: string, broker: string): Instrument | undefined;
+}
+
 /**
  * A Dhan instrument of the journal's scrip master by SEGMENT:SECURITYID (NSE_EQ:1333),
  * EXCHANGE:SYMBOL (NSE:HDFCBANK, NFO:NIFTY-Jun2026-24000-CE; indices also by Kite's name, NSE:NIFTY 50),
  * or a security id that only one segment lists (several: an error naming them).
  */
-export function findDhanInstrument(journal: Journal, raw: string): Instrument | undefined {
+export function findDhanInstrument(journal: InstrumentLookup, raw: string): Instrument | undefined {
   const ref = raw.trim();
   const bySeg = DHAN_SEGMENT_REF.exec(ref);
   if (bySeg) return journal.instrumentBySegmentToken('dhan', bySeg[1].toUpperCase(), bySeg[2]);

@@ -1,5 +1,6 @@
 // The simulators' price history: a pure function of (instrument, minute), so any page, interval,
 // request order, or broker (Kite and Dhan serve the same contract) gives the same candles.
+import { IST_MS } from '../../../shared/ist';
 import type { Candle } from '../../../shared/model';
 
 /** 32-bit hash of two integers, for history that is the same whichever page asks for it. */
@@ -31,8 +32,8 @@ export function simHistoryPrice(token: number, basePrice: number, tick: number, 
 export function simHistoryCandles(ins: { token: number; basePrice: number; tickSize: number; lotSize: number }, stepMin: number, from: number, to: number, now: number): Candle[] {
   const out: Candle[] = [];
   const px = (ms: number) => simHistoryPrice(ins.token, ins.basePrice, ins.tickSize, Math.floor(ms / 60_000));
-  for (let day = Math.floor((from + 19800_000) / 86400_000); day * 86400_000 - 19800_000 <= to; day++) {
-    const dayStartIst = day * 86400_000 - 19800_000; // 00:00 IST in UTC ms
+  for (let day = Math.floor((from + IST_MS) / 86400_000); day * 86400_000 - IST_MS <= to; day++) {
+    const dayStartIst = day * 86400_000 - IST_MS; // 00:00 IST in UTC ms
     const wd = new Date(day * 86400_000).getUTCDay();
     if (wd === 0 || wd === 6) continue;
     const open = dayStartIst + (9 * 60 + 15) * 60_000;

@@ -1,7 +1,7 @@
 // Instruments in the journal: each broker's contracts under stable local ids, and when each
 // broker's master list was last imported.
 import type { Instrument, NewInstrument } from '../../../shared/model';
-import { crossBrokerKey } from '../../instruments/xkey';
+import { crossBrokerKey } from '../../../shared/xkey';
 import type { JournalDb, Row } from './db';
 
 export interface MasterImport {

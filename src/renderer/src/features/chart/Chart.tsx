@@ -11,6 +11,7 @@ import {
   type UTCTimestamp,
 } from 'lightweight-charts';
 import type { Bar } from '../../../../shared/api';
+import { IST_OFFSET_S } from '../../../../shared/ist';
 import { CandleInterval } from '../../../../shared/model';
 import { decimalsFor, price, qty } from '../../format';
 import { cancelFrameTask, onNextFrame } from '../../frame';
@@ -18,13 +19,12 @@ import { useApp } from '../../store/app';
 import { live } from '../../store/live';
 import { backfillChart } from '../../session';
 
-const IST_S = 19800;
 const UP = '#26a69a';
 const DOWN = '#ef5350';
 export const CHART_INTERVALS: CandleInterval[] = ['1s', '1m', '3m', '5m', '10m', '15m', '25m', '30m', '1h', '1d'];
 
 /** lightweight-charts draws UTC; shifting by +05:30 makes its axis read IST. */
-const ist = (t: number) => (t + IST_S) as UTCTimestamp;
+const ist = (t: number) => (t + IST_OFFSET_S) as UTCTimestamp;
 
 export function Chart() {
   const box = useRef<HTMLDivElement>(null);
@@ -109,7 +109,7 @@ export function Chart() {
     });
     chart.subscribeCrosshairMove((param) => {
       if (!param.time) return show(last);
-      show(bars.get((param.time as number) - IST_S) ?? last);
+      show(bars.get((param.time as number) - IST_OFFSET_S) ?? last);
     });
     return () => {
       offBars();

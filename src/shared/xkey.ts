@@ -2,6 +2,7 @@
 // Dhan can be found from either: cash by exchange + symbol, indices by their canonical name,
 // futures and options by exchange, underlying, expiry, strike and type (trading symbols differ:
 // Kite NIFTY26JUN24000CE, Dhan NIFTY-Jun2026-24000-CE).
+// Pure, so it sits in shared/: the journal (store/) and the brokers' instrument parsers both use it.
 
 /** Index names as Kite lists them, by the names Dhan's scrip master uses. */
 const INDEX_NAMES: Record<string, string> = {
