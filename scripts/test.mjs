@@ -1,4 +1,5 @@
-// `npm test`: lint, typecheck, then every *.test.ts under src/ and e2e/ with Node's test runner.
+// `npm test`: lint, typecheck, then every *.test.ts under src/ and e2e/ with Node's test runner, then the
+// desktop checks (npm run test:desktop, npm run dist:check: skipped, in one line each, without Electron).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,3 +45,10 @@ run(`tests (${files.length} files)`, process.execPath, [
   '--test-concurrency=2',
   ...files,
 ]);
+if (only.length === 0) {
+  // The desktop app in Electron and the package electron-builder makes, after everything else (the
+  // package check swaps native builds in node_modules while it runs). Where Electron cannot run
+  // (no binary, no display) each prints one "skipped: why" line and exits 0.
+  run('desktop app (npm run test:desktop)', process.execPath, ['scripts/desktop-test.mjs', '--no-build']);
+  run('package (npm run dist:check)', process.execPath, ['scripts/desktop-dist-check.mjs', '--no-build']);
+}

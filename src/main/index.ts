@@ -16,7 +16,6 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 // The dev server only in a development build run unpacked (`electron-vite dev`); else the bundle.
 const renderer = rendererSource({ packaged: app.isPackaged, devBuild: import.meta.env.DEV, devServerUrl: process.env.ELECTRON_RENDERER_URL });
 if (process.env.ELECTRON_RENDERER_URL && renderer.kind === 'bundle') console.warn('ELECTRON_RENDERER_URL is ignored: this build loads its own bundle');
-registerAppScheme();
 
 function createWindow(): BrowserWindow {
   const w = new BrowserWindow({
@@ -54,7 +53,7 @@ function trusted<A extends unknown[], R>(fn: (...args: A) => R): (e: IpcMainInvo
   };
 }
 
-app.whenReady().then(() => {
+function startApp(): void {
   hardenSession();
   if (renderer.kind === 'bundle') serveBundle(join(here, '../renderer'));
   const engine = new EngineSupervisor(
@@ -91,8 +90,18 @@ app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });
-});
+}
 
-app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
-});
+// `--version`: print the app's and Electron's versions and exit 0 before any scheme, window or
+// engine exists. `npm run dist:check` starts the packaged binary this way: it proves the binary,
+// with its fuses flipped, loads and runs this bundle from app.asar.
+if (process.argv.includes('--version')) {
+  console.log(`Tickdesk ${app.getVersion()} (Electron ${process.versions.electron})`);
+  app.exit(0);
+} else {
+  registerAppScheme();
+  void app.whenReady().then(startApp);
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+}
