@@ -26,6 +26,9 @@ export abstract class ShardedFeed<S extends { conn: FeedConnection }> {
     );
   }
 
+  /** Frames that could not be decoded (counted and skipped, never thrown). */
+  abstract malformed(): number;
+
   start(): void {
     this.running = true;
     for (const s of this.shards) s.conn.start();

@@ -45,6 +45,10 @@ type DepthShard = { conn: FeedConnection; instruments: DhanInstrumentRef[]; empt
 
 export class DhanDepthFeed extends ShardedFeed<DepthShard> {
   readonly stats = newDhanStats();
+
+  malformed(): number {
+    return this.stats.malformed;
+  }
   readonly disconnects: number[] = [];
 
   constructor(private readonly opts: DhanDepthFeedOptions) {

@@ -75,6 +75,10 @@ type FeedShard = { conn: FeedConnection; subs: Array<DhanInstrumentRef & { mode:
 
 export class DhanFeed extends ShardedFeed<FeedShard> {
   readonly stats = newDhanStats();
+
+  malformed(): number {
+    return this.stats.malformed;
+  }
   readonly disconnects: number[] = [];
 
   constructor(private readonly opts: DhanFeedOptions) {

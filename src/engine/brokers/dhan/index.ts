@@ -185,16 +185,7 @@ async function openDhanFeeds(ctx: FeedContext, venueOf: DhanVenueFactory | undef
   });
   feed.subscribe(refs, mode);
   feed.start();
-  ctx.addFeed({
-    get state() {
-      return feed.state;
-    },
-    get connections() {
-      return feed.connections;
-    },
-    malformed: () => feed.stats.malformed,
-    stop: () => feed.stop(),
-  });
+  ctx.addFeed(feed);
   // Renew the token ahead of its expiry; every feed resumes with the new one.
   const history = {
     broker: 'dhan' as const,
@@ -270,16 +261,7 @@ async function openDhanFeeds(ctx: FeedContext, venueOf: DhanVenueFactory | undef
   depthFeed.subscribe(chosen.map((x) => ({ securityId: x.securityId, segment: x.segment })));
   depthFeed.start();
   tokenSinks.push((t) => depthFeed.setAccessToken(t));
-  ctx.addFeed({
-    get state() {
-      return depthFeed.state;
-    },
-    get connections() {
-      return depthFeed.connections;
-    },
-    malformed: () => depthFeed.stats.malformed,
-    stop: () => depthFeed.stop(),
-  });
+  ctx.addFeed(depthFeed);
   return opened;
 }
 

@@ -64,6 +64,10 @@ interface Shard {
 
 export class KiteFeed extends ShardedFeed<Shard> {
   readonly decodeStats = newDecodeStats();
+
+  malformed(): number {
+    return this.decodeStats.malformedFrames;
+  }
   private readonly shardOf = new Map<number, Shard>();
   private readonly perConn: number;
   private readonly maxConns: number;

@@ -192,16 +192,7 @@ async function openKite(ctx: FeedContext, c: Credentials & { wsRoot?: string; re
   });
   feed.subscribe([...idByToken.keys()], r.mode);
   feed.start();
-  ctx.addFeed({
-    get state() {
-      return feed.state;
-    },
-    get connections() {
-      return feed.connections;
-    },
-    malformed: () => feed.decodeStats.malformedFrames,
-    stop: () => feed.stop(),
-  });
+  ctx.addFeed(feed);
   return {
     instruments: idByToken.size,
     history,
