@@ -3,14 +3,15 @@
 // (runLoginPopup); the token is exchanged here and handed to the engine process, never to the page.
 // Non-secret choices (which broker, api key, client id, redirect URL, instruments) sit in a
 // settings file beside them.
-import { randomBytes } from 'node:crypto';
+//
+// Which brokers, their credential fields and their login steps come from the engine's catalog
+// (brokers/catalog.ts, each broker's desktop.ts): nothing here names a broker but the roots.
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { dhanPastedSession, dhanSessionFromRedirect, kiteSessionFromRedirect } from '../engine/auth/login-flow';
 import { writePrivateFile, type StoredSession } from '../engine/auth/session-store';
-import { dhanConsentLoginUrl, dhanRoots, generateDhanConsent } from '../engine/brokers/dhan/auth';
-import { AuthError } from '../engine/brokers/errors';
-import { kiteLoginUrl, KITE_LOGIN_ROOT, KITE_REST_ROOT } from '../engine/brokers/kite/login';
+import { desktopBroker, desktopBrokers, type DesktopBroker } from '../engine/brokers/catalog';
+import { KITE_LOGIN_ROOT, KITE_REST_ROOT } from '../engine/brokers/kite/login';
+import type { DesktopRoots, DesktopSettings } from '../engine/brokers/types';
 import { ConnectRequest, type BrokerConnection, type BrokerName, type ConnectResult, type DesktopStatus, type EngineStart } from '../shared/desktop';
 import type { PopupSpec } from './login-popup';
 import { InsecureStorage, type SecretStore } from './secrets';
@@ -29,12 +30,14 @@ export const DEFAULT_REDIRECT = 'http://127.0.0.1:8421/callback';
 /** What a new connection records until the user says otherwise: the indices and a few leaders. */
 export const DEFAULT_INSTRUMENTS = ['NSE:NIFTY 50', 'NSE:NIFTY BANK', 'NSE:RELIANCE', 'NSE:HDFCBANK', 'NSE:INFY', 'NSE:TCS', 'NSE:SBIN'];
 
+/** The settings file: what is recorded, and each broker's connection under its id ("kite": {...}). */
 interface Settings {
   recording: 'sim' | BrokerName;
   allowPlainText?: boolean;
-  kite?: { apiKey: string; redirectUrl: string; instruments: string[] };
-  dhan?: { clientId: string; apiKey?: string; redirectUrl: string; instruments: string[]; depth?: 20 | 200 };
 }
+
+/** A catalog id as the desktop contract names it (desktop.ts BrokerName lists the same ids). */
+const nameOf = (b: DesktopBroker) => b.id as BrokerName;
 
 export interface ConnectorDeps {
   settingsFile: string;
@@ -73,10 +76,20 @@ export class BrokerConnector {
     if (!existsSync(this.d.settingsFile)) return { recording: 'sim' };
     try {
       const s = JSON.parse(readFileSync(this.d.settingsFile, 'utf8')) as Settings;
-      return s && typeof s === 'object' ? { ...s, recording: s.recording === 'kite' || s.recording === 'dhan' ? s.recording : 'sim' } : { recording: 'sim' };
+      return s && typeof s === 'object' ? { ...s, recording: desktopBroker(s.recording) ? s.recording : 'sim' } : { recording: 'sim' };
     } catch {
       return { recording: 'sim' };
     }
+  }
+
+  /** A broker's connection as the settings file keeps it. */
+  private brokerSettings(broker: string): DesktopSettings | undefined {
+    return (this.settings as unknown as Record<string, DesktopSettings | undefined>)[broker];
+  }
+
+  /** Where a broker is reached (its entry in BrokerRoots). */
+  private rootsOf(broker: string): DesktopRoots {
+    return (this.roots as unknown as Record<string, DesktopRoots | undefined>)[broker] ?? {};
   }
 
   private writeSettings(): void {
@@ -96,22 +109,22 @@ export class BrokerConnector {
   }
 
   status(): DesktopStatus {
-    const brokers: BrokerConnection[] = (['kite', 'dhan'] as const).map((broker) => {
+    const brokers: BrokerConnection[] = desktopBrokers().map((b) => {
+      const broker = nameOf(b);
       const s = this.session(broker);
-      const k = broker === 'kite' ? this.settings.kite : undefined;
-      const dh = broker === 'dhan' ? this.settings.dhan : undefined;
+      const c = this.brokerSettings(broker);
       return {
         broker,
-        apiKey: k?.apiKey ?? dh?.apiKey,
-        clientId: dh?.clientId,
+        apiKey: c?.apiKey,
+        clientId: c?.clientId,
         hasSecret: this.d.secrets.get(`${broker}.apiSecret`) !== undefined,
-        redirectUrl: k?.redirectUrl ?? dh?.redirectUrl,
-        instruments: k?.instruments ?? dh?.instruments ?? DEFAULT_INSTRUMENTS,
-        depth: dh?.depth,
+        redirectUrl: c?.redirectUrl,
+        instruments: c?.instruments ?? DEFAULT_INSTRUMENTS,
+        depth: c?.depth,
         session: s ? { user: s.userId ?? s.clientId ?? '', validUntil: s.expiresAt } : null,
       };
     });
-    return { recording: this.running?.broker ?? 'sim', storageProblem: this.d.secrets.problem(), brokers };
+    return { recording: this.running?.broker ?? 'sim', storageProblem: this.d.secrets.problem(), brokers, connectable: desktopBrokers().map((b) => b.info) };
   }
 
   /**
@@ -119,17 +132,14 @@ export class BrokerConnector {
    * the simulator, saying why (the page then offers to log in).
    */
   engineStart(): EngineStart {
-    const b = this.settings.recording;
     const sim: EngineStart = { broker: 'sim', instruments: 'all' };
-    if (b === 'sim') return (this.running = sim);
+    const chosen = desktopBroker(this.settings.recording);
+    if (!chosen) return (this.running = sim);
+    const b = nameOf(chosen);
     const s = this.session(b);
-    if (!s) return (this.running = { ...sim, note: `the ${b} session has expired or is missing: connect again to record from ${b}` });
-    if (b === 'kite') {
-      const k = this.settings.kite!;
-      return (this.running = { broker: 'kite', apiKey: k.apiKey, accessToken: s.accessToken, expiresAt: s.expiresAt, instruments: k.instruments, restRoot: this.roots.kite.restRoot, wsRoot: this.roots.kite.wsRoot, loginRoot: this.roots.kite.loginRoot });
-    }
-    const dh = this.settings.dhan!;
-    return (this.running = { broker: 'dhan', clientId: dh.clientId, accessToken: s.accessToken, expiresAt: s.expiresAt, instruments: dh.instruments, depth: dh.depth, restRoot: this.roots.dhan.restRoot, wsRoot: this.roots.dhan.wsRoot });
+    const c = this.brokerSettings(b);
+    if (!s || !c) return (this.running = { ...sim, note: `the ${b} session has expired or is missing: connect again to record from ${b}` });
+    return (this.running = { broker: b, ...chosen.login.engineStart(c, s, this.rootsOf(b)) });
   }
 
   /** Logs in (one login at a time), stores what is needed, and hands the session to the engine. */
@@ -138,7 +148,9 @@ export class BrokerConnector {
     if (!parsed.success) return Promise.reject(new Error(`connect: ${z.prettifyError(parsed.error)}`));
     const req = parsed.data;
     if (this.pending) return Promise.reject(new Error('a login is already in progress'));
-    const run = (req.broker === 'kite' ? this.connectKite(req) : this.connectDhan(req)).finally(() => (this.pending = null));
+    const b = desktopBroker(req.broker);
+    if (!b) return Promise.reject(new Error(`connect: no desktop login for ${req.broker}`));
+    const run = this.connectWith(b, req).finally(() => (this.pending = null));
     this.pending = run;
     return run;
   }
@@ -150,54 +162,24 @@ export class BrokerConnector {
     if (why) throw new InsecureStorage(`not connected: ${why}`);
   }
 
-  private async connectKite(req: Extract<ConnectRequest, { broker: 'kite' }>): Promise<ConnectResult> {
+  /** The broker's own login steps (its desktop.ts), then what they gathered is kept and handed on. */
+  private async connectWith(b: DesktopBroker, req: ConnectRequest): Promise<ConnectResult> {
     this.checkStorage(req.allowPlainText);
-    const prev = this.settings.kite;
-    const apiKey = req.apiKey ?? prev?.apiKey;
-    const apiSecret = req.apiSecret ?? (apiKey === prev?.apiKey ? this.d.secrets.get('kite.apiSecret') : undefined);
-    if (!apiKey || !apiSecret) throw new AuthError('enter the Kite app’s api key and api secret (once; they are kept encrypted)', 'kite');
-    const redirectUrl = req.redirectUrl ?? prev?.redirectUrl ?? DEFAULT_REDIRECT;
-    const state = randomBytes(12).toString('hex');
-    const { loginRoot, restRoot } = this.roots.kite;
-    const url = await this.d.openPopup({ loginUrl: kiteLoginUrl(apiKey, state, loginRoot), allowedOrigins: [new URL(loginRoot).origin], redirectUrl });
-    const session = await kiteSessionFromRedirect(url, state, { restRoot, apiKey, apiSecret });
+    const broker = nameOf(b);
+    const prev = this.brokerSettings(broker);
+    const r = await b.login.connect({
+      req,
+      prev,
+      storedSecret: () => this.d.secrets.get(`${broker}.apiSecret`),
+      openPopup: (spec) => this.d.openPopup(spec),
+      roots: this.rootsOf(broker),
+      defaults: { redirectUrl: DEFAULT_REDIRECT, instruments: DEFAULT_INSTRUMENTS },
+    });
     // Stored only once the broker accepted them: a wrong secret is never kept.
-    this.d.secrets.set('kite.apiSecret', apiSecret);
-    this.settings.kite = { apiKey, redirectUrl, instruments: req.instruments ?? prev?.instruments ?? DEFAULT_INSTRUMENTS };
-    this.adopt(session, req.instruments !== undefined && String(req.instruments) !== String(prev?.instruments));
-    return { broker: 'kite', user: session.userId ?? '', validUntil: session.expiresAt };
-  }
-
-  private async connectDhan(req: Extract<ConnectRequest, { broker: 'dhan' }>): Promise<ConnectResult> {
-    this.checkStorage(req.allowPlainText);
-    const prev = this.settings.dhan;
-    const clientId = req.clientId ?? prev?.clientId;
-    if (!clientId) throw new AuthError('enter your Dhan client id', 'dhan');
-    const { apiRoot, authRoot } = dhanRoots(this.roots.dhan.restRoot);
-    let session: StoredSession;
-    let user: string;
-    let apiKey = prev?.apiKey;
-    let apiSecret: string | undefined;
-    const redirectUrl = req.redirectUrl ?? prev?.redirectUrl ?? DEFAULT_REDIRECT;
-    if (req.accessToken) {
-      // A token from web.dhan.co: the broker must accept it before it is kept.
-      ({ session, who: user } = await dhanPastedSession({ clientId, accessToken: req.accessToken, apiRoot }));
-    } else {
-      apiKey = req.apiKey ?? prev?.apiKey;
-      apiSecret = req.apiSecret ?? (apiKey === prev?.apiKey ? this.d.secrets.get('dhan.apiSecret') : undefined);
-      if (!apiKey || !apiSecret) throw new AuthError('enter the Dhan app’s API key and secret, or paste an access token', 'dhan');
-      const app = { clientId, apiKey, apiSecret, authRoot };
-      const consentAppId = await generateDhanConsent(app);
-      const url = await this.d.openPopup({ loginUrl: dhanConsentLoginUrl(consentAppId, authRoot), allowedOrigins: [new URL(authRoot).origin], redirectUrl });
-      ({ session, who: user } = await dhanSessionFromRedirect(url, app));
-    }
-    if (apiSecret) this.d.secrets.set('dhan.apiSecret', apiSecret);
-    const instruments = req.instruments ?? prev?.instruments ?? DEFAULT_INSTRUMENTS;
-    const depth = req.depth === 0 ? undefined : (req.depth ?? prev?.depth);
-    const changed = String(instruments) !== String(prev?.instruments) || depth !== prev?.depth;
-    this.settings.dhan = { clientId: session.clientId!, apiKey, redirectUrl, instruments, depth };
-    this.adopt(session, changed);
-    return { broker: 'dhan', user, validUntil: session.expiresAt };
+    if (r.apiSecret) this.d.secrets.set(`${broker}.apiSecret`, r.apiSecret);
+    Object.assign(this.settings, { [broker]: r.settings });
+    this.adopt(r.session, r.changed);
+    return { broker, user: r.user, validUntil: r.session.expiresAt };
   }
 
   /**
@@ -211,7 +193,8 @@ export class BrokerConnector {
     this.settings.allowPlainText = this.d.secrets.allowPlainText || undefined;
     this.writeSettings();
     const r = this.running;
-    const same = r?.broker === s.broker && (s.broker === 'kite' ? r.apiKey === s.apiKey : r.clientId === s.clientId);
+    const account = desktopBroker(s.broker)?.login.account;
+    const same = r?.broker === s.broker && account !== undefined && r[account] === s[account];
     if (same && !choiceChanged) {
       this.running = { ...r, accessToken: s.accessToken, expiresAt: s.expiresAt };
       this.d.sendSession(s, this.running);

@@ -1,6 +1,7 @@
 // The Engine API: the one contract between the engine and any UI. Requests are validated with these
 // schemas at the engine's edge; the bridge carries them over a MessagePort or a WebSocket.
 import { z } from 'zod';
+import { SESSION_BROKERS, type BrokerInfo, type SessionBrokerId } from './brokers';
 import { CandleInterval, Instrument } from './model';
 
 const InstrumentId = z.number().int().positive();
@@ -9,6 +10,8 @@ const TimeMs = z.number().int();
 /** Request parameter schemas, one per method. */
 export const Requests = {
   status: z.object({}).strict(),
+  /** The engine's brokers: names, login kinds, depth and history capabilities, connect-form fields. */
+  brokers: z.object({}).strict(),
   searchInstruments: z
     .object({
       query: z.string().max(100),
@@ -54,14 +57,17 @@ export const Requests = {
    */
   loginStart: z
     .object({
-      broker: z.enum(['kite', 'dhan']),
+      broker: z.enum(SESSION_BROKERS),
       apiSecret: z.string().min(1).max(200).optional(),
     })
     .strict(),
-  /** Dhan: use an access token generated on web.dhan.co (checked with the broker, then saved). */
+  /**
+   * Use an access token generated on the broker's site (a broker whose has.login includes
+   * 'pasted-token', e.g. Dhan's web.dhan.co), checked with the broker, then saved.
+   */
   loginToken: z
     .object({
-      broker: z.literal('dhan'),
+      broker: z.enum(SESSION_BROKERS),
       accessToken: z.string().min(20).max(4000),
     })
     .strict(),
@@ -117,7 +123,7 @@ export interface FeedStatus {
 }
 
 export interface LoginState {
-  broker: 'kite' | 'dhan';
+  broker: SessionBrokerId;
   state: 'pending' | 'ok' | 'failed';
   detail: string;
 }
@@ -215,6 +221,7 @@ export interface Progress {
 /** Result types, one per method. */
 export interface Responses {
   status: EngineStatus;
+  brokers: BrokerInfo[];
   searchInstruments: Instrument[];
   getInstrument: Instrument;
   subscribe: { subscribed: number[]; quotes: Quote[] };

@@ -2,6 +2,7 @@
 // main. Main validates every request with these schemas; secrets go in, never come back out: the
 // answers carry who is logged in and until when, not tokens.
 import { z } from 'zod';
+import { SESSION_BROKERS, type BrokerInfo } from './brokers';
 
 const Secret = z.string().trim().min(8).max(200);
 const RedirectUrl = z
@@ -45,7 +46,7 @@ export const ConnectRequest = z.discriminatedUnion('broker', [
 ]);
 export type ConnectRequest = z.infer<typeof ConnectRequest>;
 
-export const BrokerName = z.enum(['kite', 'dhan']);
+export const BrokerName = z.enum(SESSION_BROKERS);
 export type BrokerName = z.infer<typeof BrokerName>;
 
 export interface BrokerConnection {
@@ -67,6 +68,8 @@ export interface DesktopStatus {
   /** Why secrets cannot be stored (no keyring), or null. */
   storageProblem: string | null;
   brokers: BrokerConnection[];
+  /** The brokers the dialog offers, with their login kinds, depth choices and form fields (the engine's catalog). */
+  connectable: BrokerInfo[];
 }
 
 export interface ConnectResult {
@@ -78,7 +81,7 @@ export interface ConnectResult {
 /** What Electron main tells the engine process to record (main keeps the secrets; this is one session). */
 export const EngineStart = z
   .object({
-    broker: z.enum(['sim', 'kite', 'dhan']),
+    broker: z.enum(['sim', ...SESSION_BROKERS]),
     apiKey: z.string().optional(),
     clientId: z.string().optional(),
     accessToken: z.string().optional(),

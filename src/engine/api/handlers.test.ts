@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Requests, type Method, type RequestParams } from '../../shared/api';
 import { serveBridge } from '../bridge/server';
+import { brokerInfo } from '../brokers/catalog';
+import { brokers } from '../brokers/registry';
 import { Recorder } from '../recorder';
 import { until } from '../testing';
 import type { EngineHandlers, Handler } from './handlers';
@@ -82,6 +84,7 @@ test('every method answers through the bridge from its own handler', { timeout: 
     // One call per method, typed per method: a method added to the contract without a line here does not compile.
     const calls: { [M in Method]: RequestParams<M> } = {
       status: {},
+      brokers: {},
       searchInstruments: { query: 'INFY', limit: 1 },
       getInstrument: { instrumentId: infy.id },
       subscribe: { instrumentIds: [infy.id] },
@@ -101,6 +104,7 @@ test('every method answers through the bridge from its own handler', { timeout: 
     const a: Record<string, any> = {};
     for (const method of Object.keys(calls) as Method[]) a[method] = await b.call(method, calls[method]);
 
+    assert.deepEqual(a.brokers.result, brokers().map(brokerInfo), 'the registry’s adapters, through the bridge as they are');
     assert.equal(a.status.result.feeds[0].feed, 'kite');
     assert.equal(a.status.result.feeds[0].state, 'connected');
     assert.deepEqual(a.searchInstruments.result, [infy]);
@@ -146,5 +150,16 @@ test('call: a name that is no method of the API is a bad request, even one every
       () => service.call(page, name as Method, {} as never),
       (e: Error & { code?: string }) => e.code === 'bad-request' && e.message === `unknown method ${name}`,
     );
+  }
+});
+
+test('loginToken: the broker is checked against the registry’s capabilities (a pasted token only where has.login says so)', async () => {
+  const b = memoryBridge();
+  try {
+    assert.deepEqual((await b.call('loginToken', { broker: 'kite', accessToken: 'x'.repeat(20) })).error, { code: 'bad-request', message: 'Kite takes no pasted access token' });
+    assert.deepEqual((await b.call('loginToken', { broker: 'dhan', accessToken: 'x'.repeat(20) })).error, { code: 'bad-request', message: 'this session does not record from Dhan' });
+    assert.equal((await b.call('loginToken', { broker: 'zerodha' as never, accessToken: 'x'.repeat(20) })).error.code, 'bad-request', 'a broker outside the list is refused by the schema');
+  } finally {
+    b.close();
   }
 });

@@ -4,6 +4,8 @@
 // cast. Handlers read and answer; per-page streaming is the bridge's (bridge/page-coalescer.ts).
 import type { Method, Quote, Responses, ValidParams } from '../../shared/api';
 import { INTERVAL_SECONDS, type CandleInterval, type Instrument } from '../../shared/model';
+import { brokerInfo } from '../brokers/catalog';
+import { brokers, findBroker } from '../brokers/registry';
 import { optionChain, optionUnderlyings, spotInstrument } from '../instruments/option-chain';
 import type { Recorder } from '../recorder';
 import { toDepth, toTrade } from './convert';
@@ -35,6 +37,8 @@ function chartBars(journal: Journal, instrumentId: number, interval: CandleInter
 export function engineHandlers(engine: EngineService): EngineHandlers {
   return {
     status: () => engine.status(),
+
+    brokers: () => brokers().map(brokerInfo),
 
     searchInstruments: (_page, { query, limit }) => engine.index.search(query, limit),
 
@@ -92,7 +96,11 @@ export function engineHandlers(engine: EngineService): EngineHandlers {
 
     loginStart: (_page, { broker, apiSecret }) => engine.loginStart(broker, apiSecret),
 
-    loginToken: (_page, { accessToken }) => engine.loginToken(accessToken),
+    loginToken: (_page, { broker, accessToken }) => {
+      const a = findBroker(broker);
+      if (!a?.has.login.includes('pasted-token')) throw new EngineError('bad-request', `${a?.name ?? broker} takes no pasted access token`);
+      return engine.loginToken(accessToken);
+    },
 
     refreshInstruments: () => engine.refreshInstruments(),
 

@@ -1,7 +1,8 @@
 // "A broker is one folder" (ARCHITECTURE.md §2): outside brokers/<name>/, sim/<name>/ and the
 // registry, no source compares a broker id to a literal — code asks the registry's capabilities.
-// The files listed in PENDING still do (the desktop app's main process and renderer, a later
-// step): a ratchet, their counts may only go down, and a file that reaches zero leaves the list.
+// The files listed in PENDING still do (none left: the desktop app's main process and renderer
+// read brokers/catalog.ts and the Engine API's `brokers`): a ratchet, their counts may only go
+// down, and a file that reaches zero leaves the list.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -11,12 +12,7 @@ import { brokerIds, brokers } from './registry';
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 /** Files that still compare broker ids to literals, with how many comparisons each holds today. */
-const PENDING: Readonly<Record<string, number>> = {
-  'src/main/broker-connect.ts': 8,
-  'src/renderer/src/features/login/ConnectDialog.tsx': 4,
-  'src/renderer/src/features/login/LoginDialog.tsx': 2,
-  'src/renderer/src/features/status/StatusBar.tsx': 3,
-};
+const PENDING: Readonly<Record<string, number>> = {};
 
 /** Every name a broker goes by: registry ids and the protocols they speak. */
 const IDS = [...new Set([...brokerIds(), ...brokers().map((b) => b.protocol)])];

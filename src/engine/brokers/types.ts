@@ -2,6 +2,8 @@
 // capabilities as data (`has`, in the manner of ccxt's describe()), how it logs in, how it keys
 // its instrument master, how it fetches history and opens its feeds, and how its error codes map
 // onto errors.ts. The recorder, the Engine API and the CLI read these; none names a broker.
+import type { BrokerForm, LoginKind as SharedLoginKind } from '../../shared/brokers';
+import type { ConnectRequest, EngineStart } from '../../shared/desktop';
 import type { CandleInterval, DepthSnapshot, FeedState, Instrument, Tick } from '../../shared/model';
 import type { LoginResult, LoopbackLoginOptions } from '../auth/login-flow';
 import type { StoredSession } from '../auth/session-store';
@@ -20,7 +22,7 @@ export type LiveMode = 'ltp' | 'quote' | 'full';
  * How a session is obtained: the broker's page in a popup window (desktop), its redirect caught
  * on 127.0.0.1 (`tickdesk login`), a token pasted from the broker's site, or none (a simulator).
  */
-export type LoginKind = 'oauth-popup' | 'loopback' | 'pasted-token' | 'none';
+export type LoginKind = SharedLoginKind;
 
 /** The brokers whose sessions are saved (`tickdesk login`): the StoredSession broker names. */
 export type SessionBroker = StoredSession['broker'];
@@ -179,6 +181,10 @@ export interface BrokerAdapter {
   /** A simulated venue stands in for the broker (no login, no saved session). */
   readonly simulated: boolean;
   readonly has: BrokerCapabilities;
+  /** How the UI's forms present it: title, the credentials its connect form asks for (catalog.ts). */
+  readonly form?: BrokerForm;
+  /** The desktop app's "Connect broker" for this broker (real brokers with has.login 'oauth-popup'). */
+  readonly desktop?: DesktopLogin;
   /** The broker's error codes → the one hierarchy (errors.ts). */
   readonly errors: BrokerErrorKindTable;
   readonly auth: {
@@ -207,6 +213,62 @@ export interface BrokerAdapter {
   openFeeds(ctx: FeedContext): Promise<OpenedFeeds>;
   /** `tickdesk backfill`: credentials, master, the instrument; `stops` undo what was started. */
   openHistory(journal: Journal, o: { restRoot?: string; ref: string; credentials: Credentials }, stops: Array<() => Promise<void>>): Promise<HistoryJob>;
+}
+
+/** What the desktop app keeps of a broker connection (not secret: its settings file). */
+export interface DesktopSettings {
+  apiKey?: string;
+  clientId?: string;
+  redirectUrl: string;
+  instruments: string[];
+  depth?: 20 | 200;
+}
+
+/** Where the desktop app reaches a broker: its hosts, or a simulator (development and tests). */
+export interface DesktopRoots {
+  restRoot?: string;
+  wsRoot?: string;
+  loginRoot?: string;
+}
+
+/** The broker's login page in a popup, until it reaches the app's redirect URL (main's PopupSpec). */
+export interface PopupRequest {
+  loginUrl: string;
+  /** Origins the user may move between while logging in. */
+  allowedOrigins: string[];
+  redirectUrl: string;
+}
+
+/** What a connect gathered: the session, who, what to keep. */
+export interface DesktopConnected {
+  session: StoredSession;
+  user: string;
+  /** An api secret the broker accepted: kept encrypted by main (never one it refused). */
+  apiSecret?: string;
+  settings: DesktopSettings;
+  /** The instruments (or depth) differ from the previous connection's: the engine starts over. */
+  changed: boolean;
+}
+
+/**
+ * "Connect broker" in the desktop app (src/main/broker-connect.ts), the broker's own steps: its
+ * credentials checked, its login in a popup, the token exchanged; and what the engine starts with.
+ */
+export interface DesktopLogin {
+  /** The session field naming the account: a new session of the same account resumes the feeds. */
+  account: 'apiKey' | 'clientId';
+  connect(c: {
+    /** The page's request, validated against desktop.ts ConnectRequest (this broker's branch). */
+    req: ConnectRequest;
+    prev: DesktopSettings | undefined;
+    /** This broker's api secret as stored, if any. */
+    storedSecret(): string | undefined;
+    openPopup(spec: PopupRequest): Promise<URL>;
+    roots: DesktopRoots;
+    defaults: { redirectUrl: string; instruments: string[] };
+  }): Promise<DesktopConnected>;
+  /** What the engine records with: this connection's settings and session (broker and note aside). */
+  engineStart(settings: DesktopSettings, session: StoredSession, roots: DesktopRoots): Omit<EngineStart, 'broker' | 'note'>;
 }
 
 /** A login cannot start: a key or secret is missing (the message says which, and where from). */

@@ -1,5 +1,7 @@
 // Owns the engine connection: connects (with retry), keeps quotes subscribed for the watchlist,
 // watches the selected instrument, and routes events into the store and live data.
+import type { RequestParams } from '../../shared/api';
+import type { BrokerInfo } from '../../shared/brokers';
 import type { Instrument } from '../../shared/model';
 import { BridgeClient, connect } from './bridge/client';
 import { useApp } from './store/app';
@@ -127,17 +129,23 @@ export async function backfillChart(): Promise<string | null> {
   }
 }
 
+/** The engine's brokers with their capabilities and form fields (what the login and connect forms show). */
+export async function brokerList(): Promise<BrokerInfo[]> {
+  if (!client || client.closed) throw new Error('not connected to the engine');
+  return client.request('brokers', {});
+}
+
 /** Starts the broker's login in the engine; returns the page to open, or throws with the reason. */
-export async function loginStart(broker: 'kite' | 'dhan', apiSecret?: string): Promise<string> {
+export async function loginStart(broker: RequestParams<'loginStart'>['broker'], apiSecret?: string): Promise<string> {
   if (!client || client.closed) throw new Error('not connected to the engine');
   const r = await client.request('loginStart', apiSecret ? { broker, apiSecret } : { broker });
   return r.url;
 }
 
-/** Dhan: hands a pasted access token to the engine (checked with the broker there). */
-export async function loginToken(accessToken: string): Promise<void> {
+/** Hands a pasted access token to the engine (has.login 'pasted-token'; checked with the broker there). */
+export async function loginToken(broker: RequestParams<'loginToken'>['broker'], accessToken: string): Promise<void> {
   if (!client || client.closed) throw new Error('not connected to the engine');
-  await client.request('loginToken', { broker: 'dhan', accessToken });
+  await client.request('loginToken', { broker, accessToken });
 }
 
 /** Downloads the broker's instrument list again; progress arrives as events. */

@@ -2,6 +2,7 @@
 // (consent redirect, pasted token) and token renewal, its scrip master, history, live and depth
 // feeds, over the modules of this folder. `dhanAdapter({ venue })` is the same adapter against a
 // simulated venue (the registry's `sim-dhan`).
+import type { BrokerForm } from '../../../shared/brokers';
 import type { Instrument } from '../../../shared/model';
 import { dhanLoopbackLogin, dhanPastedSession } from '../../auth/login-flow';
 import { backfill, type BackfillRequest } from '../../backfill';
@@ -10,6 +11,7 @@ import type { Journal } from '../../store/journal';
 import { AuthError } from '../errors';
 import { MissingCredentials, type BrokerAdapter, type FeedContext, type OpenedFeeds, type VenueHandle } from '../types';
 import { DHAN_ERROR_CODES, dhanRoots, dhanTokenWarnings, fetchDhanProfile } from './auth';
+import { dhanDesktop } from './desktop';
 import { DHAN_SEGMENTS } from './codec';
 import { DhanDepthFeed, depthSnapshotOf } from './depth-feed';
 import { DhanFeed, DhanNormalizer, MAX_PER_SOCKET } from './feed';
@@ -48,6 +50,19 @@ const DHAN_DEPTH = [
   { levels: 200, maxInstruments: 5 },
 ] as const;
 
+/** The client id, then an app's key and secret (the consent popup) or a token pasted from web.dhan.co. */
+const DHAN_FORM: BrokerForm = {
+  title: 'Dhan',
+  credentials: [
+    { key: 'clientId', label: 'Client id' },
+    { key: 'apiKey', label: 'API key' },
+    { key: 'apiSecret', label: 'API secret', secret: true },
+    { key: 'redirectUrl', label: 'Redirect URL registered for the app' },
+    { key: 'accessToken', label: 'or an access token from web.dhan.co', secret: true },
+  ],
+  tokenSite: 'web.dhan.co',
+};
+
 /** Sockets a Dhan account may open on the live feed. */
 const MAX_SOCKETS = 5;
 
@@ -77,6 +92,8 @@ export function dhanAdapter(o: { id?: string; name?: string; venue?: DhanVenueFa
       master: true,
       login: simulated ? ['none'] : ['oauth-popup', 'loopback', 'pasted-token'],
     },
+    form: DHAN_FORM,
+    ...(simulated ? {} : { desktop: dhanDesktop }),
     errors: DHAN_ERROR_CODES,
     instrumentsHint: 'EXCHANGE:SYMBOL or SEGMENT:SECURITYID,... (e.g. NSE:HDFCBANK,NSE_EQ:1333)',
     auth: {

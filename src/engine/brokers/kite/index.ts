@@ -9,10 +9,12 @@ import type { Journal } from '../../store/journal';
 import { AuthError, BrokerError } from '../errors';
 import type { BrokerAdapter, BrokerErrorKindTable, Credentials, FeedContext, OpenedFeeds, VenueHandle } from '../types';
 import { MissingCredentials } from '../types';
+import { kiteDesktop } from './desktop';
 import { MAX_CONNECTIONS, MAX_TOKENS_PER_CONNECTION } from './codec';
 import { KiteFeed, kitePacketToTick } from './feed';
 import { fetchKiteHistory, KITE_INTERVALS, type KiteHistoryOptions } from './historical';
 import { KITE_REST_ROOT } from './login';
+import type { BrokerForm } from '../../../shared/brokers';
 import type { CandleInterval } from '../../../shared/model';
 
 /** Where a (simulated) Kite answers: ticker, REST, login page. */
@@ -57,6 +59,16 @@ async function backfillKite(journal: Journal, kite: Omit<KiteHistoryOptions, 'on
   return backfill(journal, 'kite', (r) => fetchKiteHistory({ ...kite, oi: !!ins.expiry, onPage: r.onProgress }, ins.token, r.interval, r.from, r.to), req);
 }
 
+/** A Kite app's key and secret, once, and the redirect URL registered for it (desktop "Connect broker"). */
+const KITE_FORM: BrokerForm = {
+  title: 'Zerodha Kite',
+  credentials: [
+    { key: 'apiKey', label: 'API key' },
+    { key: 'apiSecret', label: 'API secret', secret: true },
+    { key: 'redirectUrl', label: 'Redirect URL registered for the app' },
+  ],
+};
+
 const resolveKite = (journal: Journal, ref: string) => journal.findInstrument(/^\d+$/.test(ref) ? ref : ref.toUpperCase(), 'kite');
 
 export function kiteAdapter(o: { id?: string; name?: string; venue?: KiteVenueFactory } = {}): BrokerAdapter {
@@ -77,6 +89,8 @@ export function kiteAdapter(o: { id?: string; name?: string; venue?: KiteVenueFa
       master: true,
       login: simulated ? ['none'] : ['oauth-popup', 'loopback'],
     },
+    form: KITE_FORM,
+    ...(simulated ? {} : { desktop: kiteDesktop }),
     errors: KITE_ERROR_TYPES,
     instrumentsHint: '(e.g. NSE:INFY,NFO:NIFTY26DECFUT or tokens): Kite caps a session at 9000',
     auth: {

@@ -1,7 +1,8 @@
 // "Connect broker" in the desktop app: the user types the app credentials once (or pastes a Dhan
 // token) and Electron main runs the login in a popup, keeps the secrets encrypted and hands the
 // session to the engine. The page only ever sees who is logged in and until when.
-import { useEffect, useState } from 'react';
+import { Fragment, useEffect, useState } from 'react';
+import type { BrokerInfo, CredentialField } from '../../../../shared/brokers';
 import type { BrokerConnection, BrokerName, ConnectRequest, DesktopStatus } from '../../../../shared/desktop';
 import { istWallClock } from '../../../../shared/ist';
 
@@ -18,8 +19,18 @@ const list = (text: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-export function ConnectDialog({ bridge, initial, onClose }: { bridge: Bridge; initial: BrokerName; onClose: () => void }) {
-  const [broker, setBroker] = useState<BrokerName>(initial);
+/** A Kite or Dhan app's redirect URL when the user has not said which one they registered. */
+const DEFAULT_REDIRECT = 'http://127.0.0.1:8421/callback';
+
+/** What the depth select offers: the 5 levels that come with ticks, then the broker's depth feeds. */
+const depthLabel = (d: BrokerInfo['depth'][number]) => `${d.levels} levels (up to ${d.maxInstruments} instruments)`;
+
+/**
+ * The tabs are the brokers main's status offers (the engine's catalog: real brokers with a popup
+ * login), each with its own fields; `initial` is the id to open on (else the first).
+ */
+export function ConnectDialog({ bridge, initial, onClose }: { bridge: Bridge; initial?: string; onClose: () => void }) {
+  const [chosen, setChosen] = useState<string | undefined>(initial);
   const [status, setStatus] = useState<DesktopStatus | null>(null);
   const [form, setForm] = useState<Record<string, string>>({});
   const [allowPlain, setAllowPlain] = useState(false);
@@ -34,30 +45,29 @@ export function ConnectDialog({ bridge, initial, onClose }: { bridge: Bridge; in
   useEffect(() => {
     void refresh();
   }, []);
+  const offered = status?.connectable ?? [];
+  const info: BrokerInfo | undefined = offered.find((b) => b.id === chosen) ?? offered[0];
+  // ConnectRequest and the desktop bridge name the broker by id (main checks it against its schema).
+  const broker = info?.id as BrokerName;
   const conn: BrokerConnection | undefined = status?.brokers.find((b) => b.broker === broker);
   const field = (name: string) => form[name] ?? '';
   const set = (name: string) => (e: { target: { value: string } }) => setForm({ ...form, [name]: e.target.value });
 
   const connect = async () => {
+    if (!info) return;
     setError('');
     setDone('');
     const opt = (name: string) => field(name).trim() || undefined;
     const instruments = field('instruments').trim() ? list(field('instruments')) : undefined;
     const plain = status?.storageProblem ? { allowPlainText: allowPlain } : {};
-    const req: ConnectRequest =
-      broker === 'kite'
-        ? { broker, apiKey: opt('apiKey'), apiSecret: opt('apiSecret'), redirectUrl: opt('redirectUrl'), instruments, ...plain }
-        : {
-            broker,
-            clientId: opt('clientId'),
-            apiKey: opt('apiKey'),
-            apiSecret: opt('apiSecret'),
-            redirectUrl: opt('redirectUrl'),
-            accessToken: opt('accessToken'),
-            instruments,
-            depth: form.depth === undefined ? undefined : (Number(form.depth) as 0 | 20 | 200),
-            ...plain,
-          };
+    // The broker's own fields (its form's credentials), then what every broker takes; main validates it.
+    const req = {
+      broker,
+      ...Object.fromEntries(info.credentials.map((c) => [c.key, opt(c.key)])),
+      instruments,
+      ...(info.depth.length ? { depth: form.depth === undefined ? undefined : Number(form.depth) } : {}),
+      ...plain,
+    } as ConnectRequest;
     setBusy(true);
     try {
       const r = await bridge.connect(req);
@@ -96,6 +106,16 @@ export function ConnectDialog({ bridge, initial, onClose }: { bridge: Bridge; in
       />
     </label>
   );
+  /** What a field's box shows when empty: what is stored already (never a secret itself). */
+  const placeholder = (key: CredentialField['key']): string | undefined =>
+    ({
+      apiKey: conn?.apiKey ?? '',
+      clientId: conn?.clientId ?? '',
+      apiSecret: conn?.hasSecret ? 'stored (encrypted)' : '',
+      redirectUrl: conn?.redirectUrl ?? DEFAULT_REDIRECT,
+      accessToken: undefined,
+    })[key];
+  const credential = (c: CredentialField) => <Fragment key={c.key}>{input(c.key, c.label, { secret: c.secret, placeholder: placeholder(c.key) })}</Fragment>;
   return (
     <div className="login-dialog connect-dialog" role="dialog" aria-label="Connect broker" data-testid="connect-dialog">
       <header>
@@ -105,43 +125,34 @@ export function ConnectDialog({ bridge, initial, onClose }: { bridge: Bridge; in
         </button>
       </header>
       <div className="tabs" role="tablist">
-        {(['kite', 'dhan'] as const).map((b) => (
-          <button key={b} role="tab" aria-selected={b === broker} className={b === broker ? 'active' : ''} data-testid={`connect-tab-${b}`} onClick={() => {
-              setBroker(b);
+        {offered.map((b) => (
+          <button key={b.id} role="tab" aria-selected={b.id === broker} className={b.id === broker ? 'active' : ''} data-testid={`connect-tab-${b.id}`} onClick={() => {
+              setChosen(b.id);
               setForm({});
               setError('');
               setDone('');
             }}>
-            {b === 'kite' ? 'Zerodha Kite' : 'Dhan'}
+            {b.title}
           </button>
         ))}
       </div>
       <p className="dim" data-testid="connect-state">
-        {conn?.session ? `${broker}: logged in as ${conn.session.user}, valid until ${istWallClock(conn.session.validUntil)} IST` : `${broker}: not logged in`}
-        {status && ` · recording from ${status.recording === 'sim' ? 'the simulator' : status.recording}`}
+        {info && (conn?.session ? `${broker}: logged in as ${conn.session.user}, valid until ${istWallClock(conn.session.validUntil)} IST` : `${broker}: not logged in`)}
+        {status && ` · recording from ${offered.some((b) => b.id === status.recording) ? status.recording : 'the simulator'}`}
       </p>
-      {broker === 'kite' ? (
-        <>
-          {input('apiKey', 'API key', { placeholder: conn?.apiKey ?? '' })}
-          {input('apiSecret', 'API secret', { secret: true, placeholder: conn?.hasSecret ? 'stored (encrypted)' : '' })}
-          {input('redirectUrl', 'Redirect URL registered for the app', { placeholder: conn?.redirectUrl ?? 'http://127.0.0.1:8421/callback' })}
-        </>
-      ) : (
-        <>
-          {input('clientId', 'Client id', { placeholder: conn?.clientId ?? '' })}
-          {input('apiKey', 'API key', { placeholder: conn?.apiKey ?? '' })}
-          {input('apiSecret', 'API secret', { secret: true, placeholder: conn?.hasSecret ? 'stored (encrypted)' : '' })}
-          {input('redirectUrl', 'Redirect URL registered for the app', { placeholder: conn?.redirectUrl ?? 'http://127.0.0.1:8421/callback' })}
-          {input('accessToken', 'or an access token from web.dhan.co', { secret: true })}
-          <label>
-            Market depth
-            <select data-testid="connect-depth" value={form.depth ?? String(conn?.depth ?? 0)} onChange={set('depth')}>
-              <option value="0">5 levels (with ticks)</option>
-              <option value="20">20 levels</option>
-              <option value="200">200 levels (up to 5 instruments)</option>
-            </select>
-          </label>
-        </>
+      {info?.credentials.map((c) => credential(c))}
+      {info && info.depth.length > 0 && (
+        <label>
+          Market depth
+          <select data-testid="connect-depth" value={form.depth ?? String(conn?.depth ?? 0)} onChange={set('depth')}>
+            <option value="0">5 levels (with ticks)</option>
+            {info.depth.map((d) => (
+              <option key={d.levels} value={String(d.levels)}>
+                {depthLabel(d)}
+              </option>
+            ))}
+          </select>
+        </label>
       )}
       <label>
         Instruments to record

@@ -1,10 +1,14 @@
 // "Log in" for a broker whose session ended: the engine listens for the broker's redirect on
 // 127.0.0.1; this opens the broker's login page in a new window and follows the login's state.
 import { useState } from 'react';
+import type { RequestParams } from '../../../../shared/api';
+import type { BrokerInfo } from '../../../../shared/brokers';
 import { loginStart, loginToken } from '../../session';
 import { useApp } from '../../store/app';
 
-export function LoginDialog({ broker, onClose }: { broker: 'kite' | 'dhan'; onClose: () => void }) {
+export function LoginDialog({ info, onClose }: { info: BrokerInfo; onClose: () => void }) {
+  // The engine checks the id against its session's broker (loginStart / loginToken answer why not).
+  const broker = info.id as RequestParams<'loginStart'>['broker'];
   const [secret, setSecret] = useState('');
   const [error, setError] = useState('');
   const [url, setUrl] = useState('');
@@ -12,7 +16,7 @@ export function LoginDialog({ broker, onClose }: { broker: 'kite' | 'dhan'; onCl
   const useToken = async () => {
     setError('');
     try {
-      await loginToken(token.trim());
+      await loginToken(broker as RequestParams<'loginToken'>['broker'], token.trim());
       setToken('');
     } catch (e) {
       setError((e as Error).message);
@@ -33,7 +37,7 @@ export function LoginDialog({ broker, onClose }: { broker: 'kite' | 'dhan'; onCl
   return (
     <div className="login-dialog" role="dialog" aria-label={`Log in to ${broker}`} data-testid={`login-dialog-${broker}`}>
       <header>
-        <span className="title">Log in to {broker === 'kite' ? 'Zerodha Kite' : 'Dhan'}</span>
+        <span className="title">Log in to {info.title}</span>
         <button className="close" onClick={onClose} title="Close">×</button>
       </header>
       <p className="dim">The broker's login page opens in a new window; after you log in, recording resumes with the same instruments.</p>
@@ -42,9 +46,9 @@ export function LoginDialog({ broker, onClose }: { broker: 'kite' | 'dhan'; onCl
         <input type="password" autoComplete="off" data-testid="login-secret" value={secret} onChange={(e) => setSecret(e.target.value)} />
       </label>
       <button className="primary" data-testid="login-open" onClick={open}>Open login page</button>
-      {broker === 'dhan' && (
+      {info.login.includes('pasted-token') && (
         <label>
-          or paste an access token generated on web.dhan.co
+          or paste an access token generated on {info.tokenSite}
           <span className="row">
             <input type="password" autoComplete="off" data-testid="login-token" value={token} onChange={(e) => setToken(e.target.value)} />
             <button data-testid="login-use-token" disabled={token.trim().length < 20} onClick={useToken}>

@@ -3,6 +3,8 @@ import { useEffect, useState } from 'react';
 import { istClock, marketOpen, qty } from '../../format';
 import { refreshInstruments } from '../../session';
 import { useApp } from '../../store/app';
+import type { BrokerInfo } from '../../../../shared/brokers';
+import { feedBroker, logsIn, useBrokers } from '../login/brokers';
 import { ConnectDialog, desktopBroker } from '../login/ConnectDialog';
 import { LoginDialog } from '../login/LoginDialog';
 import { Rejects } from './Rejects';
@@ -20,9 +22,13 @@ export function StatusBar() {
     setRefreshError('');
     refreshInstruments().catch((e: Error) => setRefreshError(e.message));
   };
-  const [loginFor, setLoginFor] = useState<'kite' | 'dhan' | null>(null);
+  const [loginFor, setLoginFor] = useState<BrokerInfo | null>(null);
+  const [connectFor, setConnectFor] = useState<string | undefined | null>(null);
   // The desktop app logs in through Electron main (popup, encrypted secrets); a browser through the engine.
   const desktop = desktopBroker();
+  const infos = useBrokers();
+  // "Connect broker" opens on the real broker whose protocol the feeds speak (else the dialog's first).
+  const recorded = infos.find((b) => !b.simulated && status?.feeds.some((f) => feedBroker(f.feed, infos)?.protocol === b.protocol));
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
@@ -33,12 +39,12 @@ export function StatusBar() {
         engine {connection}
       </span>
       {status?.feeds.map((f) => {
-        const broker = f.feed.split('-')[0];
+        const broker = feedBroker(f.feed, infos);
         return (
           <span key={f.feed} className={`pill ${f.state}`} title={f.detail} data-testid={`feed-${f.feed}`}>
             {f.feed} {f.state === 'login-needed' ? 'login needed' : f.state}
-            {f.state === 'login-needed' && (broker === 'kite' || broker === 'dhan') && (
-              <button className="login" data-testid={`login-${broker}`} onClick={() => setLoginFor(broker)}>
+            {f.state === 'login-needed' && broker && logsIn(broker) && (
+              <button className="login" data-testid={`login-${broker.id}`} onClick={() => (desktop ? setConnectFor(broker.id) : setLoginFor(broker))}>
                 Log in
               </button>
             )}
@@ -46,12 +52,12 @@ export function StatusBar() {
         );
       })}
       {desktop && (
-        <button className="login" data-testid="connect-broker" onClick={() => setLoginFor(status?.feeds.some((f) => f.feed.startsWith('dhan')) ? 'dhan' : 'kite')}>
+        <button className="login" data-testid="connect-broker" onClick={() => setConnectFor(recorded?.id)}>
           Connect broker
         </button>
       )}
-      {loginFor && desktop && <ConnectDialog bridge={desktop} initial={loginFor} onClose={() => setLoginFor(null)} />}
-      {loginFor && !desktop && <LoginDialog broker={loginFor} onClose={() => setLoginFor(null)} />}
+      {connectFor !== null && desktop && <ConnectDialog bridge={desktop} initial={connectFor} onClose={() => setConnectFor(null)} />}
+      {loginFor && !desktop && <LoginDialog info={loginFor} onClose={() => setLoginFor(null)} />}
       <span data-testid="ticks-per-second">{status ? `${status.ticksPerSecond} ticks/s` : ''}</span>
       <span data-testid="journal-rows">{status ? `journal ${qty(status.journalRows)} rows` : ''}</span>
       {status && <Rejects status={status} />}

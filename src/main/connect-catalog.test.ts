@@ -1,0 +1,41 @@
+// The desktop "Connect broker" is driven by the engine's catalog (brokers/catalog.ts): main's status
+// offers the page exactly those brokers with their forms, and only a catalog broker is recorded from.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { desktopBrokers } from '../engine/brokers/catalog';
+import { BrokerConnector, REAL_ROOTS } from './broker-connect';
+import { SecretStore } from './secrets';
+import { fakeSafeStorage } from './testing';
+
+function connector(settings?: object) {
+  const dir = mkdtempSync(join(tmpdir(), 'tickdesk-connect-catalog-'));
+  if (settings) writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings));
+  return new BrokerConnector({
+    settingsFile: join(dir, 'settings.json'),
+    secrets: new SecretStore(join(dir, 'secrets.json'), fakeSafeStorage(), { platform: 'linux' }),
+    openPopup: () => Promise.reject(new Error('no popup in this test')),
+    sendSession: () => assert.fail('no session in this test'),
+    restartEngine: () => assert.fail('no restart in this test'),
+    roots: REAL_ROOTS,
+  });
+}
+
+test('status offers the catalog’s brokers with their forms, one connection each, in the same order', () => {
+  const st = connector().status();
+  assert.deepEqual(st.connectable, desktopBrokers().map((b) => b.info));
+  assert.deepEqual(st.connectable.map((b) => [b.id, b.title, b.credentials.map((c) => c.key), b.depth.map((d) => d.levels)]), [
+    ['kite', 'Zerodha Kite', ['apiKey', 'apiSecret', 'redirectUrl'], []],
+    ['dhan', 'Dhan', ['clientId', 'apiKey', 'apiSecret', 'redirectUrl', 'accessToken'], [20, 200]],
+  ]);
+  assert.deepEqual(st.brokers.map((b) => b.broker), ['kite', 'dhan']);
+  assert.deepEqual(JSON.parse(JSON.stringify(st.connectable)), st.connectable, 'crosses the IPC as it is');
+});
+
+test('a settings file naming a broker outside the catalog (or a simulator) records from the simulator', () => {
+  for (const recording of ['sim-dhan', 'nope', 42]) assert.deepEqual(connector({ recording }).engineStart(), { broker: 'sim', instruments: 'all' }, String(recording));
+  // A catalog broker without a session: the simulator, saying why.
+  assert.equal(connector({ recording: 'dhan' }).engineStart().note, 'the dhan session has expired or is missing: connect again to record from dhan');
+});
