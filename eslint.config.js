@@ -49,6 +49,7 @@ export const KNOWN_UPWARD = [
   { from: 'src/engine/brokers/types.ts', to: ['src/engine/store/journal.ts', 'src/engine/instruments/master.ts', 'src/engine/backfill.ts'], why: IN_PROGRESS },
   { from: 'src/engine/brokers/kite/index.ts', to: ['src/engine/store/journal.ts', 'src/engine/instruments/master.ts', 'src/engine/backfill.ts'], why: IN_PROGRESS },
   { from: 'src/engine/brokers/dhan/index.ts', to: ['src/engine/store/journal.ts', 'src/engine/instruments/master.ts', 'src/engine/backfill.ts'], why: IN_PROGRESS },
+  { from: 'src/engine/brokers/_template/index.ts', to: ['src/engine/store/journal.ts', 'src/engine/instruments/master.ts', 'src/engine/backfill.ts'], why: IN_PROGRESS },
 ];
 
 const restrict = (paths, patterns, why) => ({

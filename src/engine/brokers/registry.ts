@@ -24,7 +24,7 @@ function dhanSimVenue(sim: { ticksPerSecond?: number; seed?: number; instruments
 }
 
 /** In the order `--broker` lists them. */
-const ADAPTERS: readonly BrokerAdapter[] = [
+const ADAPTERS: BrokerAdapter[] = [
   kiteAdapter({ id: 'sim', name: 'Simulator (Kite protocol)', venue: (sim) => new KiteVenue({ ...sim, instruments: sim.instruments as SimInstrument[] | undefined }) }),
   kiteAdapter(),
   dhanAdapter({ id: 'sim-dhan', name: 'Simulator (Dhan protocol)', venue: dhanSimVenue }),
@@ -60,4 +60,17 @@ export function orList(items: readonly string[]): string {
 /** Real brokers first, then the simulators (how help and messages list them). */
 export function realFirst(list: readonly BrokerAdapter[]): BrokerAdapter[] {
   return [...list.filter((a) => !a.simulated), ...list.filter((a) => a.simulated)];
+}
+
+/**
+ * Adds a broker after the built-in ones (a plug-in, or a test's broker: brokers/_template); throws
+ * when its id is taken. Returns the undo, which removes it again.
+ */
+export function registerBroker(adapter: BrokerAdapter): () => void {
+  if (findBroker(adapter.id)) throw new Error(`a broker "${adapter.id}" is registered already`);
+  ADAPTERS.push(adapter);
+  return () => {
+    const at = ADAPTERS.indexOf(adapter);
+    if (at >= 0) ADAPTERS.splice(at, 1);
+  };
 }
