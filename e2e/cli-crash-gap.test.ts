@@ -1,12 +1,13 @@
 // `tickdesk record` killed with SIGKILL and started again: the time it was not running is a feed gap,
 // in the journal and in the database.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Journal } from '../src/engine/store/journal';
+import { recordThenKill } from './helpers';
 import { cleanupDatabases, freshDatabase, withClient } from '../src/engine/store/testing';
 
 const BIN = new URL('../bin/tickdesk.mjs', import.meta.url).pathname;
@@ -22,21 +23,7 @@ test('kill -9, then record again: the outage from the last tick to the first new
   assert.equal(run(['db', 'init', '--url', url]).code, 0);
   const path = join(mkdtempSync(join(tmpdir(), 'tickdesk-e2e-gap-')), 'j.sqlite');
   const args = ['record', '--journal', path, '--sink', url, '--source-id', 'crash-gap', '--rate', '1000'];
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  let replicated = 0;
-  child.stderr.on('data', (d: Buffer) => {
-    err += d;
-    for (const m of d.toString().matchAll(/replicated (\d+)/g)) replicated = Number(m[1]);
-  });
-  const exited = new Promise((r) => child.on('exit', r));
-  const end = Date.now() + 30_000;
-  while (replicated < 500) {
-    if (Date.now() > end) throw new Error(`no replication progress:\n${err.slice(-800)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  await exited;
+  await recordThenKill(args, 500);
 
   const crashed = new Journal(path, { readonly: true });
   const last = crashed.db.prepare('SELECT id, ts_received AS t FROM ticks ORDER BY id DESC LIMIT 1').get() as { id: number; t: number };

@@ -1,12 +1,13 @@
 // `tickdesk db init` and `record --sink` through the real command, including kill -9 mid-replication.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Journal } from '../src/engine/store/journal';
 import { Replicator } from '../src/engine/store/replicator';
+import { recordThenKill } from './helpers';
 import { cleanupDatabases, freshDatabase, journalChecksums, pgChecksums, withClient } from '../src/engine/store/testing';
 
 const BIN = new URL('../bin/tickdesk.mjs', import.meta.url).pathname;
@@ -35,21 +36,7 @@ test('kill -9 while replicating, restart: every journal row is in PostgreSQL exa
   assert.equal(run(['db', 'init', '--url', url]).code, 0);
   const journalPath = join(dir, 'crash.sqlite');
   const args = ['record', '--journal', journalPath, '--sink', url, '--source-id', 'crash-test', '--seed', '3'];
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  let replicated = 0;
-  child.stderr.on('data', (d: Buffer) => {
-    err += d;
-    for (const m of d.toString().matchAll(/replicated (\d+)/g)) replicated = Number(m[1]);
-  });
-  const exited = new Promise((r) => child.on('exit', r));
-  const end = Date.now() + 30_000;
-  while (replicated < 5000) {
-    if (Date.now() > end) throw new Error(`no replication progress:\n${err.slice(-800)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  await exited;
+  await recordThenKill(args, 5000);
 
   const again = run([...args, '--duration', '3s']);
   assert.equal(again.code, 0, again.stderr);

@@ -62,3 +62,25 @@ export async function untilAsync(cond: () => Promise<boolean>, what: string, ms 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Runs `tickdesk ARGS` (a recorder with --sink) until its progress line says `rows` were replicated,
+ * then kills it with SIGKILL: a crash in the middle of recording and replicating.
+ */
+export async function recordThenKill(args: string[], rows: number): Promise<void> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  let replicated = 0;
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d;
+    for (const m of d.toString().matchAll(/replicated (\d+)/g)) replicated = Number(m[1]);
+  });
+  const exited = new Promise((r) => child.on('exit', r));
+  const end = Date.now() + 30_000;
+  while (replicated < rows) {
+    if (Date.now() > end) throw new Error(`no replication progress:\n${err.slice(-800)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  await exited;
+}
