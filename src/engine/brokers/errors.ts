@@ -73,6 +73,16 @@ const KINDS = {
 
 export type BrokerErrorKind = keyof typeof KINDS;
 
+/**
+ * The kind the first known key maps to in a broker's code table (its error code, then its HTTP
+ * status, say). Own keys only: a code the broker sends that happens to be named "constructor" is
+ * unknown, not Object's.
+ */
+export function errorKind(table: Readonly<Record<string, BrokerErrorKind>>, ...keys: ReadonlyArray<string | undefined>): BrokerErrorKind | undefined {
+  for (const k of keys) if (k !== undefined && Object.hasOwn(table, k)) return table[k];
+  return undefined;
+}
+
 /** The error of a kind, for a broker's code table: `brokerError(TABLE[code], text, 'dhan')`. */
 export function brokerError(kind: BrokerErrorKind, message: string, broker: string): BrokerError {
   return new KINDS[kind](message, broker);

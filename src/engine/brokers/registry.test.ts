@@ -3,7 +3,8 @@
 // saved-session rules the CLI applies.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AccessDenied, AuthError, brokerError, InputError, NetworkError, ProtocolError, RateLimited, TokenExpired } from './errors';
+import { AccessDenied, AuthError, brokerError, errorKind, InputError, NetworkError, ProtocolError, RateLimited, TokenExpired } from './errors';
+import { KITE_ERROR_TYPES, kiteRestError } from './kite/rest';
 import { broker, brokerIds, brokers, findBroker, orList, realFirst } from './registry';
 
 test('the registry lists sim, kite, sim-dhan and dhan; a simulator speaks its real broker and needs no login', () => {
@@ -79,4 +80,23 @@ test('saved sessions: a Kite session is its app key’s; a Dhan session fills in
     brokers().filter((b) => b.auth.login).map((b) => b.id),
     ['kite', 'dhan'],
   );
+});
+
+test('Kite REST errors go through its table: error_type first, then the status; a code named like an Object property is unknown', () => {
+  const e = (status: number, errorType?: string) => kiteRestError(status, errorType === undefined ? null : { error_type: errorType, message: 'm' }, 'Kite historical');
+  assert.ok(e(403, 'TokenException') instanceof TokenExpired);
+  assert.equal(e(403, 'TokenException').message, 'Kite historical: HTTP 403 TokenException m: log in again');
+  assert.ok(e(403) instanceof TokenExpired);
+  assert.ok(e(400, 'PermissionException') instanceof AccessDenied);
+  assert.ok(e(400, 'InputException') instanceof InputError);
+  assert.ok(e(429) instanceof RateLimited);
+  assert.ok(e(503, 'NetworkException') instanceof NetworkError);
+  assert.ok(e(505) instanceof NetworkError, 'any 5xx is retried');
+  assert.equal(e(505).retryable, true);
+  for (const odd of ['constructor', '__proto__', 'toString']) {
+    const x = e(400, odd);
+    assert.equal(x.constructor.name, 'BrokerError', odd);
+    assert.equal(x.retryable, false);
+  }
+  assert.equal(errorKind(KITE_ERROR_TYPES, 'hasOwnProperty', '429'), 'rate-limit');
 });

@@ -1,7 +1,7 @@
 // The template broker's REST calls: one GET helper that signs the request and turns the broker's
 // error answers into the one error hierarchy (../errors.ts) through its code table. Replace the
 // codes with your broker's (its error field, its HTTP statuses); keep the shape.
-import { brokerError, NetworkError, type BrokerError } from '../errors';
+import { brokerError, errorKind, NetworkError, type BrokerError } from '../errors';
 import type { BrokerErrorKindTable } from '../types';
 import { authHeaders, BROKER } from './auth';
 
@@ -20,7 +20,7 @@ export const TEMPLATE_ERRORS: BrokerErrorKindTable = {
 
 /** The error of a failed answer: by the broker's code, else by status, else a plain broker error. */
 export function restError(status: number, body: { error?: string; message?: string } | null, what: string): BrokerError {
-  const kind = TEMPLATE_ERRORS[body?.error ?? ''] ?? TEMPLATE_ERRORS[String(status)] ?? (status >= 500 ? 'network' : 'input');
+  const kind = errorKind(TEMPLATE_ERRORS, body?.error, String(status)) ?? (status >= 500 ? 'network' : 'input');
   return brokerError(kind, `${what}: HTTP ${status} ${body?.error ?? ''} ${body?.message ?? ''}`.trim(), BROKER);
 }
 

@@ -2,7 +2,8 @@
 // maximum span, 3 requests a second, 429s retried with backoff, a 403 is "log in again".
 import { istWallClock } from '../../../shared/ist';
 import type { Candle, CandleInterval } from '../../../shared/model';
-import { BrokerError, NetworkError, RateLimited, TokenExpired } from '../errors';
+import { BrokerError, NetworkError } from '../errors';
+import { kiteRestError } from './rest';
 import { limitedWithRetry, RateLimiter, type RetryOptions } from '../rate-limit';
 
 /** Kite's interval names and the longest span one request may cover (days). */
@@ -65,10 +66,7 @@ async function fetchPage(o: KiteHistoryOptions, token: string, name: string, fro
         return c;
       });
     }
-    const msg = `Kite historical ${name} ${kiteIstTime(from)} → ${kiteIstTime(to)}: HTTP ${res.status} ${body?.error_type ?? ''} ${body?.message ?? ''}`.trim();
-    if (res.status === 403 || body?.error_type === 'TokenException') throw new TokenExpired(`${msg}: log in again`, 'kite');
-    if (res.status === 429) throw new RateLimited(msg, 'kite');
-    throw new (res.status >= 500 ? NetworkError : BrokerError)(msg, 'kite', res.status >= 500);
+    throw kiteRestError(res.status, body, `Kite historical ${name} ${kiteIstTime(from)} → ${kiteIstTime(to)}`);
   });
 }
 

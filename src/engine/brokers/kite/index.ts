@@ -7,7 +7,8 @@ import { backfill, type BackfillRequest } from '../../backfill';
 import { importKiteInstruments } from '../../instruments/master';
 import type { Journal } from '../../store/journal';
 import { AuthError, BrokerError } from '../errors';
-import type { BrokerAdapter, BrokerErrorKindTable, Credentials, FeedContext, OpenedFeeds, VenueHandle } from '../types';
+import { KITE_ERROR_TYPES } from './rest';
+import type { BrokerAdapter, Credentials, FeedContext, OpenedFeeds, VenueHandle } from '../types';
 import { MissingCredentials } from '../types';
 import { kiteDesktop } from './desktop';
 import { MAX_CONNECTIONS, MAX_TOKENS_PER_CONNECTION } from './codec';
@@ -32,25 +33,6 @@ export interface KiteCredentials {
 
 /** A simulated Kite, made for a recording (its market options) or a backfill (`ticksPerSecond` 1). */
 export type KiteVenueFactory = (sim: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] }) => VenueHandle<KiteRoots, KiteCredentials>;
-
-/**
- * Kite's `error_type`s and HTTP statuses → the error hierarchy (historical.ts and login.ts throw
- * accordingly; a 403 on any call is an ended session).
- */
-export const KITE_ERROR_TYPES: BrokerErrorKindTable = {
-  TokenException: 'token-expired',
-  PermissionException: 'access-denied',
-  InputException: 'input',
-  DataException: 'protocol',
-  NetworkException: 'network',
-  OrderException: 'input',
-  '403': 'token-expired',
-  '429': 'rate-limit',
-  '500': 'network',
-  '502': 'network',
-  '503': 'network',
-  '504': 'network',
-};
 
 /** Kite: pages by span, 3 requests/s, 429s retried. */
 async function backfillKite(journal: Journal, kite: Omit<KiteHistoryOptions, 'onPage'>, req: BackfillRequest) {
