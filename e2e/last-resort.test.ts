@@ -23,6 +23,21 @@ function watch(child: ChildProcess): { stderr: () => string; exit: Promise<numbe
   return { stderr: () => err, exit };
 }
 
+/**
+ * Sends SIGUSR2 (the preload turns it into an uncaught error) and resolves with the exit code. If the
+ * process is still up after 10 s the signal is sent again; after 30 s the test fails instead of
+ * hanging (a stuck child would otherwise hold the whole suite).
+ */
+async function injectFailure(child: ChildProcess, run: ReturnType<typeof watch>): Promise<number | null> {
+  for (let i = 0; i < 3; i++) {
+    child.kill('SIGUSR2');
+    const code = await Promise.race([run.exit, new Promise<'running'>((r) => setTimeout(() => r('running'), 10_000).unref())]);
+    if (code !== 'running') return code;
+  }
+  child.kill('SIGKILL');
+  throw new Error(`still running 30 s after the injected failure:\n${run.stderr().slice(-1500)}`);
+}
+
 async function until(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -48,15 +63,14 @@ function account(stderr: string, name: string, path: string): { committed: numbe
   return { committed: Number(m[1]), queued: Number(m[2]) };
 }
 
-test('record: an uncaught exception commits the queued ticks, says so and exits 70', async () => {
+test('record: an uncaught exception commits the queued ticks, says so and exits 70', { timeout: 120_000 }, async () => {
   const path = join(dir, 'record.sqlite');
   const child = spawn(process.execPath, ['--import', FAIL, BIN, 'record', '--journal', path, '--seed', '7', '--rate', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const run = watch(child);
   const reported = () => [...run.stderr().matchAll(/\| committed (\d+) \|/g)].map((m) => Number(m[1]));
   await until(() => reported().filter((n) => n > 0).length >= 2, 'two progress lines with commits');
   const lastReported = reported().at(-1)!;
-  child.kill('SIGUSR2');
-  assert.equal(await run.exit, 70, run.stderr().slice(-1500));
+  assert.equal(await injectFailure(child, run), 70, run.stderr().slice(-1500));
   assert.match(run.stderr(), /tickdesk record: internal error \(uncaught exception\), stopping: Error: injected failure \(exception\)\n\s+at /);
   const { committed, queued } = account(run.stderr(), 'tickdesk record', path);
   assert.ok(committed >= lastReported, `${committed} committed at the end, ${lastReported} reported before`);
@@ -67,7 +81,7 @@ test('record: an uncaught exception commits the queued ticks, says so and exits 
   j.close();
 });
 
-test('the desktop engine process: an unhandled rejection commits the queued ticks, says so and exits 70', async () => {
+test('the desktop engine process: an unhandled rejection commits the queued ticks, says so and exits 70', { timeout: 120_000 }, async () => {
   const data = mkdtempSync(join(dir, 'engine-'));
   const path = join(data, 'tickdesk.sqlite');
   const child = spawn(process.execPath, ['--import', 'tsx', '--import', PARENT_PORT, '--import', FAIL, HOST], {
@@ -77,8 +91,7 @@ test('the desktop engine process: an unhandled rejection commits the queued tick
   const run = watch(child);
   child.send({ type: 'start', config: { broker: 'sim', instruments: 'all' } });
   await until(() => ticksIn(path) > 500, 'the engine records from the simulator');
-  child.kill('SIGUSR2');
-  assert.equal(await run.exit, 70, run.stderr().slice(-1500));
+  assert.equal(await injectFailure(child, run), 70, run.stderr().slice(-1500));
   assert.match(run.stderr(), /tickdesk engine: internal error \(unhandled promise rejection\), stopping: Error: injected failure \(rejection\)/);
   const { committed } = account(run.stderr(), 'tickdesk engine', path);
   assert.ok(committed > 500);
