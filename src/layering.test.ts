@@ -1,6 +1,7 @@
 // The layering rules are enforced by lint; this proves the rules bite (a wrong import fails).
 import assert from 'node:assert/strict';
-import { posix } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, posix, sep } from 'node:path';
 import { test } from 'node:test';
 import { ESLint } from 'eslint';
 import { ENGINE_LAYERS, KNOWN_UPWARD, SIMULATORS } from '../eslint.config.js';
@@ -143,4 +144,18 @@ test('main imports from the engine only its login pieces, never the renderer or 
   assert.equal(await restricted('src/main/x.test.ts', '../engine/sim/kite/server'), 0);
   assert.equal(await restricted('src/main/x.test.ts', '../engine/testing'), 0);
   assert.equal(await restricted('src/main/x.test.ts', '../engine/store/journal'), 1);
+});
+
+test('the broker adapters import nothing above brokers/ (journal, master import, backfill come through their StoreContext)', async () => {
+  // The rule with no exceptions at all, over every adapter file as it is on disk.
+  const options = { layers: ENGINE_LAYERS, scope: ['src/engine/**'], onlyFrom: [SIMULATORS], exceptions: [] };
+  const lint = new ESLint({ overrideConfig: { files: ['src/**/*.ts'], rules: { [LAYERING]: ['error', options] } } });
+  const files = (await readdir('src/engine/brokers', { recursive: true })).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+  assert.ok(files.includes('types.ts') && files.includes(join('kite', 'index.ts')) && files.includes(join('_template', 'index.ts')), 'the adapters are linted');
+  for (const f of files) {
+    const file = posix.join('src/engine/brokers', f.split(sep).join('/'));
+    const upward = (await layeringFor(file, await readFile(file, 'utf8'), lint)).filter((m) => m.id === 'upward');
+    assert.deepEqual(upward, [], file);
+  }
+  assert.deepEqual(KNOWN_UPWARD, [], 'no upward import is listed as known');
 });

@@ -1,33 +1,16 @@
 // Backfill: a broker's historical candles for one instrument into the journal, where the chart and
 // the CSV export join them to the candles of recorded ticks (Journal.chartCandles).
-import type { Candle, CandleInterval, Instrument } from '../shared/model';
+import type { Candle } from '../shared/model';
+import type { BackfillProgress, BackfillRequest, BackfillResult } from './brokers/types';
 import type { Journal } from './store/journal';
 
-export interface BackfillProgress {
-  page: number;
-  pages: number;
-  candles: number;
-  retries: number;
-}
-
-export interface BackfillRequest {
-  instrument: Instrument;
-  interval: CandleInterval;
-  from: number;
-  to: number;
-  onProgress?: (p: BackfillProgress) => void;
-}
-
-export interface BackfillResult {
-  candles: number;
-  first?: number;
-  last?: number;
-}
+// The types are brokers/types.ts's (adapters name them; they reach this through StoreContext).
+export type { BackfillProgress, BackfillRequest, BackfillResult };
 
 /**
  * Fetches one instrument's candles with the broker's history client (which pages by its span
  * limits, keeps under its rate limit and retries 429s) and stores them with the fetch time (for
- * the seam with recorded ticks). The adapters (brokers/<name>/index.ts) call this.
+ * the seam with recorded ticks). The adapters call this through their StoreContext.
  */
 export async function backfill(journal: Journal, broker: string, fetch: (req: BackfillRequest) => Promise<Candle[]>, req: BackfillRequest): Promise<BackfillResult> {
   const fetchedAt = Date.now();

@@ -9,7 +9,7 @@ import { EngineService } from './service';
 import { z } from 'zod';
 import { HostMessage, type EngineStart } from '../shared/desktop';
 import { AuthError } from './brokers/errors';
-import { broker } from './brokers/registry';
+import { broker, brokerIds, findBroker } from './brokers/registry';
 import { installLastResort } from './last-resort';
 
 /** The slice of Electron's MessagePortMain that the bridge uses. */
@@ -92,6 +92,10 @@ parentPort.on('message', (e) => {
   const m = HostMessage.safeParse(e.data);
   if (!m.success) return parentPort.postMessage({ type: 'fatal', message: `engine: unreadable message from main: ${z.prettifyError(m.error)}` });
   const msg = m.data;
+  // The schema takes any well-formed broker id; the registry says which there are.
+  if (msg.type === 'start' && !findBroker(msg.config.broker)) {
+    return parentPort.postMessage({ type: 'fatal', message: `engine: unreadable message from main: unknown broker "${msg.config.broker}" (${brokerIds().join(', ')})` });
+  }
   if (msg.type === 'start' && !started) {
     started = true;
     startRecorder(msg.config)

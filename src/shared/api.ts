@@ -1,7 +1,7 @@
 // The Engine API: the one contract between the engine and any UI. Requests are validated with these
 // schemas at the engine's edge; the bridge carries them over a MessagePort or a WebSocket.
 import { z } from 'zod';
-import { SESSION_BROKERS, type BrokerInfo, type SessionBrokerId } from './brokers';
+import { BrokerId, type BrokerInfo } from './brokers';
 import { CandleInterval, Instrument } from './model';
 
 const InstrumentId = z.number().int().positive();
@@ -57,7 +57,7 @@ export const Requests = {
    */
   loginStart: z
     .object({
-      broker: z.enum(SESSION_BROKERS),
+      broker: BrokerId,
       apiSecret: z.string().min(1).max(200).optional(),
     })
     .strict(),
@@ -67,7 +67,7 @@ export const Requests = {
    */
   loginToken: z
     .object({
-      broker: z.enum(SESSION_BROKERS),
+      broker: BrokerId,
       accessToken: z.string().min(20).max(4000),
     })
     .strict(),
@@ -123,7 +123,7 @@ export interface FeedStatus {
 }
 
 export interface LoginState {
-  broker: SessionBrokerId;
+  broker: BrokerId;
   state: 'pending' | 'ok' | 'failed';
   detail: string;
 }

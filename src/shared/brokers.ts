@@ -1,14 +1,17 @@
 // What a UI knows of the brokers (the Engine API's `brokers` answer): each adapter's capabilities
 // as plain data, and the fields its connect form asks for. Pages render broker names, login
 // choices, depth choices and credential forms from this, never from broker ids of their own.
+import { z } from 'zod';
 import type { CandleInterval } from './model';
 
 /**
- * The real brokers whose sessions are saved, the one list the wire schemas take their enums from
- * (desktop.ts, api.ts); what each can do is the engine's to say (its `brokers` answer).
+ * A broker's id (`--broker`, an instrument's and a session's broker): an open name, any adapter
+ * the engine registers (brokers/registry.ts), so a new broker adds it nowhere else. The shape is
+ * checked here (it names files: session-<id>.json); whether the engine has such a broker is the
+ * engine's to say, at its edge.
  */
-export const SESSION_BROKERS = ['kite', 'dhan'] as const;
-export type SessionBrokerId = (typeof SESSION_BROKERS)[number];
+export const BrokerId = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a broker id is lowercase letters, digits and dashes');
+export type BrokerId = string;
 
 /**
  * How a session is obtained: the broker's page in a popup window (desktop), its redirect caught

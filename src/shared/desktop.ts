@@ -2,7 +2,7 @@
 // main. Main validates every request with these schemas; secrets go in, never come back out: the
 // answers carry who is logged in and until when, not tokens.
 import { z } from 'zod';
-import { SESSION_BROKERS, type BrokerInfo } from './brokers';
+import { BrokerId, type BrokerInfo } from './brokers';
 
 const Secret = z.string().trim().min(8).max(200);
 const RedirectUrl = z
@@ -46,8 +46,9 @@ export const ConnectRequest = z.discriminatedUnion('broker', [
 ]);
 export type ConnectRequest = z.infer<typeof ConnectRequest>;
 
-export const BrokerName = z.enum(SESSION_BROKERS);
-export type BrokerName = z.infer<typeof BrokerName>;
+/** A broker's id as main and the page name it (the engine's catalog says which there are). */
+export const BrokerName = BrokerId;
+export type BrokerName = BrokerId;
 
 export interface BrokerConnection {
   broker: BrokerName;
@@ -81,7 +82,7 @@ export interface ConnectResult {
 /** What Electron main tells the engine process to record (main keeps the secrets; this is one session). */
 export const EngineStart = z
   .object({
-    broker: z.enum(['sim', ...SESSION_BROKERS]),
+    broker: BrokerId,
     apiKey: z.string().optional(),
     clientId: z.string().optional(),
     accessToken: z.string().optional(),

@@ -1,9 +1,11 @@
 // Broker-neutral domain model: what every adapter produces and every consumer reads.
 import { z } from 'zod';
+import { BrokerId } from './brokers';
 import { IST_OFFSET_S } from './ist';
 
-export const Broker = z.enum(['kite', 'dhan', 'fyers', 'upstox', 'yahoo', 'sim']);
-export type Broker = z.infer<typeof Broker>;
+/** The broker an instrument belongs to: its adapter's protocol (brokers.ts BrokerId, an open name). */
+export const Broker = BrokerId;
+export type Broker = BrokerId;
 
 export const OptionType = z.enum(['CE', 'PE']);
 

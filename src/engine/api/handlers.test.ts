@@ -8,7 +8,8 @@ import { after, before, test } from 'node:test';
 import { Requests, type Method, type RequestParams } from '../../shared/api';
 import { serveBridge } from '../bridge/server';
 import { brokerInfo } from '../brokers/catalog';
-import { brokers } from '../brokers/registry';
+import { templateAdapter } from '../brokers/_template';
+import { brokers, registerBroker } from '../brokers/registry';
 import { Recorder } from '../recorder';
 import { until } from '../testing';
 import type { EngineHandlers, Handler } from './handlers';
@@ -150,6 +151,24 @@ test('call: a name that is no method of the API is a bad request, even one every
       () => service.call(page, name as Method, {} as never),
       (e: Error & { code?: string }) => e.code === 'bad-request' && e.message === `unknown method ${name}`,
     );
+  }
+});
+
+test('login methods take any registered broker id (no closed list to add a broker to) and refuse an unknown one by name', async () => {
+  const b = memoryBridge();
+  const unregister = registerBroker(templateAdapter());
+  try {
+    const unknown = { code: 'bad-request', message: 'unknown broker "zerodha" (sim, kite, sim-dhan, dhan, template)' };
+    assert.deepEqual((await b.call('loginStart', { broker: 'zerodha' })).error, unknown);
+    assert.deepEqual((await b.call('loginToken', { broker: 'zerodha', accessToken: 'x'.repeat(20) })).error, unknown);
+    // A broker only the registry names reaches the engine's own checks, not a schema's refusal.
+    assert.deepEqual((await b.call('loginStart', { broker: 'template' })).error, { code: 'bad-request', message: 'this session runs on a simulator: there is nothing to log in to' });
+    assert.deepEqual((await b.call('loginToken', { broker: 'template', accessToken: 'x'.repeat(20) })).error, { code: 'bad-request', message: 'Template broker takes no pasted access token' });
+    // An id is still a name, never a path (sessions are saved as session-<id>.json).
+    assert.equal((await b.call('loginStart', { broker: '../kite' })).error.code, 'bad-request');
+  } finally {
+    unregister();
+    b.close();
   }
 });
 

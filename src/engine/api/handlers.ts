@@ -5,13 +5,24 @@
 import type { Method, Quote, Responses, ValidParams } from '../../shared/api';
 import { INTERVAL_SECONDS, type CandleInterval, type Instrument } from '../../shared/model';
 import { brokerInfo } from '../brokers/catalog';
-import { brokers, findBroker } from '../brokers/registry';
+import type { BrokerAdapter } from '../brokers/types';
+import { brokerIds, brokers, findBroker } from '../brokers/registry';
 import { optionChain, optionUnderlyings, spotInstrument } from '../instruments/option-chain';
 import type { Recorder } from '../recorder';
 import { toDepth, toTrade } from './convert';
 import { EngineError } from './errors';
 import type { PageInterest } from './page';
 import type { EngineService } from './service';
+
+/**
+ * The registry's adapter of this id: the schema took any well-formed id (a broker is listed
+ * nowhere but the registry), so one the engine does not have is refused here.
+ */
+function registered(id: string): BrokerAdapter {
+  const a = findBroker(id);
+  if (!a) throw new EngineError('bad-request', `unknown broker "${id}" (${brokerIds().join(', ')})`);
+  return a;
+}
 
 /** One method's handler: the page that asked, and the parameters its schema let through. */
 export type Handler<M extends Method> = (page: PageInterest, params: ValidParams<M>) => Responses[M] | Promise<Responses[M]>;
@@ -94,11 +105,11 @@ export function engineHandlers(engine: EngineService): EngineHandlers {
       return engine.startBackfill(instrumentId, interval, days);
     },
 
-    loginStart: (_page, { broker, apiSecret }) => engine.loginStart(broker, apiSecret),
+    loginStart: (_page, { broker, apiSecret }) => engine.loginStart(registered(broker).id, apiSecret),
 
     loginToken: (_page, { broker, accessToken }) => {
-      const a = findBroker(broker);
-      if (!a?.has.login.includes('pasted-token')) throw new EngineError('bad-request', `${a?.name ?? broker} takes no pasted access token`);
+      const a = registered(broker);
+      if (!a.has.login.includes('pasted-token')) throw new EngineError('bad-request', `${a.name} takes no pasted access token`);
       return engine.loginToken(accessToken);
     },
 

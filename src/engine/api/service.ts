@@ -1,6 +1,7 @@
 // The Engine API over a running recorder: the engine's state that every page shares (search index,
 // latest quote and tick per instrument, full-depth books, logins, long tasks, status), the streams
 // every open page hears, and `call`, which hands a request to its handler (api/handlers.ts).
+import type { BrokerId } from '../../shared/brokers';
 import type { DepthUpdate, EngineStatus, FeedStatus, LoginState, Method, Progress, Quote, Responses, ValidParams } from '../../shared/api';
 import type { CandleInterval, DepthSnapshot, Instrument, Tick } from '../../shared/model';
 import { redactSecrets } from '../../shared/redact';
@@ -27,7 +28,7 @@ export class EngineService {
 
   private readonly books = new Map<number, { bid?: DepthSnapshot; ask?: DepthSnapshot }>();
   private taskSeq = 0;
-  private readonly logins = new Map<'kite' | 'dhan', LoginState & { url?: string }>();
+  private readonly logins = new Map<BrokerId, LoginState & { url?: string }>();
   private readonly backfills = new Set<string>();
 
   /** One handler per Engine API method. */
@@ -104,7 +105,7 @@ export class EngineService {
   }
 
   /** Starts a browser login for the session's broker; resolves with the page to open. */
-  async loginStart(broker: 'kite' | 'dhan', typedSecret: string | undefined): Promise<{ url: string }> {
+  async loginStart(broker: BrokerId, typedSecret: string | undefined): Promise<{ url: string }> {
     const target = this.recorder.loginTarget;
     if (!target) throw new EngineError('bad-request', 'this session runs on a simulator: there is nothing to log in to');
     if (target.broker !== broker) throw new EngineError('bad-request', `this session records from ${target.broker}, not ${broker}`);
@@ -186,7 +187,7 @@ export class EngineService {
     };
     this.backfills.add(key);
     this.progress({ id, task: 'backfill', label, fraction: 0, detail: 'starting', done: false });
-    const run = src.backfill(this.recorder.journal, req);
+    const run = src.backfill(req);
     run
       .then((r) => this.progress({ id, task: 'backfill', label, fraction: 1, detail: `${r.candles.toLocaleString('en-US')} candles`, done: true }))
       .catch((e: Error) => this.progress({ id, task: 'backfill', label, fraction: null, detail: 'failed', done: true, error: e.message }))

@@ -4,11 +4,13 @@
 import { chmodSync, closeSync, existsSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { BrokerId } from '../../shared/brokers';
 import { IST_MS } from '../../shared/ist';
 import { AuthError } from '../brokers/errors';
 
 export interface StoredSession {
-  broker: 'kite' | 'dhan';
+  /** The adapter's protocol (brokers/types.ts BrokerAdapter.protocol). */
+  broker: BrokerId;
   /** Kite api key / Dhan client id the token belongs to. */
   apiKey?: string;
   clientId?: string;

@@ -2,15 +2,12 @@
 // capabilities as data (`has`, in the manner of ccxt's describe()), how it logs in, how it keys
 // its instrument master, how it fetches history and opens its feeds, and how its error codes map
 // onto errors.ts. The recorder, the Engine API and the CLI read these; none names a broker.
-import type { BrokerForm, LoginKind as SharedLoginKind } from '../../shared/brokers';
+import type { BrokerForm, BrokerId, LoginKind as SharedLoginKind } from '../../shared/brokers';
 import type { ConnectRequest, EngineStart } from '../../shared/desktop';
-import type { CandleInterval, DepthSnapshot, FeedState, Instrument, Tick } from '../../shared/model';
+import type { Candle, CandleInterval, DepthSnapshot, FeedState, Instrument, NewInstrument, Tick } from '../../shared/model';
 import type { LoginResult, LoopbackLoginOptions } from '../auth/login-flow';
 import type { StoredSession } from '../auth/session-store';
-import type { FeedConnection } from '../feed/connection';
-import type { BackfillRequest, BackfillResult } from '../backfill';
-import type { MasterImportResult, MasterOptions, MasterProgress } from '../instruments/master';
-import type { Journal } from '../store/journal';
+import type { FeedConnection, GapRecorder } from '../feed/connection';
 import type { BrokerErrorKind } from './errors';
 
 export type BrokerErrorKindTable = Readonly<Record<string, BrokerErrorKind>>;
@@ -24,8 +21,8 @@ export type LiveMode = 'ltp' | 'quote' | 'full';
  */
 export type LoginKind = SharedLoginKind;
 
-/** The brokers whose sessions are saved (`tickdesk login`): the StoredSession broker names. */
-export type SessionBroker = StoredSession['broker'];
+/** The broker a session is saved under (`tickdesk login`): a real broker's id, its adapters' protocol. */
+export type SessionBroker = BrokerId;
 
 export interface BrokerCapabilities {
   live: {
@@ -49,6 +46,102 @@ export interface BrokerCapabilities {
   login: readonly LoginKind[];
 }
 
+/**
+ * The journal as adapters use it: the look-ups and writes they call, and the feeds' gap records.
+ * brokers/ sits below store/, so it names no store type; the Journal satisfies this as it is.
+ */
+export interface AdapterJournal extends GapRecorder {
+  instrument(id: number): Instrument | undefined;
+  instruments(): Instrument[];
+  findInstrument(ref: string, broker?: string): Instrument | undefined;
+  findByKey(xkey: string, broker: string): Instrument | undefined;
+  instrumentBySegmentToken(broker: string, segment: string, token: string): Instrument | undefined;
+  instrumentsByToken(broker: string, token: string): Instrument[];
+  upsertInstrument(i: NewInstrument): number;
+  /** The broker's last instrument-master import (its IST day), if any. */
+  masterImport(broker: string): { istDay: string } | undefined;
+}
+
+/** How one broker's master file reads. */
+export interface MasterFormat {
+  broker: string;
+  /** Name used in messages. */
+  title: string;
+  /** Given the header line, a parser for data lines (null = nothing on this line; throw = bad line). */
+  open(headerLine: string): (line: string) => NewInstrument | null;
+  /** The error for a failed HTTP answer (e.g. Kite's 403 = log in again). */
+  httpError?(status: number): Error | undefined;
+}
+
+export interface MasterProgress {
+  broker: string;
+  bytes: number;
+  /** From Content-Length (of the encoded body when compressed); undefined when not sent. */
+  totalBytes?: number;
+  rows: number;
+  done: boolean;
+}
+
+export interface MasterImportResult {
+  imported: boolean;
+  rows: number;
+  /** Lines that could not be read (counted, skipped). */
+  skipped: number;
+  /** Journal ids of the rows imported, in file order (with collectIds). */
+  ids?: number[];
+  /** Why nothing was imported (already fresh today). */
+  reason?: string;
+  ms: number;
+}
+
+export interface MasterOptions {
+  url: string;
+  headers?: Record<string, string>;
+  /** Import even when today's master is already in the journal. */
+  force?: boolean;
+  now?: () => number;
+  onProgress?: (p: MasterProgress) => void;
+  /** A download smaller than this is taken as truncated (Dhan's real file is tens of MB). */
+  minBytes?: number;
+  /** Rows per journal transaction. */
+  batch?: number;
+  collectIds?: boolean;
+}
+
+export interface BackfillProgress {
+  page: number;
+  pages: number;
+  candles: number;
+  retries: number;
+}
+
+export interface BackfillRequest {
+  instrument: Instrument;
+  interval: CandleInterval;
+  from: number;
+  to: number;
+  onProgress?: (p: BackfillProgress) => void;
+}
+
+export interface BackfillResult {
+  candles: number;
+  first?: number;
+  last?: number;
+}
+
+/**
+ * The journal and what puts a broker's instrument master and history into it, lent to an adapter
+ * by its caller (the recorder, `tickdesk backfill`): instruments/master.ts and backfill.ts sit above
+ * brokers/, so adapters call them through here (instruments/store-context.ts makes one).
+ */
+export interface StoreContext {
+  journal: AdapterJournal;
+  /** Streams a master file into the journal, unless today's is there (instruments/master.ts importMaster). */
+  importMaster(format: MasterFormat, opts: MasterOptions): Promise<MasterImportResult>;
+  /** One instrument's candles, fetched with the broker's client, stored with the fetch time (backfill.ts). */
+  backfill(broker: string, fetch: (req: BackfillRequest) => Promise<Candle[]>, req: BackfillRequest): Promise<BackfillResult>;
+}
+
 /** What a recording asks an adapter for (the recorder's options, broker-neutral). */
 export interface FeedRequest {
   instruments: 'all' | string[];
@@ -65,10 +158,9 @@ export interface FeedRequest {
   sim?: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] };
 }
 
-/** What the recorder hands an adapter to record into. */
-export interface FeedContext {
+/** What the recorder hands an adapter to record into (its journal, master import and backfill too). */
+export interface FeedContext extends StoreContext {
   request: FeedRequest;
-  journal: Journal;
   /** A decoded tick, into the pipeline. */
   ingest(t: Tick): void;
   /** A depth snapshot, into the journal and the listeners. */
@@ -103,7 +195,8 @@ export interface RunningFeed {
 export interface HistorySource {
   broker: SessionBroker;
   opts: { accessToken: string } & Record<string, string>;
-  backfill(journal: Journal, req: BackfillRequest): Promise<BackfillResult>;
+  /** Into the journal the source was opened with. */
+  backfill(req: BackfillRequest): Promise<BackfillResult>;
 }
 
 /** The browser login's settings (RecorderOptions.login): its port, a login host, secrets from the environment. */
@@ -172,8 +265,8 @@ export interface HistoryJob {
 }
 
 export interface BrokerAdapter {
-  /** `--broker` value. */
-  readonly id: string;
+  /** `--broker` value (shared/brokers.ts BrokerId: any name, listed nowhere but the registry). */
+  readonly id: BrokerId;
   /** Display name. */
   readonly name: string;
   /** The broker whose protocol, instruments and sessions these are (a simulator speaks a real one's). */
@@ -203,16 +296,16 @@ export interface BrokerAdapter {
      * parses it with the cross-broker key and stores it in the journal; once per IST day unless
      * forced. Streams: a list of tens of MB is never held whole.
      */
-    import(journal: Journal, at: { restRoot?: string; credentials: Credentials }, opts?: Partial<MasterOptions>): Promise<MasterImportResult>;
+    import(store: StoreContext, at: { restRoot?: string; credentials: Credentials }, opts?: Partial<MasterOptions>): Promise<MasterImportResult>;
   };
   /** An instrument of this broker from a user's reference (EXCHANGE:SYMBOL, a token, ...). */
-  resolve(journal: Journal, ref: string): Instrument | undefined;
+  resolve(journal: AdapterJournal, ref: string): Instrument | undefined;
   /** Usage text for `--instruments` when the whole master cannot be recorded. */
   readonly instrumentsHint: string;
   /** Starts the feeds of a recording. */
   openFeeds(ctx: FeedContext): Promise<OpenedFeeds>;
   /** `tickdesk backfill`: credentials, master, the instrument; `stops` undo what was started. */
-  openHistory(journal: Journal, o: { restRoot?: string; ref: string; credentials: Credentials }, stops: Array<() => Promise<void>>): Promise<HistoryJob>;
+  openHistory(store: StoreContext, o: { restRoot?: string; ref: string; credentials: Credentials }, stops: Array<() => Promise<void>>): Promise<HistoryJob>;
 }
 
 /** What the desktop app keeps of a broker connection (not secret: its settings file). */

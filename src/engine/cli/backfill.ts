@@ -4,6 +4,7 @@ import { CandleInterval } from '../../shared/model';
 import { savedSession } from '../auth/session-store';
 import { brokers, findBroker, orList, realFirst } from '../brokers/registry';
 import { MissingCredentials, type BrokerAdapter, type Credentials, type HistoryJob } from '../brokers/types';
+import { storeContext } from '../instruments/store-context';
 import { Journal } from '../store/journal';
 import { defaultSourceId, Replicator } from '../store/replicator';
 import { openingFile, parseTime, UsageError } from './args';
@@ -106,7 +107,7 @@ async function historyJob(adapter: BrokerAdapter, journal: Journal, restRoot: st
     if (session) credentials = adapter.auth.adopt({ clientId: credentials.clientId }, session) ?? credentials;
   }
   try {
-    return await adapter.openHistory(journal, { restRoot, ref, credentials }, stops);
+    return await adapter.openHistory(storeContext(journal), { restRoot, ref, credentials }, stops);
   } catch (e) {
     if (e instanceof MissingCredentials) throw new UsageError(e.message);
     throw e;

@@ -5,19 +5,16 @@
 import { IST_MS, istDay } from '../../shared/ist';
 import type { NewInstrument } from '../../shared/model';
 import type { Journal } from '../store/journal';
-import { BrokerError, NetworkError, TokenExpired } from '../brokers/errors';
-import { DhanScripParser } from '../brokers/dhan/instruments';
-import { kiteInstrumentLineParser, kiteRowToInstrument } from '../brokers/kite/instruments';
+import { BrokerError, NetworkError } from '../brokers/errors';
+import { DHAN_MASTER, DHAN_SCRIP_MASTER_URL, dhanScripMasterUrl } from '../brokers/dhan/instruments';
+import { KITE_MASTER, kiteMasterRequest } from '../brokers/kite/instruments';
+import type { MasterFormat, MasterImportResult, MasterOptions, MasterProgress } from '../brokers/types';
 
 export { istDay };
-
-export const DHAN_SCRIP_MASTER_URL = 'https://images.dhan.co/api-data/api-scrip-master.csv';
-
-/** The scrip master's URL: Dhan's, or under one root serving everything (the simulator). */
-export function dhanScripMasterUrl(restRoot?: string): string {
-  const rest = restRoot?.replace(/\/$/, '');
-  return rest ? `${rest}/api-data/api-scrip-master.csv` : DHAN_SCRIP_MASTER_URL;
-}
+// The formats are the adapters' (brokers/<name>/instruments.ts), the types brokers/types.ts's:
+// adapters reach importMaster through their StoreContext, never by importing this file.
+export { DHAN_MASTER, DHAN_SCRIP_MASTER_URL, dhanScripMasterUrl, KITE_MASTER };
+export type { MasterFormat, MasterImportResult, MasterOptions, MasterProgress };
 
 /** Milliseconds from `now` to the next hh:mm IST. */
 export function msUntilIst(hh: number, mm: number, now = Date.now()): number {
@@ -25,74 +22,6 @@ export function msUntilIst(hh: number, mm: number, now = Date.now()): number {
   let target = Date.UTC(ist.getUTCFullYear(), ist.getUTCMonth(), ist.getUTCDate(), hh, mm) - IST_MS;
   if (target <= now) target += 86400_000;
   return target - now;
-}
-
-/** How one broker's master file reads. */
-export interface MasterFormat {
-  broker: string;
-  /** Name used in messages. */
-  title: string;
-  /** Given the header line, a parser for data lines (null = nothing on this line; throw = bad line). */
-  open(headerLine: string): (line: string) => NewInstrument | null;
-  /** The error for a failed HTTP answer (e.g. Kite's 403 = log in again). */
-  httpError?(status: number): Error | undefined;
-}
-
-export const DHAN_MASTER: MasterFormat = {
-  broker: 'dhan',
-  title: 'Dhan scrip master',
-  open(header) {
-    const p = new DhanScripParser(header);
-    return (l) => p.row(l);
-  },
-};
-
-export const KITE_MASTER: MasterFormat = {
-  broker: 'kite',
-  title: 'Kite instruments',
-  open(header) {
-    const parse = kiteInstrumentLineParser(header);
-    return (l) => {
-      const r = parse(l);
-      return r && kiteRowToInstrument(r);
-    };
-  },
-  httpError: (status) => (status === 403 ? new TokenExpired('Kite rejected the access token (HTTP 403): log in again', 'kite') : undefined),
-};
-
-export interface MasterProgress {
-  broker: string;
-  bytes: number;
-  /** From Content-Length (of the encoded body when compressed); undefined when not sent. */
-  totalBytes?: number;
-  rows: number;
-  done: boolean;
-}
-
-export interface MasterImportResult {
-  imported: boolean;
-  rows: number;
-  /** Lines that could not be read (counted, skipped). */
-  skipped: number;
-  /** Journal ids of the rows imported, in file order (with collectIds). */
-  ids?: number[];
-  /** Why nothing was imported (already fresh today). */
-  reason?: string;
-  ms: number;
-}
-
-export interface MasterOptions {
-  url: string;
-  headers?: Record<string, string>;
-  /** Import even when today's master is already in the journal. */
-  force?: boolean;
-  now?: () => number;
-  onProgress?: (p: MasterProgress) => void;
-  /** A download smaller than this is taken as truncated (Dhan's real file is tens of MB). */
-  minBytes?: number;
-  /** Rows per journal transaction. */
-  batch?: number;
-  collectIds?: boolean;
 }
 
 /**
@@ -192,9 +121,5 @@ export function importDhanScripMaster(journal: Journal, opts: Partial<MasterOpti
 
 /** Kite's instruments dump (signed request). */
 export function importKiteInstruments(journal: Journal, restRoot: string, apiKey: string, accessToken: string, opts: Partial<MasterOptions> = {}): Promise<MasterImportResult> {
-  return importMaster(journal, KITE_MASTER, {
-    ...opts,
-    url: `${restRoot}/instruments`,
-    headers: { 'X-Kite-Version': '3', Authorization: `token ${apiKey}:${accessToken}` },
-  });
+  return importMaster(journal, KITE_MASTER, { ...opts, ...kiteMasterRequest(restRoot, apiKey, accessToken) });
 }

@@ -10,6 +10,7 @@ import type { BrokerAdapter, FeedContext, HistorySource, LiveMode, LoginConfig, 
 import { CaptureWriter } from '../capture/capture';
 import { worstState } from '../feed/sharded';
 import type { MasterProgress } from '../instruments/master';
+import { storeContext } from '../instruments/store-context';
 import { TickBus } from '../pipeline/bus';
 import { Pipeline, type ValidationOptions } from '../pipeline/pipeline';
 import { Journal } from '../store/journal';
@@ -185,7 +186,8 @@ export class Recorder {
     const o = this.opts;
     return {
       request: { instruments: o.instruments, mode: o.mode, depth: o.depth, apiKey: o.apiKey, clientId: o.clientId, accessToken: o.accessToken, wsRoot: o.wsRoot, restRoot: o.restRoot, silenceMs: o.silenceMs, sim: o.sim },
-      journal: this.journal,
+      // The journal, and the master import and backfill bound to it (adapters import neither).
+      ...storeContext(this.journal),
       ingest: (t) => this.pipeline.ingest(t),
       depth: (snap) => {
         this.journal.appendDepth(snap);

@@ -1,15 +1,12 @@
 // How the template broker knows who is calling: an access token in a header (REST) and in the
 // query string (WebSocket). Replace with your broker's: its headers, where its token comes from,
 // when a token expires. A broker with a browser login adds its flow here (see kite/login.ts).
-import type { Broker } from '../../../shared/model';
-import type { SessionBroker } from '../types';
 
 /**
- * The name this broker's instruments, candles, feed and sessions go by. Broker (shared/model.ts)
- * and StoredSession['broker'] (auth/session-store.ts) list the brokers Tickdesk ships: a real broker
- * adds its name to both and writes `'name'` here without the cast. The template never ships.
+ * The name this broker's instruments, candles, feed and sessions go by: the adapter's id and
+ * protocol. Broker ids are open (shared/brokers.ts BrokerId), so no list elsewhere names it.
  */
-export const BROKER = 'template' as unknown as Broker & SessionBroker;
+export const BROKER = 'template';
 
 /** The environment variable holding an access token. */
 export const TOKEN_ENV = 'TEMPLATE_ACCESS_TOKEN';

@@ -4,11 +4,8 @@
 // runs against a simulated venue (sim/_template) when given `venue`, as `sim` is Kite's adapter
 // against sim/kite.
 import type { CandleInterval } from '../../../shared/model';
-import { backfill, type BackfillRequest } from '../../backfill';
-import { importMaster, type MasterFormat, type MasterOptions } from '../../instruments/master';
-import type { Journal } from '../../store/journal';
 import { AuthError, BrokerError } from '../errors';
-import type { BrokerAdapter, FeedContext, HistorySource, OpenedFeeds, VenueHandle } from '../types';
+import type { AdapterJournal, BackfillRequest, BrokerAdapter, FeedContext, HistorySource, MasterFormat, MasterOptions, OpenedFeeds, StoreContext, VenueHandle } from '../types';
 import { MissingCredentials } from '../types';
 import { BROKER, authHeaders, expiry, TOKEN_ENV } from './auth';
 import { TemplateFeed } from './feed';
@@ -40,19 +37,20 @@ const MASTER: MasterFormat = {
   httpError: (status) => restError(status, null, 'template instruments'),
 };
 
-function importInstruments(journal: Journal, restRoot: string, accessToken: string, opts: Partial<MasterOptions>) {
-  return importMaster(journal, MASTER, { ...opts, url: `${restRoot}/instruments`, headers: authHeaders(accessToken) });
+/** Through the caller's StoreContext: brokers/ imports nothing above it (instruments/, backfill.ts, store/). */
+function importInstruments(store: StoreContext, restRoot: string, accessToken: string, opts: Partial<MasterOptions>) {
+  return store.importMaster(MASTER, { ...opts, url: `${restRoot}/instruments`, headers: authHeaders(accessToken) });
 }
 
 /** History into the journal, refusing another broker's instrument. */
-function backfillTemplate(journal: Journal, at: { restRoot: string; accessToken: string }, req: BackfillRequest) {
+function backfillTemplate(store: StoreContext, at: { restRoot: string; accessToken: string }, req: BackfillRequest) {
   const ins = req.instrument;
   if (ins.broker !== BROKER) throw new BrokerError(`${ins.exchange}:${ins.symbol} is a ${ins.broker} instrument, not the template broker's`, BROKER, false);
-  return backfill(journal, BROKER, (r) => fetchTemplateHistory({ ...at, onPage: r.onProgress }, ins.token, r.interval, r.from, r.to), req);
+  return store.backfill(BROKER, (r) => fetchTemplateHistory({ ...at, onPage: r.onProgress }, ins.token, r.interval, r.from, r.to), req);
 }
 
 /** A token, or EXCHANGE:SYMBOL. */
-const resolve = (journal: Journal, ref: string) => journal.findInstrument(/^\d+$/.test(ref) ? ref : ref.toUpperCase(), BROKER);
+const resolve = (journal: AdapterJournal, ref: string) => journal.findInstrument(/^\d+$/.test(ref) ? ref : ref.toUpperCase(), BROKER);
 
 export function templateAdapter(o: { id?: string; name?: string; venue?: TemplateVenueFactory } = {}): BrokerAdapter {
   const simulated = !!o.venue;
@@ -86,15 +84,15 @@ export function templateAdapter(o: { id?: string; name?: string; venue?: Templat
       adopt: (c, s) => ({ ...c, accessToken: s.accessToken }),
     },
     master: {
-      import(journal, at, opts) {
+      import(store, at, opts) {
         const { accessToken } = at.credentials;
         if (!accessToken) throw new MissingCredentials(`the template broker needs ${TOKEN_ENV}`);
-        return importInstruments(journal, at.restRoot ?? TEMPLATE_REST_ROOT, accessToken, opts ?? {});
+        return importInstruments(store, at.restRoot ?? TEMPLATE_REST_ROOT, accessToken, opts ?? {});
       },
     },
     resolve,
     openFeeds: (ctx) => openFeeds(ctx, o.venue),
-    async openHistory(journal, h, stops) {
+    async openHistory(store, h, stops) {
       let restRoot = h.restRoot ?? TEMPLATE_REST_ROOT;
       let accessToken = h.credentials.accessToken;
       if (o.venue) {
@@ -105,11 +103,11 @@ export function templateAdapter(o: { id?: string; name?: string; venue?: Templat
         restRoot = roots.rest;
       }
       if (!accessToken) throw new MissingCredentials(`the template broker needs ${TOKEN_ENV}`);
-      await importInstruments(journal, restRoot, accessToken, { force: simulated });
-      const ins = resolve(journal, h.ref);
+      await importInstruments(store, restRoot, accessToken, { force: simulated });
+      const ins = resolve(store.journal, h.ref);
       if (!ins) throw new MissingCredentials(`no template instrument "${h.ref}"`);
       const at = { restRoot, accessToken };
-      return { ins, run: (req) => backfillTemplate(journal, at, req) };
+      return { ins, run: (req) => backfillTemplate(store, at, req) };
     },
   };
 }
@@ -132,7 +130,7 @@ async function openFeeds(ctx: FeedContext, venueOf: TemplateVenueFactory | undef
   // Today's instrument list (a simulator's on every start); an older one will do if the broker is down.
   let imported: number[] | undefined;
   try {
-    imported = (await importInstruments(journal, at.restRoot, accessToken, { force: !!venueOf, collectIds: true, onProgress: ctx.onMasterProgress })).ids;
+    imported = (await importInstruments(ctx, at.restRoot, accessToken, { force: !!venueOf, collectIds: true, onProgress: ctx.onMasterProgress })).ids;
   } catch (e) {
     if (e instanceof AuthError || !journal.masterImport(BROKER)) throw e;
     ctx.notice(`template instruments not refreshed (${(e as Error).message}); using the ones from ${journal.masterImport(BROKER)!.istDay}`);
@@ -148,7 +146,7 @@ async function openFeeds(ctx: FeedContext, venueOf: TemplateVenueFactory | undef
   const idByToken = new Map<number, number>();
   for (const id of ids) idByToken.set(Number(ctx.record(journal.instrument(id)!).token), id);
   await ctx.master(async (force) => {
-    const res = await importInstruments(journal, at.restRoot, at.accessToken, { force, onProgress: ctx.onMasterProgress });
+    const res = await importInstruments(ctx, at.restRoot, at.accessToken, { force, onProgress: ctx.onMasterProgress });
     if (res.imported) ctx.notice(`template instruments: ${res.rows} imported${res.skipped ? `, ${res.skipped} unreadable lines skipped` : ''}`);
   }, true);
 
@@ -167,6 +165,6 @@ async function openFeeds(ctx: FeedContext, venueOf: TemplateVenueFactory | undef
   feed.subscribe([...idByToken.keys()]);
   feed.start();
   ctx.addFeed(feed);
-  const history: HistorySource = { broker: BROKER, opts: at, backfill: (j, req) => backfillTemplate(j, at, req) };
+  const history: HistorySource = { broker: BROKER, opts: at, backfill: (req) => backfillTemplate(ctx, at, req) };
   return { instruments: idByToken.size, history, loginTarget: null, venue };
 }

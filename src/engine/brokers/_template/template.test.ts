@@ -14,6 +14,7 @@ import type { Candle } from '../../../shared/model';
 import type { PageInterest } from '../../api/page';
 import { EngineService } from '../../api/service';
 import { CANDLE_CSV_HEADER, exportCandlesCsv, exportTicksCsv, TICK_CSV_HEADER } from '../../export/csv';
+import { storeContext } from '../../instruments/store-context';
 import { Recorder } from '../../recorder';
 import { TemplateVenue } from '../../sim/_template/venue';
 import type { TemplateSimInstrument } from '../../sim/_template/server';
@@ -124,7 +125,7 @@ test('a broker from brokers/_template: registered, recorded, its history charted
   cleanups.push(async () => {
     for (const s of stops) await s();
   });
-  const job = await findBroker('toy')!.openHistory(j, { ref: 'toy:alpha', credentials: {} }, stops);
+  const job = await findBroker('toy')!.openHistory(storeContext(j), { ref: 'toy:alpha', credentials: {} }, stops);
   assert.equal(job.ins.id, alpha.id);
   const got = await job.run({ instrument: job.ins, interval: '1m', from: T0 - 3600_000, to: T1 - 1 });
   assert.deepEqual(got, { candles: 5, first: S0, last: S0 + 240 });

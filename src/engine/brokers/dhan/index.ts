@@ -5,18 +5,15 @@
 import type { BrokerForm } from '../../../shared/brokers';
 import type { Instrument } from '../../../shared/model';
 import { dhanLoopbackLogin, dhanPastedSession } from '../../auth/login-flow';
-import { backfill, type BackfillRequest } from '../../backfill';
-import { DHAN_SCRIP_MASTER_URL, dhanScripMasterUrl, importDhanScripMaster } from '../../instruments/master';
-import type { Journal } from '../../store/journal';
 import { AuthError } from '../errors';
-import { MissingCredentials, type BrokerAdapter, type FeedContext, type OpenedFeeds, type VenueHandle } from '../types';
+import { MissingCredentials, type BackfillRequest, type BrokerAdapter, type FeedContext, type MasterOptions, type OpenedFeeds, type StoreContext, type VenueHandle } from '../types';
 import { DHAN_ERROR_CODES, dhanRoots, dhanTokenWarnings, fetchDhanProfile } from './auth';
 import { dhanDesktop } from './desktop';
 import { DHAN_SEGMENTS } from './codec';
 import { DhanDepthFeed, depthSnapshotOf } from './depth-feed';
 import { DhanFeed, DhanNormalizer, MAX_PER_SOCKET } from './feed';
 import { DHAN_HISTORY_INTERVALS, fetchDhanHistory, type DhanHistoryOptions } from './historical';
-import { DHAN_SEGMENT_REF, findDhanInstrument } from './instruments';
+import { DHAN_MASTER, DHAN_SCRIP_MASTER_URL, DHAN_SEGMENT_REF, dhanScripMasterUrl, findDhanInstrument } from './instruments';
 import { DhanTokenKeeper } from './session';
 
 /** Where a (simulated) Dhan answers. */
@@ -67,8 +64,13 @@ const DHAN_FORM: BrokerForm = {
 const MAX_SOCKETS = 5;
 
 /** Dhan: intraday in 90-day pages or daily in one, 5 requests/s, 429s retried. */
-function backfillDhan(journal: Journal, dhan: Omit<DhanHistoryOptions, 'onPage'>, req: BackfillRequest) {
-  return backfill(journal, 'dhan', (r) => fetchDhanHistory({ ...dhan, onPage: r.onProgress }, r.instrument, r.interval, r.from, r.to), req);
+function backfillDhan(store: StoreContext, dhan: Omit<DhanHistoryOptions, 'onPage'>, req: BackfillRequest) {
+  return store.backfill('dhan', (r) => fetchDhanHistory({ ...dhan, onPage: r.onProgress }, r.instrument, r.interval, r.from, r.to), req);
+}
+
+/** Dhan's scrip master (public, no auth): Dhan's own file unless a url is given. */
+function importDhanScripMaster(store: StoreContext, opts: Partial<MasterOptions> = {}) {
+  return store.importMaster(DHAN_MASTER, { ...opts, url: opts.url ?? DHAN_SCRIP_MASTER_URL });
 }
 
 interface DhanRef {
@@ -112,11 +114,11 @@ export function dhanAdapter(o: { id?: string; name?: string; venue?: DhanVenueFa
           },
     },
     master: {
-      import: (journal, at, opts) => importDhanScripMaster(journal, { url: dhanScripMasterUrl(at.restRoot), ...opts }),
+      import: (store, at, opts) => importDhanScripMaster(store, { url: dhanScripMasterUrl(at.restRoot), ...opts }),
     },
     resolve: findDhanInstrument,
     openFeeds: (ctx) => openDhanFeeds(ctx, o.venue),
-    async openHistory(journal, h, stops) {
+    async openHistory(store, h, stops) {
       let rest = h.restRoot?.replace(/\/$/, '');
       let { clientId, accessToken } = h.credentials;
       if (o.venue) {
@@ -127,11 +129,11 @@ export function dhanAdapter(o: { id?: string; name?: string; venue?: DhanVenueFa
         ({ clientId, accessToken } = credentials);
       }
       if (!clientId || !accessToken) throw new MissingCredentials('Dhan needs DHAN_CLIENT_ID and DHAN_ACCESS_TOKEN (or tickdesk login dhan)');
-      await adapter.master.import(journal, { restRoot: rest, credentials: { clientId, accessToken } }, { force: simulated });
-      const ins = findDhanInstrument(journal, h.ref);
+      await adapter.master.import(store, { restRoot: rest, credentials: { clientId, accessToken } }, { force: simulated });
+      const ins = findDhanInstrument(store.journal, h.ref);
       if (!ins) throw new MissingCredentials(`no Dhan instrument "${h.ref}" in the scrip master`);
       const creds = { clientId, accessToken, apiRoot: dhanRoots(rest).apiRoot };
-      return { ins, run: (req) => backfillDhan(journal, creds, req) };
+      return { ins, run: (req) => backfillDhan(store, creds, req) };
     },
   };
   return adapter;
@@ -174,7 +176,7 @@ async function openDhanFeeds(ctx: FeedContext, venueOf: DhanVenueFactory | undef
   // Only Dhan's own file is known to be tens of MB; a simulator's is small.
   const realFile = scripUrl === DHAN_SCRIP_MASTER_URL;
   await ctx.master(async (force) => {
-    const res = await importDhanScripMaster(journal, { url: scripUrl, minBytes: realFile ? 1_000_000 : 0, force, onProgress: ctx.onMasterProgress });
+    const res = await importDhanScripMaster(ctx, { url: scripUrl, minBytes: realFile ? 1_000_000 : 0, force, onProgress: ctx.onMasterProgress });
     if (res.imported) ctx.notice(`Dhan scrip master: ${res.rows} instruments imported`);
   });
 
@@ -207,7 +209,7 @@ async function openDhanFeeds(ctx: FeedContext, venueOf: DhanVenueFactory | undef
   const history = {
     broker: 'dhan' as const,
     opts: { apiRoot, clientId, accessToken: token },
-    backfill: (j: Journal, req: BackfillRequest) => backfillDhan(j, { ...history.opts }, req),
+    backfill: (req: BackfillRequest) => backfillDhan(ctx, { ...history.opts }, req),
   };
   const tokenSinks: Array<(t: string) => void> = [(t) => feed.setAccessToken(t), (t) => (history.opts.accessToken = t)];
   const keeper = new DhanTokenKeeper({

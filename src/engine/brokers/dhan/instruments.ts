@@ -3,6 +3,7 @@
 import type { Instrument, NewInstrument } from '../../../shared/model';
 import { crossBrokerKey } from '../../../shared/xkey';
 import { splitCsvLine } from '../kite/instruments';
+import type { MasterFormat } from '../types';
 
 const SEGMENT: Record<string, string> = {
   'NSE:E': 'NSE_EQ',
@@ -139,3 +140,21 @@ export function findDhanInstrument(journal: InstrumentLookup, raw: string): Inst
     journal.findByKey(crossBrokerKey({ exchange: ex, segment: 'IDX_I', symbol: m[2] }), 'dhan')
   );
 }
+
+export const DHAN_SCRIP_MASTER_URL = 'https://images.dhan.co/api-data/api-scrip-master.csv';
+
+/** The scrip master's URL: Dhan's, or under one root serving everything (the simulator). */
+export function dhanScripMasterUrl(restRoot?: string): string {
+  const rest = restRoot?.replace(/\/$/, '');
+  return rest ? `${rest}/api-data/api-scrip-master.csv` : DHAN_SCRIP_MASTER_URL;
+}
+
+/** How Dhan's scrip master reads, for the shared streaming import (instruments/master.ts). */
+export const DHAN_MASTER: MasterFormat = {
+  broker: 'dhan',
+  title: 'Dhan scrip master',
+  open(header) {
+    const p = new DhanScripParser(header);
+    return (l) => p.row(l);
+  },
+};

@@ -3,16 +3,14 @@
 // adapter against a simulated venue (the registry's `sim`).
 import { kiteLoopbackLogin } from '../../auth/login-flow';
 import { kiteExpiry } from '../../auth/session-store';
-import { backfill, type BackfillRequest } from '../../backfill';
-import { importKiteInstruments } from '../../instruments/master';
-import type { Journal } from '../../store/journal';
 import { AuthError, BrokerError } from '../errors';
 import { KITE_ERROR_TYPES } from './rest';
-import type { BrokerAdapter, Credentials, FeedContext, OpenedFeeds, VenueHandle } from '../types';
+import type { AdapterJournal, BackfillRequest, BrokerAdapter, Credentials, FeedContext, MasterOptions, OpenedFeeds, StoreContext, VenueHandle } from '../types';
 import { MissingCredentials } from '../types';
 import { kiteDesktop } from './desktop';
 import { MAX_CONNECTIONS, MAX_TOKENS_PER_CONNECTION } from './codec';
 import { KiteFeed, kitePacketToTick } from './feed';
+import { KITE_MASTER, kiteMasterRequest } from './instruments';
 import { fetchKiteHistory, KITE_INTERVALS, type KiteHistoryOptions } from './historical';
 import { KITE_REST_ROOT } from './login';
 import type { BrokerForm } from '../../../shared/brokers';
@@ -35,10 +33,10 @@ export interface KiteCredentials {
 export type KiteVenueFactory = (sim: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] }) => VenueHandle<KiteRoots, KiteCredentials>;
 
 /** Kite: pages by span, 3 requests/s, 429s retried. */
-async function backfillKite(journal: Journal, kite: Omit<KiteHistoryOptions, 'onPage'>, req: BackfillRequest) {
+async function backfillKite(store: StoreContext, kite: Omit<KiteHistoryOptions, 'onPage'>, req: BackfillRequest) {
   const ins = req.instrument;
   if (ins.broker !== 'kite') throw new BrokerError(`${ins.exchange}:${ins.symbol} is a ${ins.broker} instrument, not Kite's`, 'kite', false);
-  return backfill(journal, 'kite', (r) => fetchKiteHistory({ ...kite, oi: !!ins.expiry, onPage: r.onProgress }, ins.token, r.interval, r.from, r.to), req);
+  return store.backfill('kite', (r) => fetchKiteHistory({ ...kite, oi: !!ins.expiry, onPage: r.onProgress }, ins.token, r.interval, r.from, r.to), req);
 }
 
 /** A Kite app's key and secret, once, and the redirect URL registered for it (desktop "Connect broker"). */
@@ -51,7 +49,12 @@ const KITE_FORM: BrokerForm = {
   ],
 };
 
-const resolveKite = (journal: Journal, ref: string) => journal.findInstrument(/^\d+$/.test(ref) ? ref : ref.toUpperCase(), 'kite');
+/** Kite's instruments dump (signed request), once per IST day unless forced. */
+function importKiteInstruments(store: StoreContext, restRoot: string, apiKey: string, accessToken: string, opts: Partial<MasterOptions> = {}) {
+  return store.importMaster(KITE_MASTER, { ...opts, ...kiteMasterRequest(restRoot, apiKey, accessToken) });
+}
+
+const resolveKite = (journal: AdapterJournal, ref: string) => journal.findInstrument(/^\d+$/.test(ref) ? ref : ref.toUpperCase(), 'kite');
 
 export function kiteAdapter(o: { id?: string; name?: string; venue?: KiteVenueFactory } = {}): BrokerAdapter {
   const simulated = !!o.venue;
@@ -90,15 +93,15 @@ export function kiteAdapter(o: { id?: string; name?: string; venue?: KiteVenueFa
           },
     },
     master: {
-      import(journal, at, opts) {
+      import(store, at, opts) {
         const { apiKey, accessToken } = at.credentials;
         if (!apiKey || !accessToken) throw new MissingCredentials('Kite needs KITE_API_KEY and KITE_ACCESS_TOKEN (or tickdesk login kite)');
-        return importKiteInstruments(journal, at.restRoot ?? KITE_REST_ROOT, apiKey, accessToken, opts);
+        return importKiteInstruments(store, at.restRoot ?? KITE_REST_ROOT, apiKey, accessToken, opts);
       },
     },
     resolve: resolveKite,
     openFeeds: (ctx) => openKiteFeeds(ctx, o.venue),
-    async openHistory(journal, h, stops) {
+    async openHistory(store, h, stops) {
       let restRoot = h.restRoot ?? KITE_REST_ROOT;
       let { apiKey, accessToken } = h.credentials;
       if (o.venue) {
@@ -109,11 +112,11 @@ export function kiteAdapter(o: { id?: string; name?: string; venue?: KiteVenueFa
         restRoot = roots.rest;
       }
       // The instrument list, unless today's is in the journal already.
-      await adapter.master.import(journal, { restRoot, credentials: { apiKey, accessToken } }, { force: simulated });
-      const ins = resolveKite(journal, h.ref);
+      await adapter.master.import(store, { restRoot, credentials: { apiKey, accessToken } }, { force: simulated });
+      const ins = resolveKite(store.journal, h.ref);
       if (!ins) throw new MissingCredentials(`no Kite instrument "${h.ref}"`);
       const creds = { restRoot, apiKey: apiKey!, accessToken: accessToken! };
-      return { ins, run: (req) => backfillKite(journal, creds, req) };
+      return { ins, run: (req) => backfillKite(store, creds, req) };
     },
   };
   return adapter;
@@ -144,7 +147,7 @@ async function openKite(ctx: FeedContext, c: Credentials & { wsRoot?: string; re
   }
   let imported: number[] | undefined;
   try {
-    const res = await importKiteInstruments(journal, restRoot, apiKey, accessToken, { force: sim, collectIds: true, onProgress: ctx.onMasterProgress });
+    const res = await importKiteInstruments(ctx, restRoot, apiKey, accessToken, { force: sim, collectIds: true, onProgress: ctx.onMasterProgress });
     imported = res.ids;
     if (res.imported && !sim) ctx.notice(`Kite instruments: ${res.rows} imported${res.skipped ? `, ${res.skipped} unreadable lines skipped` : ''}`);
   } catch (e) {
@@ -165,11 +168,11 @@ async function openKite(ctx: FeedContext, c: Credentials & { wsRoot?: string; re
   const history = {
     broker: 'kite' as const,
     opts: { restRoot, apiKey, accessToken },
-    backfill: (j: Journal, req: BackfillRequest) => backfillKite(j, { ...history.opts }, req),
+    backfill: (req: BackfillRequest) => backfillKite(ctx, { ...history.opts }, req),
   };
   await ctx.master(async (force) => {
     const h = history.opts;
-    const res = await importKiteInstruments(journal, h.restRoot, h.apiKey, h.accessToken, { force, onProgress: ctx.onMasterProgress });
+    const res = await importKiteInstruments(ctx, h.restRoot, h.apiKey, h.accessToken, { force, onProgress: ctx.onMasterProgress });
     if (res.imported) ctx.notice(`Kite instruments: ${res.rows} imported${res.skipped ? `, ${res.skipped} unreadable lines skipped` : ''}`);
   }, true);
   const feed = new KiteFeed({

@@ -1,5 +1,7 @@
 // Kite's instruments dump (specs/kite.md §6.1): the exact CSV columns, read and written.
 import type { NewInstrument } from '../../../shared/model';
+import { TokenExpired } from '../errors';
+import type { MasterFormat, MasterOptions } from '../types';
 
 export const KITE_INSTRUMENT_COLUMNS = [
   'instrument_token',
@@ -147,4 +149,23 @@ export function formatKiteInstrumentsCsv(rows: readonly KiteInstrumentRow[]): st
       ].join(',') + '\n';
   }
   return out;
+}
+
+/** How Kite's instruments dump reads, for the shared streaming import (instruments/master.ts). */
+export const KITE_MASTER: MasterFormat = {
+  broker: 'kite',
+  title: 'Kite instruments',
+  open(header) {
+    const parse = kiteInstrumentLineParser(header);
+    return (l) => {
+      const r = parse(l);
+      return r && kiteRowToInstrument(r);
+    };
+  },
+  httpError: (status) => (status === 403 ? new TokenExpired('Kite rejected the access token (HTTP 403): log in again', 'kite') : undefined),
+};
+
+/** Where the dump is fetched, signed. */
+export function kiteMasterRequest(restRoot: string, apiKey: string, accessToken: string): Pick<MasterOptions, 'url' | 'headers'> {
+  return { url: `${restRoot}/instruments`, headers: { 'X-Kite-Version': '3', Authorization: `token ${apiKey}:${accessToken}` } };
 }
