@@ -1,5 +1,6 @@
 // Dhan 200-level depth decode rate: sides (snapshots) per second and levels per second.
-import { decodeDepthFrame, encodeDepthSide, newDhanStats } from '../src/engine/brokers/dhan/codec';
+import { newDhanStats } from '../src/engine/brokers/dhan/codec';
+import { decodeDepthFrame, encodeDepthSide } from '../src/engine/brokers/dhan/depth-codec';
 
 export function benchDhanDepth(): void {
   const frames: Buffer[] = [];

@@ -10,23 +10,11 @@ import type { KiteVenue } from '../src/engine/sim/kite/venue';
 import { defaultUniverse, MarketModel } from '../src/engine/sim/market/market';
 import { INSERT_TICK_SQL, Journal } from '../src/engine/store/journal';
 import type { Tick } from '../src/shared/model';
+import { fmt, timeLoop } from './util';
 
 const require = createRequire(import.meta.url);
 const only = process.argv[2];
 
-function timeLoop(fn: () => number, minMs = 1500): { opsPerSec: number; ms: number } {
-  fn(); // warm up
-  let ops = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < minMs) {
-    ops += fn();
-    now = performance.now();
-  }
-  return { opsPerSec: (ops * 1000) / (now - start), ms: now - start };
-}
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 function benchKiteDecode(): void {
@@ -202,6 +190,7 @@ if (!only || only === 'dhan') {
   dhan.benchDhanDepth();
   await dhan.benchDhanRecording();
 }
+if (!only || only === 'fyers') (await import('./fyers')).benchFyersDecode();
 if (!only || only === 'instruments') await (await import('./instruments')).benchInstruments();
 if (!only || only === 'sink') await (await import('./sink')).benchSink();
 if (!only || only === 'ui') await (await import('./ui')).benchUi();

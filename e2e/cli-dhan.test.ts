@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { encodeDepthDisconnect, encodeDepthSide, encodeFeedPacket } from '../src/engine/brokers/dhan/codec';
+import { encodeFeedPacket } from '../src/engine/brokers/dhan/codec';
+import { encodeDepthDisconnect, encodeDepthSide } from '../src/engine/brokers/dhan/depth-codec';
 import { CaptureWriter } from '../src/engine/capture/capture';
 
 const BIN = new URL('../bin/tickdesk.mjs', import.meta.url).pathname;

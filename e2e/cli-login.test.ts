@@ -78,7 +78,7 @@ test('login kite: browser → redirect → checksum exchange → session file 06
     // The request token was single use: replaying the redirect finds no listener, and the
     // exchange itself refuses it.
     await assert.rejects(fetch(redirect));
-    const { exchangeKiteRequestToken } = await import('../src/engine/brokers/kite/login');
+    const { exchangeKiteRequestToken } = await import('../src/engine/brokers/kite/auth');
     await assert.rejects(exchangeKiteRequestToken({ restRoot: sim.restUrl, apiKey: sim.apiKey, apiSecret: sim.apiSecret, requestToken: new URL(redirect).searchParams.get('request_token')! }), /Token is invalid or has expired/);
 
     // record with no token in the environment: the saved session is used.

@@ -137,7 +137,7 @@ test('main imports from the engine only its login pieces, never the renderer or 
   assert.equal(await restricted('src/main/x.ts', '../preload/index'), 1);
   assert.equal(await restricted('src/main/x.ts', 'better-sqlite3'), 1);
   assert.equal(await restricted('src/main/x.ts', '../engine/auth/session-store'), 0);
-  assert.equal(await restricted('src/main/x.ts', '../engine/brokers/kite/login'), 0);
+  assert.equal(await restricted('src/main/x.ts', '../engine/brokers/kite/auth'), 0);
   assert.equal(await restricted('src/main/x.ts', '../shared/desktop'), 0);
   assert.equal(await restricted('src/main/x.ts', 'electron'), 0);
   // Its tests may also start simulators and use the engine's test helpers.

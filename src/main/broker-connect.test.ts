@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { kiteExpiry, type StoredSession } from '../engine/auth/session-store';
+import { type StoredSession } from '../engine/auth/session-store';
+import { kiteExpiry } from '../engine/brokers/kite/auth';
 import { AuthError } from '../engine/brokers/errors';
 import { DhanRestSimulator } from '../engine/sim/dhan/rest-server';
 import { KiteSimulator } from '../engine/sim/kite/server';
@@ -58,6 +59,10 @@ test('Kite: key and secret once, popup login, token exchanged in main and kept e
   // Bad input is refused before anything happens.
   await assert.rejects(h.connector.connect({ broker: 'kite', apiKey: 'has spaces' }), /letters and digits/);
   await assert.rejects(h.connector.connect({ broker: 'kite', apiKey: sim.apiKey, apiSecret: sim.apiSecret, token: 'x' }), /Unrecognized key/);
+  // The envelope takes every broker's kinds of field; Kite's own schema refuses those it does not use.
+  await assert.rejects(h.connector.connect({ broker: 'kite', apiKey: sim.apiKey, apiSecret: sim.apiSecret, clientId: '1000001' }), /Unrecognized key.*clientId/s);
+  await assert.rejects(h.connector.connect({ broker: 'kite', apiKey: sim.apiKey, apiSecret: sim.apiSecret, depth: 20 }), /Unrecognized key.*depth/s);
+  await assert.rejects(h.connector.connect({ broker: 'nobroker', apiKey: sim.apiKey }), /no desktop login for nobroker/);
   await assert.rejects(h.connector.connect({ broker: 'kite' }), (e: Error) => e instanceof AuthError && /api key and api secret/.test(e.message));
   // A wrong secret: the broker refuses the checksum; nothing is kept, the engine untouched.
   await assert.rejects(h.connector.connect({ broker: 'kite', apiKey: sim.apiKey, apiSecret: 'not-the-secret', redirectUrl }), AuthError);
@@ -145,6 +150,8 @@ test('Dhan: consent flow in the popup, or a pasted token checked with the broker
   const h = harness(roots, { clientId: rest.clientId, pin: '1234' });
   h.connector.engineStart();
   await assert.rejects(h.connector.connect({ broker: 'dhan', clientId: 'abc' }), /client id is digits/);
+  // Depth choices are Dhan's (20 or 200, or 0 for none): anything else is refused before a login.
+  await assert.rejects(h.connector.connect({ broker: 'dhan', clientId: '1000001', accessToken: 'x'.repeat(40), depth: 50 }), /depth/);
   await assert.rejects(h.connector.connect({ broker: 'dhan', clientId: rest.clientId }), /API key and secret, or paste an access token/);
 
   const r = await h.connector.connect({ broker: 'dhan', clientId: rest.clientId, apiKey: rest.apiKey, apiSecret: rest.apiSecret, redirectUrl, depth: 20 });

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { writePrivateFile, type StoredSession } from '../engine/auth/session-store';
 import { desktopBroker, desktopBrokers, type DesktopBroker } from '../engine/brokers/catalog';
-import { KITE_LOGIN_ROOT, KITE_REST_ROOT } from '../engine/brokers/kite/login';
+import { KITE_LOGIN_ROOT, KITE_REST_ROOT } from '../engine/brokers/kite/auth';
 import type { DesktopRoots, DesktopSettings } from '../engine/brokers/types';
 import { ConnectRequest, type BrokerConnection, type BrokerName, type ConnectResult, type DesktopStatus, type EngineStart } from '../shared/desktop';
 import type { PopupSpec } from './login-popup';
@@ -146,10 +146,13 @@ export class BrokerConnector {
   connect(input: unknown): Promise<ConnectResult> {
     const parsed = ConnectRequest.safeParse(input);
     if (!parsed.success) return Promise.reject(new Error(`connect: ${z.prettifyError(parsed.error)}`));
-    const req = parsed.data;
     if (this.pending) return Promise.reject(new Error('a login is already in progress'));
-    const b = desktopBroker(req.broker);
-    if (!b) return Promise.reject(new Error(`connect: no desktop login for ${req.broker}`));
+    const b = desktopBroker(parsed.data.broker);
+    if (!b) return Promise.reject(new Error(`connect: no desktop login for ${parsed.data.broker}`));
+    // Then the broker's own rules: the fields it takes and their shape.
+    const own = b.login.request.safeParse(parsed.data);
+    if (!own.success) return Promise.reject(new Error(`connect: ${z.prettifyError(own.error)}`));
+    const req = own.data;
     const run = this.connectWith(b, req).finally(() => (this.pending = null));
     this.pending = run;
     return run;

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { exchangeKiteRequestToken, kiteLoginUrl, parseKiteRedirect } from '../engine/brokers/kite/login';
+import { exchangeKiteRequestToken, kiteLoginUrl, parseKiteRedirect } from '../engine/brokers/kite/auth';
 import { KiteSimulator } from '../engine/sim/kite/server';
 import { LoginCancelled, runLoginPopup } from './login-popup';
 import { InsecureStorage, SecretStore } from './secrets';

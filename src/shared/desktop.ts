@@ -4,8 +4,8 @@
 import { z } from 'zod';
 import { BrokerId, type BrokerInfo } from './brokers';
 
-const Secret = z.string().trim().min(8).max(200);
-const RedirectUrl = z
+export const Secret = z.string().trim().min(8).max(200);
+export const RedirectUrl = z
   .string()
   .trim()
   .max(500)
@@ -13,37 +13,30 @@ const RedirectUrl = z
 /** What to record once connected: EXCHANGE:SYMBOL, SEGMENT:ID or tokens. */
 const InstrumentList = z.array(z.string().trim().min(1).max(60)).min(1).max(9000);
 
-export const ConnectRequest = z.discriminatedUnion('broker', [
-  z
-    .object({
-      broker: z.literal('kite'),
-      /** Once, then kept (the secret encrypted); omitted to log in again with the stored ones. */
-      apiKey: z.string().trim().regex(/^[A-Za-z0-9_]{4,64}$/, 'a Kite api key is letters and digits').optional(),
-      apiSecret: Secret.optional(),
-      /** The redirect URL registered for the Kite app: the popup stops there and reads the token. */
-      redirectUrl: RedirectUrl.optional(),
-      instruments: InstrumentList.optional(),
-      /** Store secrets with Linux's plain-text fallback when there is no keyring (an explicit opt-in). */
-      allowPlainText: z.boolean().optional(),
-    })
-    .strict(),
-  z
-    .object({
-      broker: z.literal('dhan'),
-      clientId: z.string().trim().regex(/^\d{4,20}$/, 'a Dhan client id is digits').optional(),
-      /** API key + secret: the consent flow in the popup. */
-      apiKey: z.string().trim().min(4).max(100).optional(),
-      apiSecret: Secret.optional(),
-      redirectUrl: RedirectUrl.optional(),
-      /** Or an access token generated on web.dhan.co. */
-      accessToken: z.string().trim().min(20).max(4000).optional(),
-      instruments: InstrumentList.optional(),
-      /** 20 or 200 levels from Dhan's depth feeds; 0: none (the 5 levels that come with ticks). */
-      depth: z.union([z.literal(0), z.literal(20), z.literal(200)]).optional(),
-      allowPlainText: z.boolean().optional(),
-    })
-    .strict(),
-]);
+/**
+ * "Connect broker" from the page, for any broker: the credential kinds a form may carry
+ * (brokers.ts CredentialField), what to record, the depth, the plain-text opt-in. This is only the
+ * envelope every broker shares; each broker's own rules (which fields it takes, their shape, its
+ * depth choices) are its adapter's `desktop.request` schema, applied by main after this one.
+ */
+export const ConnectRequest = z
+  .object({
+    broker: BrokerId,
+    /** Once, then kept (the secret encrypted); omitted to log in again with the stored ones. */
+    apiKey: z.string().trim().min(4).max(100).optional(),
+    apiSecret: Secret.optional(),
+    clientId: z.string().trim().min(1).max(64).optional(),
+    /** The redirect URL registered for the broker's app: the popup stops there and reads the token. */
+    redirectUrl: RedirectUrl.optional(),
+    /** A token generated on the broker's site (the pasted-token login). */
+    accessToken: z.string().trim().min(20).max(4000).optional(),
+    instruments: InstrumentList.optional(),
+    /** Levels from the broker's depth feed (its capabilities say which); 0: none beyond the ticks' own. */
+    depth: z.number().int().min(0).max(1000).optional(),
+    /** Store secrets with Linux's plain-text fallback when there is no keyring (an explicit opt-in). */
+    allowPlainText: z.boolean().optional(),
+  })
+  .strict();
 export type ConnectRequest = z.infer<typeof ConnectRequest>;
 
 /** A broker's id as main and the page name it (the engine's catalog says which there are). */
@@ -58,7 +51,7 @@ export interface BrokerConnection {
   hasSecret: boolean;
   redirectUrl?: string;
   instruments: string[];
-  depth?: 20 | 200;
+  depth?: number;
   /** The stored session: who and until when (ms UTC); null when none or expired. */
   session: { user: string; validUntil: number } | null;
 }
@@ -88,7 +81,7 @@ export const EngineStart = z
     accessToken: z.string().optional(),
     expiresAt: z.number().optional(),
     instruments: z.union([z.literal('all'), z.array(z.string())]),
-    depth: z.union([z.literal(20), z.literal(200)]).optional(),
+    depth: z.number().int().positive().optional(),
     restRoot: z.string().optional(),
     wsRoot: z.string().optional(),
     loginRoot: z.string().optional(),

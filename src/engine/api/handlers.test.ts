@@ -125,8 +125,8 @@ test('every method answers through the bridge from its own handler', { timeout: 
     assert.deepEqual(a.unwatch.result, { ok: true });
     assert.equal(a.backfill.result.label, 'NSE:INFY 1d');
     assert.ok(Number.isInteger(a.backfill.result.id) && a.backfill.result.id > 0);
-    assert.deepEqual(a.loginStart.error, { code: 'bad-request', message: 'this session runs on a simulator: there is nothing to log in to' });
-    assert.deepEqual(a.loginToken.error, { code: 'bad-request', message: 'this session does not record from Dhan' });
+    assert.deepEqual(a.loginStart.error, { code: 'bad-request', message: 'this engine records from a simulator: there is nothing to log in to' });
+    assert.deepEqual(a.loginToken.error, { code: 'bad-request', message: 'this engine does not record from Dhan' });
     assert.deepEqual(a.optionUnderlyings.result, (await b.call('optionUnderlyings', {})).result);
     assert.deepEqual(a.refreshInstruments.result, { instruments: recorder.journal.instruments().length });
     const chain = a.optionChain.result;
@@ -162,7 +162,7 @@ test('login methods take any registered broker id (no closed list to add a broke
     assert.deepEqual((await b.call('loginStart', { broker: 'zerodha' })).error, unknown);
     assert.deepEqual((await b.call('loginToken', { broker: 'zerodha', accessToken: 'x'.repeat(20) })).error, unknown);
     // A broker only the registry names reaches the engine's own checks, not a schema's refusal.
-    assert.deepEqual((await b.call('loginStart', { broker: 'template' })).error, { code: 'bad-request', message: 'this session runs on a simulator: there is nothing to log in to' });
+    assert.deepEqual((await b.call('loginStart', { broker: 'template' })).error, { code: 'bad-request', message: 'this engine records from a simulator: there is nothing to log in to' });
     assert.deepEqual((await b.call('loginToken', { broker: 'template', accessToken: 'x'.repeat(20) })).error, { code: 'bad-request', message: 'Template broker takes no pasted access token' });
     // An id is still a name, never a path (sessions are saved as session-<id>.json).
     assert.equal((await b.call('loginStart', { broker: '../kite' })).error.code, 'bad-request');
@@ -176,7 +176,7 @@ test('loginToken: the broker is checked against the registry’s capabilities (a
   const b = memoryBridge();
   try {
     assert.deepEqual((await b.call('loginToken', { broker: 'kite', accessToken: 'x'.repeat(20) })).error, { code: 'bad-request', message: 'Kite takes no pasted access token' });
-    assert.deepEqual((await b.call('loginToken', { broker: 'dhan', accessToken: 'x'.repeat(20) })).error, { code: 'bad-request', message: 'this session does not record from Dhan' });
+    assert.deepEqual((await b.call('loginToken', { broker: 'dhan', accessToken: 'x'.repeat(20) })).error, { code: 'bad-request', message: 'this engine does not record from Dhan' });
     assert.equal((await b.call('loginToken', { broker: 'zerodha' as never, accessToken: 'x'.repeat(20) })).error.code, 'bad-request', 'a broker outside the list is refused by the schema');
   } finally {
     b.close();

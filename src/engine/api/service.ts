@@ -104,16 +104,16 @@ export class EngineService {
     return run;
   }
 
-  /** Starts a browser login for the session's broker; resolves with the page to open. */
+  /** Starts a browser login for the recorded broker; resolves with the page to open. */
   async loginStart(broker: BrokerId, typedSecret: string | undefined): Promise<{ url: string }> {
     const target = this.recorder.loginTarget;
-    if (!target) throw new EngineError('bad-request', 'this session runs on a simulator: there is nothing to log in to');
-    if (target.broker !== broker) throw new EngineError('bad-request', `this session records from ${target.broker}, not ${broker}`);
+    if (!target) throw new EngineError('bad-request', 'this engine records from a simulator: there is nothing to log in to');
+    if (target.broker !== broker) throw new EngineError('bad-request', `this engine records from ${target.broker}, not ${broker}`);
     const pending = this.logins.get(broker);
     if (pending?.state === 'pending' && pending.url) return { url: pending.url };
     const cfg = this.recorder.options.login ?? { port: 8421 };
     const dir = this.recorder.options.sessionDir;
-    if (!dir) throw new EngineError('bad-request', 'no session directory for this session');
+    if (!dir) throw new EngineError('bad-request', 'this engine has no directory for broker sessions');
     let onUrl!: (u: string) => void;
     const urlReady = new Promise<string>((r) => (onUrl = r));
     const common = { port: cfg.port, timeoutMs: 10 * 60_000, dir, onUrl };
@@ -147,9 +147,9 @@ export class EngineService {
   async loginToken(accessToken: string): Promise<{ validUntil: number | null }> {
     const target = this.recorder.loginTarget;
     const brokerName = this.recorder.adapter.name;
-    if (!target?.pasted) throw new EngineError('bad-request', `this session does not record from ${orList(brokers().filter((b) => !b.simulated && b.has.login.includes('pasted-token')).map((b) => b.name))}`);
+    if (!target?.pasted) throw new EngineError('bad-request', `this engine does not record from ${orList(brokers().filter((b) => !b.simulated && b.has.login.includes('pasted-token')).map((b) => b.name))}`);
     const dir = this.recorder.options.sessionDir;
-    if (!dir) throw new EngineError('bad-request', 'no session directory for this session');
+    if (!dir) throw new EngineError('bad-request', 'this engine has no directory for broker sessions');
     let session;
     try {
       ({ session } = await target.pasted(accessToken));
@@ -169,8 +169,8 @@ export class EngineService {
   startBackfill(instrumentId: number, interval: CandleInterval, days: number | undefined): { id: number; label: string } {
     const ins = this.instrument(instrumentId);
     const src = this.recorder.history;
-    if (!src) throw new EngineError('bad-request', 'this session has no broker history to fetch from');
-    if (ins.broker !== src.broker) throw new EngineError('bad-request', `${ins.exchange}:${ins.symbol} is a ${ins.broker} instrument; this session is connected to ${src.broker}`);
+    if (!src) throw new EngineError('bad-request', 'this engine has no broker history to fetch from');
+    if (ins.broker !== src.broker) throw new EngineError('bad-request', `${ins.exchange}:${ins.symbol} is a ${ins.broker} instrument; this engine is connected to ${src.broker}`);
     const key = `${instrumentId}/${interval}`;
     if (this.backfills.has(key)) throw new EngineError('bad-request', `a backfill of ${ins.symbol} ${interval} is already running`);
     const id = ++this.taskSeq;
@@ -223,11 +223,11 @@ export class EngineService {
   }
 
   /** A page opened: from now on it hears every tick, full-depth book and progress report. */
-  openSession(page: PageListener): void {
+  attachPage(page: PageListener): void {
     this.pages.add(page);
   }
 
-  closeSession(page: PageListener): void {
+  detachPage(page: PageListener): void {
     this.pages.delete(page);
   }
 

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DhanRestSimulator } from '../sim/dhan/rest-server';
 import { KiteSimulator } from '../sim/kite/server';
-import { dhanLoopbackLogin, kiteLoopbackLogin } from './login-flow';
+import { dhanLoopbackLogin } from '../brokers/dhan/auth';
+import { kiteLoopbackLogin } from '../brokers/kite/auth';
 
 async function freePort(): Promise<number> {
   const s = createServer();

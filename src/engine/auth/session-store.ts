@@ -5,7 +5,6 @@ import { chmodSync, closeSync, existsSync, fchmodSync, fsyncSync, mkdirSync, ope
 import { homedir, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { BrokerId } from '../../shared/brokers';
-import { IST_MS } from '../../shared/ist';
 import { AuthError } from '../brokers/errors';
 
 export interface StoredSession {
@@ -31,14 +30,6 @@ export function configDir(): string {
 
 export function sessionPath(broker: StoredSession['broker'], dir = configDir()): string {
   return join(dir, `session-${broker}.json`);
-}
-
-/** Kite: a token lives until 6 AM IST the next day (specs/kite.md §4). */
-export function kiteExpiry(loginAt: number): number {
-  const ist = new Date(loginAt + IST_MS);
-  let six = Date.UTC(ist.getUTCFullYear(), ist.getUTCMonth(), ist.getUTCDate(), 6, 0) - IST_MS;
-  if (six <= loginAt) six += 86400_000;
-  return six;
 }
 
 /**

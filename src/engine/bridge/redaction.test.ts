@@ -9,8 +9,8 @@ import { serveBridge } from './server';
 test('an error answer quoting a URL with access_token and an authorization header is sent redacted', async () => {
   // The parts of the service the bridge uses; every call fails the way a broker call might.
   const service = {
-    openSession: () => ({ drain: () => [] }),
-    closeSession: () => {},
+    attachPage: () => ({ drain: () => [] }),
+    detachPage: () => {},
     status: () => ({}),
     call: () => Promise.reject(new Error('Kite history: GET https://api.kite.trade/instruments?api_key=k1&access_token=s3cr3t failed (Authorization: token k1:s3cr3t)')),
   } as unknown as EngineService;

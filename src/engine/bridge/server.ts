@@ -12,7 +12,7 @@ import type { EngineService } from '../api/service';
 import { PageCoalescer } from './page-coalescer';
 
 /** What the bridge needs of the engine: pages that hear its streams, a call per request, status. */
-export type EngineChannel = Pick<EngineService, 'openSession' | 'closeSession' | 'call' | 'status'>;
+export type EngineChannel = Pick<EngineService, 'attachPage' | 'detachPage' | 'call' | 'status'>;
 
 /** A text message channel: a WebSocket, an Electron MessagePortMain, or a test double. */
 export interface BridgePort {
@@ -45,7 +45,7 @@ export interface BridgeConnection {
 
 export function serveBridge(service: EngineChannel, port: BridgePort, opts: BridgeOptions = {}): BridgeConnection {
   const page = new PageCoalescer();
-  service.openSession(page);
+  service.attachPage(page);
   const conn: BridgeConnection = { requests: 0, badRequests: 0, refused: 0, close };
   const send = (msg: unknown) => {
     for (const text of frameMessage(msg)) port.send(text);
@@ -163,7 +163,7 @@ export function serveBridge(service: EngineChannel, port: BridgePort, opts: Brid
     queue.length = 0;
     clearInterval(frame);
     clearInterval(status);
-    service.closeSession(page);
+    service.detachPage(page);
   }
   port.onClose(close);
   return conn;

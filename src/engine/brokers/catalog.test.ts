@@ -40,14 +40,22 @@ test('each connectable broker’s form fields and depth choices are what the des
     // The dialog sends a depth only for a broker with depth feeds: 0 (ticks' own 5 levels) or one of has.depth.
     for (const depth of b.depth.length ? [undefined, 0, ...b.depth.map((d) => d.levels)] : [undefined]) {
       const req = { broker: b.id, ...fields, instruments: ['NSE:INFY'], ...(depth === undefined ? {} : { depth }) };
+      // The envelope every broker shares, then the broker's own schema (main applies both).
       const parsed = ConnectRequest.safeParse(req);
       assert.ok(parsed.success, `${b.id} ${JSON.stringify(req)}: ${parsed.error?.message}`);
+      const own = desktopBroker(b.id)!.login.request.safeParse(req);
+      assert.ok(own.success, `${b.id} ${JSON.stringify(req)}: ${own.error?.message}`);
     }
     assert.equal(b.credentials.some((c) => c.key === 'accessToken'), b.login.includes('pasted-token'), `${b.id}: a token box exactly when a pasted token logs in`);
     assert.equal(b.tokenSite !== undefined, b.login.includes('pasted-token'));
   }
-  // A depth the broker does not have is refused, so the select's choices must come from has.depth.
-  assert.equal(ConnectRequest.safeParse({ broker: 'dhan', depth: 50 }).success, false);
+  // A depth the broker does not have is refused, so the select's choices must come from has.depth;
+  // a broker without depth feeds takes none at all.
+  for (const b of connectable) {
+    const schema = desktopBroker(b.id)!.login.request;
+    assert.equal(schema.safeParse({ broker: b.id, depth: 50 }).success, false, `${b.id}: depth 50`);
+    if (!b.depth.length) assert.equal(schema.safeParse({ broker: b.id, depth: 0 }).success, false, `${b.id}: no depth field`);
+  }
 });
 
 test('the desktop catalog is the registry’s real brokers with a popup login, with the same descriptors; each one’s engine start is a valid EngineStart', () => {

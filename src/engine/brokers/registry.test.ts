@@ -100,3 +100,21 @@ test('Kite REST errors go through its table: error_type first, then the status; 
   }
   assert.equal(errorKind(KITE_ERROR_TYPES, 'hasOwnProperty', '429'), 'rate-limit');
 });
+
+test('capture formats: each real broker names its own (`tickdesk decode NAME`), a simulator records in its protocol’s', () => {
+  assert.deepEqual(
+    brokers().map((b) => [b.id, Object.keys(b.captures ?? {})]),
+    [
+      ['sim', []],
+      ['kite', ['kite']],
+      ['sim-dhan', []],
+      ['dhan', ['dhan', 'dhan-depth20', 'dhan-depth200']],
+    ],
+  );
+  // Each decoder counts for itself: two files decoded in one process do not share counts.
+  const f = broker('kite').captures!.kite;
+  const a = f.decoder();
+  a.decode(Buffer.from([0, 1]), 0, () => {});
+  assert.match(a.summary(), /^decoded 1 frames: 0 ticks, 0 heartbeats, 1 malformed/);
+  assert.match(f.decoder().summary(), /^decoded 0 frames: 0 ticks, 0 heartbeats, 0 malformed/);
+});

@@ -3,6 +3,7 @@
 // its instrument master, how it fetches history and opens its feeds, and how its error codes map
 // onto errors.ts. The recorder, the Engine API and the CLI read these; none names a broker.
 import type { BrokerForm, BrokerId, LoginKind as SharedLoginKind } from '../../shared/brokers';
+import type { z } from 'zod';
 import type { ConnectRequest, EngineStart } from '../../shared/desktop';
 import type { Candle, CandleInterval, DepthSnapshot, FeedState, Instrument, NewInstrument, Tick } from '../../shared/model';
 import type { LoginResult, LoopbackLoginOptions } from '../auth/login-flow';
@@ -208,7 +209,7 @@ export interface LoginConfig {
   dhanApiSecret?: string;
 }
 
-/** What a browser login needs for this session's broker (null for the simulators). */
+/** What a browser login needs for the recorded broker (null for the simulators). */
 export interface LoginTarget {
   broker: SessionBroker;
   /**
@@ -264,6 +265,24 @@ export interface HistoryJob {
   run(req: BackfillRequest): Promise<BackfillResult>;
 }
 
+/**
+ * A capture format: the raw frames of one of the broker's feeds as `record --capture` wrote them,
+ * decoded by `tickdesk decode <name> FILE` into one JSON object per packet.
+ */
+export interface CaptureFormat {
+  /** For `decode --help`: what each line holds (and any caveat). */
+  readonly describe: string;
+  /** A decoder with its own counters, for one file. */
+  decoder(): CaptureDecoder;
+}
+
+export interface CaptureDecoder {
+  /** One frame in, a JSON-able object out per packet (a malformed frame is counted, never thrown). */
+  decode(frame: Buffer, tsReceived: number, emit: (line: object) => void): void;
+  /** The counts for stderr ("decoded N frames: …"). */
+  summary(): string;
+}
+
 export interface BrokerAdapter {
   /** `--broker` value (shared/brokers.ts BrokerId: any name, listed nowhere but the registry). */
   readonly id: BrokerId;
@@ -280,6 +299,8 @@ export interface BrokerAdapter {
   readonly desktop?: DesktopLogin;
   /** The broker's error codes → the one hierarchy (errors.ts). */
   readonly errors: BrokerErrorKindTable;
+  /** Its feeds' capture formats by name (`tickdesk decode NAME`); simulators record in their protocol's. */
+  readonly captures?: Readonly<Record<string, CaptureFormat>>;
   readonly auth: {
     /** The environment variable holding an access token. */
     tokenEnv: string;
@@ -314,7 +335,7 @@ export interface DesktopSettings {
   clientId?: string;
   redirectUrl: string;
   instruments: string[];
-  depth?: 20 | 200;
+  depth?: number;
 }
 
 /** Where the desktop app reaches a broker: its hosts, or a simulator (development and tests). */
@@ -350,8 +371,13 @@ export interface DesktopConnected {
 export interface DesktopLogin {
   /** The session field naming the account: a new session of the same account resumes the feeds. */
   account: 'apiKey' | 'clientId';
+  /**
+   * This broker's connect request: desktop.ts ConnectRequest narrowed to the fields it takes and
+   * their shape (strict: a field it does not take is refused). Main applies it before `connect`.
+   */
+  request: z.ZodType<ConnectRequest>;
   connect(c: {
-    /** The page's request, validated against desktop.ts ConnectRequest (this broker's branch). */
+    /** The page's request, validated against desktop.ts ConnectRequest and this broker's `request`. */
     req: ConnectRequest;
     prev: DesktopSettings | undefined;
     /** This broker's api secret as stored, if any. */

@@ -102,12 +102,12 @@ export class Recorder {
   /** Progress of instrument master downloads (for a progress line or bar). */
   onMasterProgress?: (p: MasterProgress) => void;
 
-  /** Where historical candles come from for this session (the same broker, credentials kept current). */
+  /** Where historical candles come from for this recording (the same broker, credentials kept current). */
   get history(): HistorySource | null {
     return this.opened?.history ?? null;
   }
 
-  /** What a browser login needs for this session's broker (null for the simulators). */
+  /** What a browser login needs for the recorded broker (null for the simulators). */
   get loginTarget(): LoginTarget | null {
     return this.opened?.loginTarget ?? null;
   }
@@ -137,6 +137,11 @@ export class Recorder {
 
   constructor(private readonly opts: RecorderOptions) {
     this.adapter = brokerOf(opts.broker);
+    // What a broker does not stream is refused here too (the CLI and the desktop dialog check it first).
+    if (opts.depth && !this.adapter.has.depth.some((d) => d.levels === opts.depth)) {
+      const offered = this.adapter.has.depth.map((d) => d.levels);
+      throw new Error(`${this.adapter.name} has no ${opts.depth}-level depth feed${offered.length ? ` (it has ${offered.join(' and ')})` : ''}`);
+    }
     this.journal = new Journal(opts.journalPath, { flushMs: opts.flushMs ?? 100, migrationsDir: opts.migrationsDir });
     this.pipeline = new Pipeline(this.bus, opts.validation, (id) => this.recorded.get(id)?.tickSize);
     this.bus.onAny((t) => this.journal.append(t));

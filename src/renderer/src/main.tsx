@@ -1,4 +1,4 @@
-// Renderer entry: the workstation layout. Data arrives over the bridge (see session.ts).
+// Renderer entry: the workstation layout. Data arrives over the bridge (see engine-link.ts).
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Chart } from './features/chart/Chart';
@@ -6,7 +6,7 @@ import { Ladder } from './features/depth/Ladder';
 import { StatusBar } from './features/status/StatusBar';
 import { Tape } from './features/tape/Tape';
 import { Watchlist } from './features/watchlist/Watchlist';
-import { startSession } from './session';
+import { connectEngine } from './engine-link';
 import './styles.css';
 
 function App() {
@@ -28,4 +28,4 @@ createRoot(document.getElementById('root')!).render(
     <App />
   </StrictMode>,
 );
-void startSession();
+void connectEngine();

@@ -5,9 +5,10 @@
 // against sim/kite.
 import type { CandleInterval } from '../../../shared/model';
 import { AuthError, BrokerError } from '../errors';
-import type { AdapterJournal, BackfillRequest, BrokerAdapter, FeedContext, HistorySource, MasterFormat, MasterOptions, OpenedFeeds, StoreContext, VenueHandle } from '../types';
+import type { AdapterJournal, BackfillRequest, BrokerAdapter, CaptureFormat, FeedContext, HistorySource, MasterFormat, MasterOptions, OpenedFeeds, StoreContext, VenueHandle } from '../types';
 import { MissingCredentials } from '../types';
 import { BROKER, authHeaders, expiry, TOKEN_ENV } from './auth';
+import { decodeFrame, newDecodeStats } from './codec';
 import { TemplateFeed } from './feed';
 import { fetchTemplateHistory, RATE_PER_SECOND, TEMPLATE_INTERVALS } from './history';
 import { instrumentLineParser } from './instruments';
@@ -35,6 +36,20 @@ const MASTER: MasterFormat = {
   title: 'template instruments',
   open: instrumentLineParser,
   httpError: (status) => restError(status, null, 'template instruments'),
+};
+
+/** `tickdesk decode template FILE`: the frames `record --capture` saved, one JSON object per packet. */
+const CAPTURES: Record<string, CaptureFormat> = {
+  [BROKER]: {
+    describe: '{token, ltp, ltq, volume, tsExchange (ISO 8601)}',
+    decoder() {
+      const stats = newDecodeStats();
+      return {
+        decode: (frame, _tsReceived, emit) => decodeFrame(frame, (p) => emit({ ...p, tsExchange: new Date(p.tsExchange).toISOString() }), stats),
+        summary: () => `decoded ${stats.frames} frames: ${stats.packets} packets, ${stats.malformedFrames} malformed`,
+      };
+    },
+  },
 };
 
 /** Through the caller's StoreContext: brokers/ imports nothing above it (instruments/, backfill.ts, store/). */
@@ -77,6 +92,8 @@ export function templateAdapter(o: { id?: string; name?: string; venue?: Templat
     // popup also gives `desktop` (kite/desktop.ts).
     form: { title: 'Template broker', credentials: [{ key: 'accessToken', label: 'Access token', secret: true }] },
     errors: TEMPLATE_ERRORS,
+    // Capture formats are the real broker's: a simulated venue records in the same format.
+    ...(simulated ? {} : { captures: CAPTURES }),
     instrumentsHint: '(e.g. TOY:ALPHA or tokens)',
     auth: {
       tokenEnv: TOKEN_ENV,

@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Requests } from '../../../shared/api';
 import type { Candle } from '../../../shared/model';
@@ -18,6 +19,8 @@ import { storeContext } from '../../instruments/store-context';
 import { Recorder } from '../../recorder';
 import { TemplateVenue } from '../../sim/_template/venue';
 import type { TemplateSimInstrument } from '../../sim/_template/server';
+import { encodeCaptureRecord } from '../../capture/capture';
+import { decodeCommand } from '../../cli/decode';
 import { cleanupAfterEach, until } from '../../testing';
 import { InputError, TokenExpired } from '../errors';
 import { brokerIds, findBroker, registerBroker } from '../registry';
@@ -187,4 +190,33 @@ test('a broker from brokers/_template: registered, recorded, its history charted
   unregister();
   assert.equal(findBroker('toy'), undefined, 'the undo removes it again');
   assert.deepEqual(brokerIds(), ['sim', 'kite', 'sim-dhan', 'dhan']);
+});
+
+test('its capture format: `tickdesk decode template FILE` prints each captured packet, damage counted', async () => {
+  cleanups.push(registerBroker(templateAdapter({ id: 'toy-live' })));
+  const dir = mkdtempSync(join(tmpdir(), 'tickdesk-template-capture-'));
+  const path = join(dir, 'toy.capture');
+  const p: TemplatePacket = { token: 7, ltp: 101.25, ltq: 3, volume: 900, tsExchange: T1 };
+  writeFileSync(path, Buffer.concat([encodeCaptureRecord(T1, encodeFrame([p])), encodeCaptureRecord(T1 + 1, Buffer.from([0, 5, 1])), encodeCaptureRecord(T1 + 2, encodeFrame([{ ...p, ltp: 101.3 }, { ...p, token: 8 }]))]));
+  let out = '';
+  let err = '';
+  const write = { out: process.stdout.write, err: process.stderr.write };
+  process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
+  try {
+    assert.equal(await decodeCommand(['template', path]), 0);
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+  }
+  const iso = new Date(T1).toISOString();
+  assert.deepEqual(
+    out.trim().split('\n').map((l) => JSON.parse(l)),
+    [
+      { token: 7, ltp: 101.25, ltq: 3, volume: 900, tsExchange: iso },
+      { token: 7, ltp: 101.3, ltq: 3, volume: 900, tsExchange: iso },
+      { token: 8, ltp: 101.25, ltq: 3, volume: 900, tsExchange: iso },
+    ],
+  );
+  assert.equal(err, 'decoded 3 frames: 3 packets, 1 malformed\n');
 });

@@ -7,19 +7,8 @@ import { AccessDenied, AuthError, BrokerError, InputError, NetworkError, RateLim
 import { DhanFeedSimulator, dhanSegmentOf } from '../../sim/dhan/feed-server';
 import { DhanRestSimulator } from '../../sim/dhan/rest-server';
 import { defaultUniverse } from '../../sim/market/market';
-import {
-  consumeDhanConsent,
-  decodeDhanToken,
-  DHAN_ERROR_CODES,
-  dhanConsentLoginUrl,
-  dhanRenewAt,
-  dhanRestError,
-  dhanTokenIdFromRedirect,
-  fetchDhanProfile,
-  generateDhanConsent,
-  parseDhanTime,
-  renewDhanToken,
-} from './auth';
+import { consumeDhanConsent, decodeDhanToken, dhanConsentLoginUrl, dhanRenewAt, dhanTokenIdFromRedirect, fetchDhanProfile, generateDhanConsent, parseDhanTime, renewDhanToken } from './auth';
+import { DHAN_ERROR_CODES, dhanRestError } from './rest';
 import { DhanFeed } from './feed';
 import { DhanTokenKeeper } from './session';
 

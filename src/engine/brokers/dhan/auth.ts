@@ -2,7 +2,10 @@
 // page → tokenId → consume consent), RenewToken, the profile check, and the JWT payload (read, no
 // signature check: we only need what the token says about itself, its expiry and consumer type).
 import { IST_MS } from '../../../shared/ist';
-import { BrokerError, brokerError, NetworkError, type BrokerErrorKind } from '../errors';
+import { loopbackLogin, type LoginResult, type LoopbackLoginOptions } from '../../auth/login-flow';
+import { saveSession, type StoredSession } from '../../auth/session-store';
+import { AuthError, BrokerError } from '../errors';
+import { dhanRequest } from './rest';
 
 export const DHAN_AUTH_ROOT = 'https://auth.dhan.co';
 export const DHAN_API_ROOT = 'https://api.dhan.co/v2';
@@ -45,70 +48,6 @@ export function parseDhanTime(text: unknown): number | undefined {
   if (!iso) return undefined;
   if (iso[7]) return Date.parse(text.trim().replace(' ', 'T'));
   return Date.UTC(+iso[1], +iso[2] - 1, +iso[3], +iso[4], +iso[5], +(iso[6] ?? 0)) - IST_MS;
-}
-
-interface DhanErrorBody {
-  errorType?: string;
-  errorCode?: string;
-  errorMessage?: string;
-  status?: string;
-  remarks?: unknown;
-}
-
-/**
- * Dhan's DH-9xx codes (specs/dhan.md §6.5) on the broker error hierarchy. DH-906 is "Order" in the
- * documentation, but Dhan answers an expired or ended token on REST with HTTP 400 DH-906 "Invalid
- * Token", and Tickdesk places no orders: it means log in again, as 807–809 do on the feeds.
- * DH-910 ("Other") and unknown codes go by the HTTP status.
- */
-export const DHAN_ERROR_CODES: Readonly<Record<string, BrokerErrorKind>> = {
-  'DH-901': 'auth', // authentication: invalid client id or token
-  'DH-902': 'access-denied', // no access: Data APIs not subscribed, Trading APIs not enabled
-  'DH-903': 'access-denied', // account: a segment not activated, a requirement not met
-  'DH-904': 'rate-limit',
-  'DH-905': 'input', // bad or missing fields, dates out of range
-  'DH-906': 'token-expired', // "Invalid Token" (HTTP 400) on an expired token
-  'DH-907': 'input', // data: nothing for those parameters
-  'DH-908': 'network', // Dhan's internal error
-  'DH-909': 'network',
-};
-
-/** By HTTP status when the code says nothing: 5xx is the server's trouble, retried. */
-function dhanStatusKind(status: number): BrokerErrorKind | undefined {
-  if (status === 401) return 'auth';
-  if (status === 429) return 'rate-limit';
-  return status >= 500 ? 'network' : undefined;
-}
-
-/** A failed Dhan REST answer mapped onto the broker error hierarchy (DHAN_ERROR_CODES, then the status). */
-export function dhanRestError(status: number, body: DhanErrorBody | null, what: string): BrokerError {
-  const code = String(body?.errorCode ?? '');
-  const text = `${what}: HTTP ${status}${code ? ` ${code}` : ''}${body?.errorMessage ? ` (${body.errorMessage})` : ''}`;
-  let kind = (Object.hasOwn(DHAN_ERROR_CODES, code) ? DHAN_ERROR_CODES[code] : undefined) ?? dhanStatusKind(status);
-  if (!kind) return new BrokerError(text, 'dhan', false);
-  // DH-901 covers both a wrong token and one that ran out ("invalid or expired").
-  if (kind === 'auth' && /expir/i.test(body?.errorMessage ?? '')) kind = 'token-expired';
-  return brokerError(kind, kind === 'auth' || kind === 'token-expired' ? `${text}: log in again` : text, 'dhan');
-}
-
-/** A Dhan REST call: JSON in and out, failures mapped onto the broker error hierarchy. */
-export async function dhanRequest(url: string, init: RequestInit, what: string): Promise<Record<string, unknown>> {
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, headers: { Accept: 'application/json', ...(init.headers as Record<string, string>) } });
-  } catch (e) {
-    throw new NetworkError(`${what}: ${(e as Error).message}`, 'dhan');
-  }
-  const text = await res.text();
-  let body: Record<string, unknown> | null;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = null;
-  }
-  if (!res.ok) throw dhanRestError(res.status, body as DhanErrorBody | null, what);
-  if (!body || typeof body !== 'object') throw new BrokerError(`${what}: the answer is not JSON`, 'dhan', false);
-  return body;
 }
 
 function sessionOf(body: Record<string, unknown>, what: string): DhanSession {
@@ -261,4 +200,61 @@ export function dhanTokenWarnings(jwt: string, opts: { depth200: boolean; now?: 
       "this is an APP-type token (TOTP/API-key flow); Dhan's 200-level depth server has been seen to reject these: generate a token on web.dhan.co for 200 levels",
     );
   return out;
+}
+
+/** Dhan's consent redirect → its tokenId → consumed → a session; `who` names the account. */
+export async function dhanSessionFromRedirect(url: URL, app: DhanAppCredentials): Promise<{ session: StoredSession; who: string }> {
+  const tokenId = dhanTokenIdFromRedirect(url.toString());
+  if (!tokenId) throw new AuthError('the redirect carries no tokenId', 'dhan');
+  const s = await consumeDhanConsent(app, tokenId);
+  const session: StoredSession = { broker: 'dhan', clientId: s.clientId || app.clientId, accessToken: s.accessToken, loginAt: Date.now(), expiresAt: s.expiresAt };
+  return { session, who: s.clientName ?? s.clientId ?? app.clientId };
+}
+
+/**
+ * Dhan: an access token generated on web.dhan.co, checked with /v2/profile (a refused token throws)
+ * and valid until the earlier of the profile's validity and the token's own expiry (24 hours when
+ * neither says).
+ */
+export async function dhanPastedSession(o: { clientId: string; accessToken: string; apiRoot: string }): Promise<{ session: StoredSession; who: string }> {
+  const profile = await fetchDhanProfile(o);
+  let jwtExpiry: number | undefined;
+  try {
+    jwtExpiry = decodeDhanToken(o.accessToken).expiresAt;
+  } catch {
+    // not a JWT: the profile's validity is all there is
+  }
+  const known = [profile.tokenValidUntil, jwtExpiry].filter((t): t is number => t !== undefined);
+  const loginAt = Date.now();
+  const expiresAt = known.length ? Math.min(...known) : loginAt + 24 * 3600_000;
+  return { session: { broker: 'dhan', clientId: o.clientId, accessToken: o.accessToken, loginAt, expiresAt }, who: profile.clientId || o.clientId };
+}
+
+export async function dhanLoopbackLogin(o: LoopbackLoginOptions & { clientId: string; apiKey: string; apiSecret: string; authRoot?: string }): Promise<LoginResult> {
+  const app = { clientId: o.clientId, apiKey: o.apiKey, apiSecret: o.apiSecret, authRoot: o.authRoot ?? DHAN_AUTH_ROOT };
+  const consentAppId = await generateDhanConsent(app);
+  return loopbackLogin(
+    o,
+    'dhan',
+    '/dhan/callback',
+    () => dhanConsentLoginUrl(consentAppId, app.authRoot),
+    async (url) => {
+      // Dhan's redirect carries only a tokenId (specs/dhan.md §6.3), no consent id to compare, so
+      // Dhan checks it: a tokenId it refuses for our app (HTTP 4xx, not our credentials, not a rate
+      // limit) was forged or already used, like a redirect with none.
+      if (!url.searchParams.get('tokenId')) return null;
+      const found = await dhanSessionFromRedirect(url, app).catch((e: unknown) => {
+        if (refusedTokenId(e)) return null;
+        throw e;
+      });
+      if (!found) return null;
+      const { session, who } = found;
+      return { who: `Dhan as ${who}`, saved: saveSession(session, o.dir), until: session.expiresAt, accessToken: session.accessToken };
+    },
+  );
+}
+
+/** Dhan answered consume-consent with a 4xx about the tokenId itself (not our app's credentials, not a rate limit). */
+function refusedTokenId(e: unknown): boolean {
+  return e instanceof BrokerError && !(e instanceof AuthError) && !e.retryable && /consume-consent: HTTP 4\d\d/.test(e.message);
 }

@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mulberry32 } from '../../sim/market/random';
-import {
-  decodeDepthFrame,
-  decodeFeedFrame,
-  encodeDepthDisconnect,
-  encodeDepthSide,
-  encodeFeedPacket,
-  newDhanStats,
-  type DhanDepthDisconnect,
-  type DhanDepthSide,
-  type DhanPacket,
-} from './codec';
+import { decodeFeedFrame, encodeFeedPacket, newDhanStats, type DhanPacket } from './codec';
+import { decodeDepthFrame, encodeDepthDisconnect, encodeDepthSide, type DhanDepthDisconnect, type DhanDepthSide } from './depth-codec';
 
 const collect = (buf: Buffer, tick?: number) => {
   const out: DhanPacket[] = [];

@@ -9,7 +9,7 @@ import { cleanupAfterEach, until } from '../../testing';
 import WebSocket from 'ws';
 import { DhanDepthSimulator } from '../../sim/dhan/depth-server';
 import { Journal } from '../../store/journal';
-import type { DhanDepthSide } from './codec';
+import type { DhanDepthSide } from './depth-codec';
 import { DhanDepthFeed, depthSnapshotOf } from './depth-feed';
 
 const cleanups = cleanupAfterEach();

@@ -5,7 +5,8 @@ import type { DepthSnapshot, FeedState } from '../../../shared/model';
 import { ShardedFeed } from '../../feed/sharded';
 import type { BackoffOptions } from '../../feed/backoff';
 import { FeedConnection, type GapRecorder } from '../../feed/connection';
-import { decodeDepthFrame, newDhanStats, type DhanDepthSide } from './codec';
+import { newDhanStats } from './codec';
+import { decodeDepthFrame, type DhanDepthSide } from './depth-codec';
 import { decodeDhanToken } from './auth';
 
 /** Resets with zero frames in a row before an APP token is called rejected at 200 levels. */

@@ -1,18 +1,22 @@
 // Dhan in the desktop app's "Connect broker": the client id, then either an app's key and secret
 // (the consent flow in a popup) or an access token pasted from web.dhan.co, checked with Dhan
 // before it is kept; the engine then records with the client id, the token and the chosen depth.
-import type { ConnectRequest } from '../../../shared/desktop';
-import { dhanPastedSession, dhanSessionFromRedirect } from '../../auth/login-flow';
+import { z } from 'zod';
+import { ConnectRequest } from '../../../shared/desktop';
 import type { StoredSession } from '../../auth/session-store';
 import { AuthError } from '../errors';
 import type { DesktopLogin } from '../types';
-import { dhanConsentLoginUrl, dhanRoots, generateDhanConsent } from './auth';
+import { dhanConsentLoginUrl, dhanPastedSession, dhanRoots, dhanSessionFromRedirect, generateDhanConsent } from './auth';
 
 export const dhanDesktop: DesktopLogin = {
   account: 'clientId',
+  request: ConnectRequest.extend({
+    clientId: z.string().trim().regex(/^\d{4,20}$/, 'a Dhan client id is digits').optional(),
+    /** 20 or 200 levels from Dhan's depth feeds; 0: none (the 5 levels that come with ticks). */
+    depth: z.union([z.literal(0), z.literal(20), z.literal(200)]).optional(),
+  }),
 
-  async connect({ req: r, prev, storedSecret, openPopup, roots, defaults }) {
-    const req = r as Extract<ConnectRequest, { broker: 'dhan' }>;
+  async connect({ req, prev, storedSecret, openPopup, roots, defaults }) {
     const clientId = req.clientId ?? prev?.clientId;
     if (!clientId) throw new AuthError('enter your Dhan client id', 'dhan');
     const { apiRoot, authRoot } = dhanRoots(roots.restRoot);

@@ -5,7 +5,8 @@ import { cleanupAfterEach, until } from '../../testing';
 import { DhanFeedSimulator, dhanSegmentOf } from '../../sim/dhan/feed-server';
 import { defaultUniverse } from '../../sim/market/market';
 import type { DhanPacket } from './codec';
-import { DhanFeed, DhanNormalizer, dhanSubscribeMessages } from './feed';
+import { DhanFeed, dhanSubscribeMessages } from './feed';
+import { DhanNormalizer } from './normalize';
 
 const cleanups = cleanupAfterEach();
 

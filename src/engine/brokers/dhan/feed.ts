@@ -1,6 +1,6 @@
 // Dhan Live Market Feed v2 client on the shared feed manager: up to 5 sockets of 5000
 // instruments, subscriptions sent in messages of at most 100, resubscribed on every open.
-import type { FeedState, Tick } from '../../../shared/model';
+import type { FeedState } from '../../../shared/model';
 import { ShardedFeed } from '../../feed/sharded';
 import type { BackoffOptions } from '../../feed/backoff';
 import { FeedConnection, type GapRecorder } from '../../feed/connection';
@@ -40,35 +40,6 @@ export function dhanSubscribeMessages(list: readonly DhanInstrumentRef[], mode: 
     );
   }
   return out;
-}
-
-/** Normalizes a Dhan packet to the shared Tick; OI arrives in its own packet and is carried over. */
-export class DhanNormalizer {
-  private readonly oi = new Map<number, number>();
-
-  toTick(p: DhanPacket, instrumentId: number, tsReceived: number): Tick | null {
-    if (p.kind === 'oi') {
-      this.oi.set(instrumentId, p.oi);
-      return null;
-    }
-    if (p.kind !== 'ticker' && p.kind !== 'quote' && p.kind !== 'full') return null;
-    const t: Tick = { instrumentId, tsExchange: p.ltt ?? tsReceived, tsReceived, ltp: p.ltp };
-    if (p.kind === 'ticker') return t;
-    t.ltq = p.ltq;
-    t.atp = p.atp;
-    t.volume = p.volume;
-    t.totalBuyQty = p.totalBuyQty;
-    t.totalSellQty = p.totalSellQty;
-    t.open = p.open;
-    t.high = p.high;
-    t.low = p.low;
-    t.close = p.close;
-    if (p.kind === 'full') {
-      t.oi = p.oi;
-      t.depth5 = p.depth;
-    } else if (this.oi.has(instrumentId)) t.oi = this.oi.get(instrumentId);
-    return t;
-  }
 }
 
 type FeedShard = { conn: FeedConnection; subs: Array<DhanInstrumentRef & { mode: DhanMode }> };

@@ -4,15 +4,17 @@
 // simulated venue (the registry's `sim-dhan`).
 import type { BrokerForm } from '../../../shared/brokers';
 import type { Instrument } from '../../../shared/model';
-import { dhanLoopbackLogin, dhanPastedSession } from '../../auth/login-flow';
 import { AuthError } from '../errors';
 import { MissingCredentials, type BackfillRequest, type BrokerAdapter, type FeedContext, type MasterOptions, type OpenedFeeds, type StoreContext, type VenueHandle } from '../types';
-import { DHAN_ERROR_CODES, dhanRoots, dhanTokenWarnings, fetchDhanProfile } from './auth';
+import { dhanLoopbackLogin, dhanPastedSession, dhanRoots, dhanTokenWarnings, fetchDhanProfile } from './auth';
+import { DHAN_ERROR_CODES } from './rest';
 import { dhanDesktop } from './desktop';
+import { DHAN_CAPTURES } from './capture';
 import { DHAN_SEGMENTS } from './codec';
 import { DhanDepthFeed, depthSnapshotOf } from './depth-feed';
-import { DhanFeed, DhanNormalizer, MAX_PER_SOCKET } from './feed';
-import { DHAN_HISTORY_INTERVALS, fetchDhanHistory, type DhanHistoryOptions } from './historical';
+import { DhanFeed, MAX_PER_SOCKET } from './feed';
+import { DhanNormalizer } from './normalize';
+import { DHAN_HISTORY_INTERVALS, fetchDhanHistory, type DhanHistoryOptions } from './history';
 import { DHAN_MASTER, DHAN_SCRIP_MASTER_URL, DHAN_SEGMENT_REF, dhanScripMasterUrl, findDhanInstrument } from './instruments';
 import { DhanTokenKeeper } from './session';
 
@@ -97,6 +99,7 @@ export function dhanAdapter(o: { id?: string; name?: string; venue?: DhanVenueFa
     form: DHAN_FORM,
     ...(simulated ? {} : { desktop: dhanDesktop }),
     errors: DHAN_ERROR_CODES,
+    ...(simulated ? {} : { captures: DHAN_CAPTURES }),
     instrumentsHint: 'EXCHANGE:SYMBOL or SEGMENT:SECURITYID,... (e.g. NSE:HDFCBANK,NSE_EQ:1333)',
     auth: {
       tokenEnv: 'DHAN_ACCESS_TOKEN',

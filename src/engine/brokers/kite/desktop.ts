@@ -2,17 +2,19 @@
 // page in a popup, the request token exchanged with the checksum; the engine then records with
 // the api key and the access token.
 import { randomBytes } from 'node:crypto';
-import type { ConnectRequest } from '../../../shared/desktop';
-import { kiteSessionFromRedirect } from '../../auth/login-flow';
+import { z } from 'zod';
+import { ConnectRequest } from '../../../shared/desktop';
 import { AuthError } from '../errors';
 import type { DesktopLogin } from '../types';
-import { kiteLoginUrl, KITE_LOGIN_ROOT, KITE_REST_ROOT } from './login';
+import { kiteLoginUrl, kiteSessionFromRedirect, KITE_LOGIN_ROOT, KITE_REST_ROOT } from './auth';
 
 export const kiteDesktop: DesktopLogin = {
   account: 'apiKey',
+  request: ConnectRequest.omit({ clientId: true, accessToken: true, depth: true }).extend({
+    apiKey: z.string().trim().regex(/^[A-Za-z0-9_]{4,64}$/, 'a Kite api key is letters and digits').optional(),
+  }),
 
-  async connect({ req: r, prev, storedSecret, openPopup, roots, defaults }) {
-    const req = r as Extract<ConnectRequest, { broker: 'kite' }>;
+  async connect({ req, prev, storedSecret, openPopup, roots, defaults }) {
     const apiKey = req.apiKey ?? prev?.apiKey;
     const apiSecret = req.apiSecret ?? (apiKey === prev?.apiKey ? storedSecret() : undefined);
     if (!apiKey || !apiSecret) throw new AuthError('enter the Kite app’s api key and api secret (once; they are kept encrypted)', 'kite');

@@ -1,6 +1,6 @@
 // Kite live feed: shards instruments over up to 3 supervised connections (3000 each), keeps every
 // instrument's mode for resubscription, decodes frames and hands packets on.
-import type { FeedState, Tick } from '../../../shared/model';
+import type { FeedState } from '../../../shared/model';
 import { ShardedFeed } from '../../feed/sharded';
 import { FeedConnection, type GapRecorder } from '../../feed/connection';
 import type { BackoffOptions } from '../../feed/backoff';
@@ -36,25 +36,6 @@ export interface KiteFeedOptions {
   /** Server error/message text frames, e.g. the 3000-instrument cap. */
   onNotice?: (kind: 'error' | 'message', text: string) => void;
   onOrder?: (order: Record<string, unknown>) => void;
-}
-
-/** Normalizes a Kite packet to the shared Tick (the adapter's "normalize" step). */
-export function kitePacketToTick(p: KitePacket, instrumentId: number, tsReceived: number): Tick {
-  const t: Tick = { instrumentId, tsExchange: p.tsExchange ?? tsReceived, tsReceived, ltp: p.ltp };
-  if (p.ltq !== undefined) t.ltq = p.ltq;
-  if (p.atp !== undefined) t.atp = p.atp;
-  if (p.volume !== undefined) t.volume = p.volume;
-  if (p.oi !== undefined && p.segment !== 1 && p.segment !== 4) t.oi = p.oi;
-  if (p.totalBuyQty !== undefined) t.totalBuyQty = p.totalBuyQty;
-  if (p.totalSellQty !== undefined) t.totalSellQty = p.totalSellQty;
-  if (p.open !== undefined) {
-    t.open = p.open;
-    t.high = p.high;
-    t.low = p.low;
-    t.close = p.close;
-  }
-  if (p.depth) t.depth5 = p.depth;
-  return t;
 }
 
 interface Shard {

@@ -1,18 +1,18 @@
 // The Kite adapter: what Kite can do, its login and token rule (06:00 IST), its instrument dump,
 // history and ticker, over the modules of this folder. `kiteAdapter({ venue })` is the same
 // adapter against a simulated venue (the registry's `sim`).
-import { kiteLoopbackLogin } from '../../auth/login-flow';
-import { kiteExpiry } from '../../auth/session-store';
+import { kiteExpiry, kiteLoopbackLogin, KITE_REST_ROOT } from './auth';
 import { AuthError, BrokerError } from '../errors';
 import { KITE_ERROR_TYPES } from './rest';
 import type { AdapterJournal, BackfillRequest, BrokerAdapter, Credentials, FeedContext, MasterOptions, OpenedFeeds, StoreContext, VenueHandle } from '../types';
 import { MissingCredentials } from '../types';
 import { kiteDesktop } from './desktop';
+import { KITE_CAPTURES } from './capture';
 import { MAX_CONNECTIONS, MAX_TOKENS_PER_CONNECTION } from './codec';
-import { KiteFeed, kitePacketToTick } from './feed';
+import { KiteFeed } from './feed';
+import { kitePacketToTick } from './normalize';
 import { KITE_MASTER, kiteMasterRequest } from './instruments';
-import { fetchKiteHistory, KITE_INTERVALS, type KiteHistoryOptions } from './historical';
-import { KITE_REST_ROOT } from './login';
+import { fetchKiteHistory, KITE_INTERVALS, type KiteHistoryOptions } from './history';
 import type { BrokerForm } from '../../../shared/brokers';
 import type { CandleInterval } from '../../../shared/model';
 
@@ -77,6 +77,7 @@ export function kiteAdapter(o: { id?: string; name?: string; venue?: KiteVenueFa
     form: KITE_FORM,
     ...(simulated ? {} : { desktop: kiteDesktop }),
     errors: KITE_ERROR_TYPES,
+    ...(simulated ? {} : { captures: KITE_CAPTURES }),
     instrumentsHint: '(e.g. NSE:INFY,NFO:NIFTY26DECFUT or tokens): Kite caps a session at 9000',
     auth: {
       tokenEnv: 'KITE_ACCESS_TOKEN',

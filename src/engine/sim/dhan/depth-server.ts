@@ -4,7 +4,7 @@
 // the live-feed simulator when one is given, so both feeds tell one story) and evolve realistically.
 import type { WebSocket } from 'ws';
 import { marketOpen } from '../../../shared/ist';
-import { encodeDepthDisconnect, encodeDepthSide } from '../../brokers/dhan/codec';
+import { encodeDepthDisconnect, encodeDepthSide } from '../../brokers/dhan/depth-codec';
 import type { OrderBook, BookLevel } from '../market/book';
 import { MarketModel, kiteToken } from '../market/market';
 import type { DhanFeedKind } from './pool';

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import WebSocket from 'ws';
-import { decodeDepthFrame, decodeFeedFrame, type DhanDepthDisconnect, type DhanDepthSide, type DhanPacket } from '../../brokers/dhan/codec';
+import { decodeFeedFrame, type DhanPacket } from '../../brokers/dhan/codec';
+import { decodeDepthFrame, type DhanDepthDisconnect, type DhanDepthSide } from '../../brokers/dhan/depth-codec';
 import { cleanupAfterEach, until } from '../../testing';
 import { defaultUniverse } from '../market/market';
 import { DhanDepthSimulator } from './depth-server';

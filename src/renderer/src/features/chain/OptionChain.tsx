@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import type { ChainSide, OptionChain as Chain } from '../../../../shared/api';
 import { decimalsFor, price, qty } from '../../format';
-import { bridge } from '../../session';
+import { bridge } from '../../engine-link';
 import { useApp } from '../../store/app';
 
 type Underlying = { underlying: string; exchange: string; expiries: string[] };

@@ -17,7 +17,7 @@ import { decimalsFor, price, qty } from '../../format';
 import { cancelFrameTask, onNextFrame } from '../../frame';
 import { useApp } from '../../store/app';
 import { live } from '../../store/live';
-import { backfillChart } from '../../session';
+import { backfillChart } from '../../engine-link';
 
 const UP = '#26a69a';
 const DOWN = '#ef5350';

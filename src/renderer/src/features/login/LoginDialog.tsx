@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import type { RequestParams } from '../../../../shared/api';
 import type { BrokerInfo } from '../../../../shared/brokers';
-import { loginStart, loginToken } from '../../session';
+import { loginStart, loginToken } from '../../engine-link';
 import { useApp } from '../../store/app';
 
 export function LoginDialog({ info, onClose }: { info: BrokerInfo; onClose: () => void }) {

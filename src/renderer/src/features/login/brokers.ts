@@ -2,7 +2,7 @@
 // forms render names, login choices, depth choices and credential fields from this data.
 import { useEffect, useState } from 'react';
 import type { BrokerInfo } from '../../../../shared/brokers';
-import { brokerList } from '../../session';
+import { brokerList } from '../../engine-link';
 import { useApp } from '../../store/app';
 
 export function useBrokers(): BrokerInfo[] {

@@ -1,7 +1,7 @@
 // Connection per feed (with "login needed"), ticks/s, journal rows, rejects, sink, IST clock, market state.
 import { useEffect, useState } from 'react';
 import { istClock, marketOpen, qty } from '../../format';
-import { refreshInstruments } from '../../session';
+import { refreshInstruments } from '../../engine-link';
 import { useApp } from '../../store/app';
 import type { BrokerInfo } from '../../../../shared/brokers';
 import { feedBroker, logsIn, useBrokers } from '../login/brokers';

@@ -1,7 +1,7 @@
 // Instrument search: type a symbol, an underlying with strike and CE/PE, or "NIFTY FUT"; Enter adds.
 import { useEffect, useRef, useState } from 'react';
 import type { Instrument } from '../../../../shared/model';
-import { searchInstruments } from '../../session';
+import { searchInstruments } from '../../engine-link';
 import { useApp } from '../../store/app';
 
 function describe(i: Instrument): string {

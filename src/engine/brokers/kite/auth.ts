@@ -1,7 +1,10 @@
 // Kite Connect login (specs/kite.md §4): the login URL, the redirect with a single-use request
 // token, and its exchange for an access token with checksum = sha256(api_key + request_token +
 // api_secret). The secret never leaves this process.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { IST_MS } from '../../../shared/ist';
+import { loopbackLogin, type LoginResult, type LoopbackLoginOptions } from '../../auth/login-flow';
+import { saveSession, type StoredSession } from '../../auth/session-store';
 import { AuthError, BrokerError, NetworkError } from '../errors';
 
 export const KITE_LOGIN_ROOT = 'https://kite.zerodha.com';
@@ -55,4 +58,37 @@ export async function exchangeKiteRequestToken(o: { restRoot: string; apiKey: st
   const msg = `Kite session exchange: HTTP ${res.status} ${body?.error_type ?? ''} ${body?.message ?? ''}`.trim();
   if (res.status === 403 || body?.error_type === 'TokenException') throw new AuthError(msg, 'kite');
   throw new BrokerError(msg, 'kite', res.status >= 500);
+}
+
+/** Kite: a token lives until 6 AM IST the next day (specs/kite.md §4). */
+export function kiteExpiry(loginAt: number): number {
+  const ist = new Date(loginAt + IST_MS);
+  let six = Date.UTC(ist.getUTCFullYear(), ist.getUTCMonth(), ist.getUTCDate(), 6, 0) - IST_MS;
+  if (six <= loginAt) six += 86400_000;
+  return six;
+}
+
+/** Kite's redirect → its request token (our state checked) → exchanged → a session until 06:00 IST. */
+export async function kiteSessionFromRedirect(url: URL, state: string, o: { restRoot: string; apiKey: string; apiSecret: string }): Promise<StoredSession> {
+  const requestToken = parseKiteRedirect(url, state);
+  const s = await exchangeKiteRequestToken({ restRoot: o.restRoot, apiKey: o.apiKey, apiSecret: o.apiSecret, requestToken });
+  const loginAt = Date.now();
+  return { broker: 'kite', apiKey: o.apiKey, accessToken: s.accessToken, userId: s.userId, loginAt, expiresAt: kiteExpiry(loginAt) };
+}
+
+export function kiteLoopbackLogin(o: LoopbackLoginOptions & { apiKey: string; apiSecret: string; restRoot: string; loginRoot?: string }): Promise<LoginResult> {
+  const state = randomBytes(12).toString('hex');
+  return loopbackLogin(
+    o,
+    'kite',
+    '/kite/callback',
+    () => kiteLoginUrl(o.apiKey, state, o.loginRoot ?? KITE_LOGIN_ROOT),
+    async (url) => {
+      // Only a redirect carrying our state belongs to this login (checked before its status,
+      // so a forged "status=cancelled" cannot end it either).
+      if (url.searchParams.get('state') !== state) return null;
+      const s = await kiteSessionFromRedirect(url, state, o);
+      return { who: `Kite as ${s.userId}`, saved: saveSession(s, o.dir), until: s.expiresAt, accessToken: s.accessToken };
+    },
+  );
 }

@@ -79,7 +79,7 @@ function attach(c: BridgeClient): void {
 }
 
 /** Connects and reconnects forever, with backoff; resubscribes and rewatches after each reconnect. */
-export async function startSession(): Promise<void> {
+export async function connectEngine(): Promise<void> {
   let delay = 500;
   useApp.subscribe((s, prev) => {
     if (s.watchlist !== prev.watchlist) void syncSubscriptions();

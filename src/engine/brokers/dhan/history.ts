@@ -5,7 +5,8 @@ import { istWallClock } from '../../../shared/ist';
 import type { Candle, CandleInterval, Instrument } from '../../../shared/model';
 import { BrokerError } from '../errors';
 import { limitedWithRetry, RateLimiter, type RetryOptions } from '../rate-limit';
-import { DHAN_API_ROOT, dhanRequest } from './auth';
+import { DHAN_API_ROOT } from './auth';
+import { dhanRequest } from './rest';
 
 /** Our intervals Dhan serves intraday, by its interval number (25 has no counterpart here). */
 export const DHAN_INTRADAY: Partial<Record<CandleInterval, number>> = { '1m': 1, '5m': 5, '15m': 15, '25m': 25, '1h': 60 };

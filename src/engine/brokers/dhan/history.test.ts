@@ -12,11 +12,11 @@ import { KiteSimulator } from '../../sim/kite/server';
 import { defaultUniverse } from '../../sim/market/market';
 import { Journal } from '../../store/journal';
 import { cleanupAfterEach } from '../../testing';
-import { fetchKiteHistory } from '../kite/historical';
+import { fetchKiteHistory } from '../kite/history';
 import { RateLimiter } from '../rate-limit';
 import { AuthError, TokenExpired } from '../errors';
 import { bucketStart } from '../../../shared/model';
-import { dhanHistoryPages, dhanInstrumentType, fetchDhanHistory } from './historical';
+import { dhanHistoryPages, dhanInstrumentType, fetchDhanHistory } from './history';
 
 const cleanups = cleanupAfterEach();
 const IST = (s: string) => Date.parse(`${s}+05:30`);

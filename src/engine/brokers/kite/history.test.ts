@@ -9,7 +9,7 @@ import { defaultUniverse } from '../../sim/market/market';
 import { cleanupAfterEach } from '../../testing';
 import { RateLimiter } from '../rate-limit';
 import { TokenExpired } from '../errors';
-import { fetchKiteHistory, kiteHistoryPages, kiteIstTime } from './historical';
+import { fetchKiteHistory, kiteHistoryPages, kiteIstTime } from './history';
 
 const cleanups = cleanupAfterEach();
 const IST = (s: string) => Date.parse(`${s}+05:30`);
