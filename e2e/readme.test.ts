@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { BACKFILL_HELP } from '../src/engine/cli/backfill';
+import { brokersTable, BROKERS_HELP } from '../src/engine/cli/brokers';
 import { DB_HELP } from '../src/engine/cli/db';
 import { DECODE_HELP } from '../src/engine/cli/decode';
 import { EXPORT_HELP } from '../src/engine/cli/export';
@@ -35,6 +36,7 @@ const COMMANDS: Array<[string, string]> = [
   ['login', LOGIN_HELP],
   ['db init', DB_HELP],
   ['decode', DECODE_HELP],
+  ['brokers', BROKERS_HELP],
 ];
 
 test('every option in each command\'s --help is in its README section', () => {
@@ -64,4 +66,10 @@ test('the README names the install, record and test commands a new user runs', (
   assert.match(quick, /^npx tickdesk record --duration 20s\b/m);
   assert.match(README, /^npm test\b/m);
   assert.doesNotMatch(README, /ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci/, 'the install command needs no environment variable');
+});
+
+test('the README\'s broker table is `tickdesk brokers`: every registered broker with its capabilities', () => {
+  const m = /<!-- brokers:start[^>]*-->\n([\s\S]*?)\n<!-- brokers:end -->/.exec(README);
+  assert.ok(m, 'README has the generated broker table');
+  assert.equal(m[1], brokersTable(), 'regenerate it with `npx tickdesk brokers`');
 });

@@ -42,6 +42,7 @@ test('--help works on every command and subcommand', async () => {
     [['db', 'init', '--help'], /^tickdesk db init/],
     [['db', 'init', '--url', 'postgres://x@127.0.0.1:1/db', '-h'], /^tickdesk db init/],
     [['help', 'export'], /^tickdesk export --instrument/],
+    [['brokers', '--help'], /^tickdesk brokers \[--json\]/],
   ];
   for (const [args, help] of cases) {
     const r = await cli(args);
@@ -54,11 +55,11 @@ test('a missing or unknown command or subcommand, and durations that are not pos
   const bare = await cli([]);
   assert.equal(bare.code, 2);
   assert.equal(bare.stdout, '');
-  assert.match(bare.stderr, /^usage: tickdesk <command> \[options\]\ncommands: record, export, backfill, login, decode, serve, db\n/);
+  assert.match(bare.stderr, /^usage: tickdesk <command> \[options\]\ncommands: record, export, backfill, login, decode, brokers, serve, db\n/);
   for (const name of ['frobnicate', 'constructor', '__proto__', 'toString']) {
     const r = await cli([name]);
     assert.equal(r.code, 2, name);
-    assert.equal(r.stderr, `tickdesk: unknown command "${name}" (try: record, export, backfill, login, decode, serve, db)\n`);
+    assert.equal(r.stderr, `tickdesk: unknown command "${name}" (try: record, export, backfill, login, decode, brokers, serve, db)\n`);
   }
   const migrate = await cli(['db', 'migrate']);
   assert.deepEqual([migrate.code, migrate.stderr], [2, 'tickdesk db: unknown subcommand migrate (try: tickdesk db init)\n']);
@@ -107,4 +108,16 @@ test('errors name the file involved', async () => {
   assert.equal(r.code, 1, r.stderr);
   assert.ok(r.stderr.startsWith(`tickdesk record: config ${config}: `), r.stderr);
   assert.match(r.stderr, /JSON/);
+});
+
+test('brokers: one table row per registered broker, and the same list as JSON', async () => {
+  const table = await cli(['brokers']);
+  assert.equal(table.code, 0);
+  const rows = table.stdout.trim().split('\n');
+  assert.equal(rows[0], '| `--broker` | Name | Live modes | Full depth | History intervals | Instrument master | Login |');
+  assert.match(rows.find((r) => r.startsWith('| `dhan` |'))!, /\| 20 levels \(≤ 250 instruments\), 200 levels \(≤ 5 instruments\) \|.*\| popup \(desktop\), browser \(tickdesk login\), pasted token \|$/);
+  const json = await cli(['brokers', '--json']);
+  const list = JSON.parse(json.stdout) as Array<{ id: string }>;
+  assert.deepEqual(list.map((b) => b.id), rows.slice(2).map((r) => /^\| `([^`]+)`/.exec(r)![1]));
+  assert.equal((await cli(['brokers', '--nope'])).code, 2);
 });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { AuthError } from '../brokers/errors';
 import { UsageError } from './args';
 import { backfillCommand, BACKFILL_HELP } from './backfill';
+import { brokersCommand, BROKERS_HELP } from './brokers';
 import { loginCommand, LOGIN_HELP } from './login';
 import { dbCommand, DB_HELP } from './db';
 import { decodeCommand, DECODE_HELP } from './decode';
@@ -25,6 +26,8 @@ ${LOGIN_HELP}
 
 ${DECODE_HELP}
 
+${BROKERS_HELP}
+
 ${DB_HELP}`;
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
@@ -33,6 +36,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   backfill: backfillCommand,
   login: loginCommand,
   decode: decodeCommand,
+  brokers: brokersCommand,
   serve: serveCommand,
   db: dbCommand,
 };
