@@ -195,3 +195,5 @@ if (!only || only === 'yahoo') (await import('./yahoo')).benchYahooDecode();
 if (!only || only === 'instruments') await (await import('./instruments')).benchInstruments();
 if (!only || only === 'sink') await (await import('./sink')).benchSink();
 if (!only || only === 'ui') await (await import('./ui')).benchUi();
+// Last: its final line is the start-up figure.
+if (!only || only === 'startup') await (await import('./startup')).benchStartup();
