@@ -10,7 +10,8 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 // may import from its own layer or a lower one, never from a higher one. This list is the order.
 export const ENGINE_LAYERS = [
   { name: 'shared', folders: ['src/shared/**'] },
-  { name: 'feed, pipeline, capture', folders: ['src/engine/feed/**', 'src/engine/pipeline/**', 'src/engine/capture/**'] },
+  // analytics/: option pricing and chains over the shared model, used by the API and recording alike.
+  { name: 'feed, pipeline, capture, analytics', folders: ['src/engine/feed/**', 'src/engine/pipeline/**', 'src/engine/capture/**', 'src/engine/analytics/**'] },
   // auth/ (login flows, session store) sits beside brokers/: its flows call each broker's auth REST
   // and the adapters hand those flows out. sim/ too: each simulator writes its broker's wire format
   // with that broker's codec (who may import a simulator is narrower still: SIMULATORS below).

@@ -10,20 +10,33 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { writePrivateFile, type StoredSession } from '../engine/auth/session-store';
 import { desktopBroker, desktopBrokers, type DesktopBroker } from '../engine/brokers/catalog';
-import { KITE_LOGIN_ROOT, KITE_REST_ROOT } from '../engine/brokers/kite/auth';
 import type { DesktopRoots, DesktopSettings } from '../engine/brokers/types';
 import { ConnectRequest, type BrokerConnection, type BrokerName, type ConnectResult, type DesktopStatus, type EngineStart } from '../shared/desktop';
 import type { PopupSpec } from './login-popup';
 import { InsecureStorage, type SecretStore } from './secrets';
 
-/** Where each broker is reached (the real hosts, or simulators in development and tests). */
-export interface BrokerRoots {
-  kite: { restRoot: string; loginRoot: string; wsRoot?: string };
-  /** Dhan's auth, API and scrip master under one root (a simulator), or the real hosts when absent. */
-  dhan: { restRoot?: string; wsRoot?: string };
-}
+/**
+ * Where each broker is reached, by id: a simulator's roots in development and tests; a broker
+ * without an entry (or a root left out) is reached at its own hosts, which its adapter knows.
+ */
+export type BrokerRoots = Readonly<Record<string, DesktopRoots | undefined>>;
 
-export const REAL_ROOTS: BrokerRoots = { kite: { restRoot: KITE_REST_ROOT, loginRoot: KITE_LOGIN_ROOT }, dhan: {} };
+export const REAL_ROOTS: BrokerRoots = {};
+
+/**
+ * Roots from the environment: TICKDESK_<ID>_REST_ROOT, _WS_ROOT and _LOGIN_ROOT for each broker id
+ * (e.g. TICKDESK_KITE_REST_ROOT). A simulator serves its login page on its REST root, so a REST root
+ * without a login root is the login root too.
+ */
+export function rootsFromEnv(ids: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): BrokerRoots {
+  const roots: Record<string, DesktopRoots> = {};
+  for (const id of ids) {
+    const v = (k: string) => env[`TICKDESK_${id.toUpperCase().replace(/-/g, '_')}_${k}_ROOT`];
+    const r: DesktopRoots = { restRoot: v('REST'), wsRoot: v('WS'), loginRoot: v('LOGIN') ?? v('REST') };
+    if (r.restRoot || r.wsRoot || r.loginRoot) roots[id] = r;
+  }
+  return roots;
+}
 
 /** A Kite app's redirect URL when the user has not said which one they registered. */
 export const DEFAULT_REDIRECT = 'http://127.0.0.1:8421/callback';
@@ -89,7 +102,7 @@ export class BrokerConnector {
 
   /** Where a broker is reached (its entry in BrokerRoots). */
   private rootsOf(broker: string): DesktopRoots {
-    return (this.roots as unknown as Record<string, DesktopRoots | undefined>)[broker] ?? {};
+    return (Object.hasOwn(this.roots, broker) ? this.roots[broker] : undefined) ?? {};
   }
 
   private writeSettings(): void {

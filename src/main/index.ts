@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { EngineSupervisor, engineEntry, type EngineState } from './engine-host';
 import { hardenSession, isTrustedSender, registerAppScheme, serveBundle } from './security';
 import { rendererSource } from './app-page';
-import { BrokerConnector, REAL_ROOTS, type BrokerRoots } from './broker-connect';
+import { desktopBrokers } from '../engine/brokers/catalog';
+import { BrokerConnector, rootsFromEnv, type BrokerRoots } from './broker-connect';
 import { openLoginWindow } from './login-window';
 import { SecretStore } from './secrets';
 import { BrokerName } from '../shared/desktop';
@@ -36,14 +37,8 @@ function createWindow(): BrowserWindow {
   return w;
 }
 
-/** Broker hosts: the real ones, or simulators for development (TICKDESK_KITE_ROOT, TICKDESK_DHAN_ROOT…). */
-function brokerRoots(env = process.env): BrokerRoots {
-  const kiteRest = env.TICKDESK_KITE_REST_ROOT ?? REAL_ROOTS.kite.restRoot;
-  return {
-    kite: { restRoot: kiteRest, loginRoot: env.TICKDESK_KITE_LOGIN_ROOT ?? (env.TICKDESK_KITE_REST_ROOT ? kiteRest : REAL_ROOTS.kite.loginRoot), wsRoot: env.TICKDESK_KITE_WS_ROOT },
-    dhan: { restRoot: env.TICKDESK_DHAN_REST_ROOT, wsRoot: env.TICKDESK_DHAN_WS_ROOT },
-  };
-}
+/** Broker hosts: the real ones, or simulators for development (TICKDESK_KITE_REST_ROOT, TICKDESK_DHAN_WS_ROOT…). */
+const brokerRoots = (): BrokerRoots => rootsFromEnv(desktopBrokers().map((b) => b.id));
 
 /** Answers a page's request only when it comes from our own top frame. */
 function trusted<A extends unknown[], R>(fn: (...args: A) => R): (e: IpcMainInvokeEvent, ...args: A) => R {

@@ -16,6 +16,10 @@ test('brokerInfo: every registry adapter, in order, with its login kinds, depth,
       ['kite', 'Kite', 'Zerodha Kite', 'kite', false, ['oauth-popup', 'loopback'], []],
       ['sim-dhan', 'Simulator (Dhan protocol)', 'Dhan', 'dhan', true, ['none'], [{ levels: 20, maxInstruments: 250 }, { levels: 200, maxInstruments: 5 }]],
       ['dhan', 'Dhan', 'Dhan', 'dhan', false, ['oauth-popup', 'loopback', 'pasted-token'], [{ levels: 20, maxInstruments: 250 }, { levels: 200, maxInstruments: 5 }]],
+      ['sim-fyers', 'Simulator (Fyers protocol)', 'Fyers', 'fyers', true, ['none'], []],
+      ['fyers', 'Fyers', 'Fyers', 'fyers', false, ['oauth-popup', 'loopback'], []],
+      ['sim-yahoo', 'Simulator (Yahoo protocol)', 'Yahoo Finance', 'yahoo', true, ['none'], []],
+      ['yahoo', 'Yahoo Finance', 'Yahoo Finance', 'yahoo', false, [], []],
     ],
   );
   const byId = Object.fromEntries(infos.map((b) => [b.id, b]));
@@ -33,10 +37,12 @@ test('brokerInfo: every registry adapter, in order, with its login kinds, depth,
 
 test('each connectable broker’s form fields and depth choices are what the desktop ConnectRequest accepts; a pasted token only where has.login says so', () => {
   const sample: Record<string, string> = { apiKey: 'abcd1234', apiSecret: 'secret-secret', clientId: '1000000001', redirectUrl: 'http://127.0.0.1:8421/callback', accessToken: 'x'.repeat(40) };
+  // Where a broker's key has a shape of its own (a Fyers app id is XXXXXXXX-100).
+  const own: Record<string, Record<string, string>> = { fyers: { apiKey: 'XJ12345-100' } };
   const connectable = brokers().filter((b) => !b.simulated && b.has.login.includes('oauth-popup')).map(brokerInfo);
-  assert.deepEqual(connectable.map((b) => b.id), ['kite', 'dhan']);
+  assert.deepEqual(connectable.map((b) => b.id), ['kite', 'dhan', 'fyers']);
   for (const b of connectable) {
-    const fields = Object.fromEntries(b.credentials.map((c) => [c.key, sample[c.key]]));
+    const fields = Object.fromEntries(b.credentials.map((c) => [c.key, own[b.id]?.[c.key] ?? sample[c.key]]));
     // The dialog sends a depth only for a broker with depth feeds: 0 (ticks' own 5 levels) or one of has.depth.
     for (const depth of b.depth.length ? [undefined, 0, ...b.depth.map((d) => d.levels)] : [undefined]) {
       const req = { broker: b.id, ...fields, instruments: ['NSE:INFY'], ...(depth === undefined ? {} : { depth }) };
@@ -61,7 +67,7 @@ test('each connectable broker’s form fields and depth choices are what the des
 test('the desktop catalog is the registry’s real brokers with a popup login, with the same descriptors; each one’s engine start is a valid EngineStart', () => {
   const expected = brokers().filter((b) => !b.simulated && b.desktop && b.has.login.includes('oauth-popup'));
   assert.deepEqual(desktopBrokers().map((b) => b.info), expected.map(brokerInfo));
-  assert.deepEqual(desktopBrokers().map((b) => [b.id, b.login.account]), [['kite', 'apiKey'], ['dhan', 'clientId']]);
+  assert.deepEqual(desktopBrokers().map((b) => [b.id, b.login.account]), [['kite', 'apiKey'], ['dhan', 'clientId'], ['fyers', 'apiKey']]);
   assert.equal(desktopBroker('sim'), undefined, 'a simulator is not connected to');
   const session = { broker: 'kite' as const, accessToken: 'tok', loginAt: 1, expiresAt: 2 };
   const settings = { apiKey: 'abcd1234', clientId: '1000000001', redirectUrl: 'http://127.0.0.1:8421/callback', instruments: ['NSE:INFY'], depth: 20 as const };

@@ -7,8 +7,8 @@ import { AccessDenied, AuthError, brokerError, errorKind, InputError, NetworkErr
 import { KITE_ERROR_TYPES, kiteRestError } from './kite/rest';
 import { broker, brokerIds, brokers, findBroker, orList, realFirst } from './registry';
 
-test('the registry lists sim, kite, sim-dhan and dhan; a simulator speaks its real broker and needs no login', () => {
-  assert.deepEqual(brokerIds(), ['sim', 'kite', 'sim-dhan', 'dhan']);
+test('the registry lists sim, kite, sim-dhan, dhan, sim-fyers, fyers, sim-yahoo and yahoo; a simulator speaks its real broker and needs no login', () => {
+  assert.deepEqual(brokerIds(), ['sim', 'kite', 'sim-dhan', 'dhan', 'sim-fyers', 'fyers', 'sim-yahoo', 'yahoo']);
   assert.deepEqual(
     brokers().map((b) => [b.id, b.protocol, b.simulated, b.has.login]),
     [
@@ -16,11 +16,15 @@ test('the registry lists sim, kite, sim-dhan and dhan; a simulator speaks its re
       ['kite', 'kite', false, ['oauth-popup', 'loopback']],
       ['sim-dhan', 'dhan', true, ['none']],
       ['dhan', 'dhan', false, ['oauth-popup', 'loopback', 'pasted-token']],
+      ['sim-fyers', 'fyers', true, ['none']],
+      ['fyers', 'fyers', false, ['oauth-popup', 'loopback']],
+      ['sim-yahoo', 'yahoo', true, ['none']],
+      ['yahoo', 'yahoo', false, []],
     ],
   );
   assert.equal(findBroker('nse'), undefined);
-  assert.throws(() => broker('nse'), /unknown broker "nse" \(sim, kite, sim-dhan, dhan\)/);
-  assert.deepEqual(realFirst(brokers()).map((b) => b.id), ['kite', 'dhan', 'sim', 'sim-dhan']);
+  assert.throws(() => broker('nse'), /unknown broker "nse" \(sim, kite, sim-dhan, dhan, sim-fyers, fyers, sim-yahoo, yahoo\)/);
+  assert.deepEqual(realFirst(brokers()).map((b) => b.id), ['kite', 'dhan', 'fyers', 'yahoo', 'sim', 'sim-dhan', 'sim-fyers', 'sim-yahoo']);
   assert.equal(orList(['a', 'b', 'c']), 'a, b or c');
   assert.equal(orList(['a']), 'a');
 });
@@ -42,7 +46,7 @@ test('capabilities: depth levels and limits, history intervals and spans, whole-
   // A real broker's master is too large (or capped) to record whole; a simulator's universe is not.
   assert.deepEqual(
     brokers().map((b) => b.has.live.all),
-    [true, false, true, false],
+    [true, false, true, false, true, false, true, false],
   );
 });
 
@@ -75,10 +79,10 @@ test('saved sessions: a Kite session is its app key’s; a Dhan session fills in
   // Kite's tokens end at 06:00 IST the next morning; Dhan's carry their own expiry.
   assert.equal(new Date(kite.expiry(Date.UTC(2026, 10, 30, 10, 0))!).toISOString(), '2026-12-01T00:30:00.000Z');
   assert.equal(dhan.expiry(now), undefined);
-  // Only real brokers log in from the command line.
+  // Only real brokers with a browser login log in from the command line (Yahoo needs none).
   assert.deepEqual(
     brokers().filter((b) => b.auth.login).map((b) => b.id),
-    ['kite', 'dhan'],
+    ['kite', 'dhan', 'fyers'],
   );
 });
 
@@ -109,6 +113,10 @@ test('capture formats: each real broker names its own (`tickdesk decode NAME`), 
       ['kite', ['kite']],
       ['sim-dhan', []],
       ['dhan', ['dhan', 'dhan-depth20', 'dhan-depth200']],
+      ['sim-fyers', []],
+      ['fyers', ['fyers']],
+      ['sim-yahoo', []],
+      ['yahoo', ['yahoo']],
     ],
   );
   // Each decoder counts for itself: two files decoded in one process do not share counts.

@@ -5,10 +5,14 @@
 // Adding a broker: a folder under brokers/ (copy the nearest), one under sim/, one line below.
 import { DhanVenue } from '../sim/dhan/venue';
 import { dhanSegmentOf } from '../sim/dhan/feed-server';
+import { fyersSimVenue } from '../sim/fyers/venue';
 import { KiteVenue } from '../sim/kite/venue';
+import { yahooSimVenue } from '../sim/yahoo/venue';
 import { defaultUniverse, type SimInstrument } from '../sim/market/market';
 import { dhanAdapter, type DhanSimVenue } from './dhan';
+import { fyersAdapter } from './fyers';
 import { kiteAdapter } from './kite';
+import { yahooAdapter } from './yahoo';
 import type { BrokerAdapter } from './types';
 
 /** A simulated Dhan as the adapter takes it: the venue plus its universe keyed Dhan's way. */
@@ -29,6 +33,10 @@ const ADAPTERS: BrokerAdapter[] = [
   kiteAdapter(),
   dhanAdapter({ id: 'sim-dhan', name: 'Simulator (Dhan protocol)', venue: dhanSimVenue }),
   dhanAdapter(),
+  fyersAdapter({ id: 'sim-fyers', name: 'Simulator (Fyers protocol)', venue: fyersSimVenue }),
+  fyersAdapter(),
+  yahooAdapter({ id: 'sim-yahoo', name: 'Simulator (Yahoo protocol)', venue: yahooSimVenue }),
+  yahooAdapter(),
 ];
 
 /** Every adapter, in the order `--broker` lists them. */

@@ -200,13 +200,22 @@ export interface HistorySource {
   backfill(req: BackfillRequest): Promise<BackfillResult>;
 }
 
-/** The browser login's settings (RecorderOptions.login): its port, a login host, secrets from the environment. */
+/**
+ * The browser login's settings (RecorderOptions.login): its port, a login host, and the broker app's
+ * key and secret from the environment (the variables its adapter's `auth.env` names).
+ */
 export interface LoginConfig {
   port: number;
   loginRoot?: string;
-  kiteApiSecret?: string;
-  dhanApiKey?: string;
-  dhanApiSecret?: string;
+  apiKey?: string;
+  apiSecret?: string;
+}
+
+/** Environment variables a broker's credentials are read from (CLI), by credential. */
+export interface CredentialEnv {
+  apiKey?: string;
+  apiSecret?: string;
+  clientId?: string;
 }
 
 /** What a browser login needs for the recorded broker (null for the simulators). */
@@ -304,6 +313,8 @@ export interface BrokerAdapter {
   readonly auth: {
     /** The environment variable holding an access token. */
     tokenEnv: string;
+    /** Where the CLI finds the app's key and secret and the account id in the environment. */
+    env?: CredentialEnv;
     /** When a session that logged in at `loginAt` expires (undefined: the token says). */
     expiry(loginAt: number): number | undefined;
     /** Credentials completed from a saved session; null when the session is another account's. */

@@ -8,6 +8,7 @@ import { storeContext } from '../instruments/store-context';
 import { Journal } from '../store/journal';
 import { defaultSourceId, Replicator } from '../store/replicator';
 import { openingFile, parseTime, UsageError } from './args';
+import { credentialEnvText, fromEnv } from './recorder-args';
 import { ProgressLine } from './progress';
 
 export const BACKFILL_HELP = `tickdesk backfill --instrument REF --from T [options]
@@ -17,15 +18,23 @@ export const BACKFILL_HELP = `tickdesk backfill --instrument REF --from T [optio
   .map((b) => `${b.name}: ${b.has.history.intervals.join(', ')}`)
   .join('; ')} (default: 1m)
   --from T, --to T         range: ISO 8601 (no zone = IST), a date, or epoch ms (--to default: now)
-  --broker B               kite (default), dhan, or the simulators' history: sim (Kite), sim-dhan
+  --broker B               ${brokers()
+  .filter((b) => !b.simulated)
+  .map((b) => b.id)
+  .join(', ')} (default: kite), or a simulator's history: ${brokers()
+  .filter((b) => b.simulated)
+  .map((b) => b.id)
+  .join(', ')}
   --journal PATH           SQLite journal (default: tickdesk.sqlite)
   --rest-root URL          override the broker REST root
   --sink URL               also send the candles to PostgreSQL/TimescaleDB now (or TICKDESK_SINK_URL;
                            otherwise a recorder with --sink sends them later)
   --source-id ID           the journal's name in a shared database (default: the one record uses)
-Credentials: KITE_API_KEY + KITE_ACCESS_TOKEN, DHAN_CLIENT_ID + DHAN_ACCESS_TOKEN, or the session
-saved by tickdesk login. Requests are paged by the broker's span limits and kept under its rate
-limit (Kite 3/s, Dhan 5/s); a 429 is retried.`;
+Credentials from the environment (${credentialEnvText()}), or the session saved by tickdesk login.
+Requests are paged by the broker's span limits and kept under its rate limit (${brokers()
+  .filter((b) => !b.simulated)
+  .map((b) => `${b.name} ${b.has.history.ratePerSecond}/s`)
+  .join(', ')}); a 429 is retried.`;
 
 export async function backfillCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -100,7 +109,7 @@ async function sendToSink(journal: Journal, url: string, sourceId: string, progr
 
 /** The adapter's history for one instrument: credentials from the environment or the saved session. */
 async function historyJob(adapter: BrokerAdapter, journal: Journal, restRoot: string | undefined, ref: string, stops: Array<() => Promise<void>>): Promise<HistoryJob> {
-  let credentials: Credentials = { apiKey: process.env.KITE_API_KEY, clientId: process.env.DHAN_CLIENT_ID, accessToken: process.env[adapter.auth.tokenEnv] };
+  let credentials: Credentials = { apiKey: fromEnv(adapter, 'apiKey'), clientId: fromEnv(adapter, 'clientId'), accessToken: process.env[adapter.auth.tokenEnv] };
   if (!adapter.simulated && !credentials.accessToken) {
     const session = savedSession(adapter.protocol);
     // Without a token, the saved session's key goes with it.

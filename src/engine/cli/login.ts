@@ -9,15 +9,21 @@ import { brokers } from '../brokers/registry';
 import { MissingCredentials } from '../brokers/types';
 import { parseDuration, UsageError } from './args';
 
-export const LOGIN_HELP = `tickdesk login kite|dhan [options]
+const LOGINABLE = () => brokers().filter((b) => b.has.login.includes('loopback') && b.auth.login);
+
+export const LOGIN_HELP = `tickdesk login ${LOGINABLE()
+  .map((b) => b.id)
+  .join('|')} [options]
   --port N                 the 127.0.0.1 port of your app's redirect URL (default 8421)
   --timeout D              give up after D (default 5m)
   --no-browser             print the login URL instead of opening the system browser
   --config-dir DIR         where the session is saved (default: TICKDESK_CONFIG_DIR or the user config dir)
   --login-root URL, --rest-root URL   override the broker's hosts (e.g. a simulator)
-Kite: register http://127.0.0.1:PORT/kite/callback as the app's redirect URL; KITE_API_KEY and
-KITE_API_SECRET (or --api-key/--api-secret). Dhan: redirect http://127.0.0.1:PORT/dhan/callback;
-DHAN_CLIENT_ID, DHAN_API_KEY, DHAN_API_SECRET (or --client-id/--api-key/--api-secret).
+Register http://127.0.0.1:PORT/BROKER/callback as the app's redirect URL (e.g. /kite/callback). The
+app's key and secret (and the account id where the broker has one) come from --api-key/--api-secret/
+--client-id or the environment: ${LOGINABLE()
+  .map((b) => `${b.id}: ${[b.auth.env?.clientId, b.auth.env?.apiKey, b.auth.env?.apiSecret].filter(Boolean).join(', ')}`)
+  .join('; ')}.
 The session is saved as session-BROKER.json (mode 0600); record/serve use it until it expires.`;
 
 function openBrowser(url: string): void {
@@ -52,7 +58,7 @@ export async function loginCommand(argv: string[]): Promise<number> {
     console.log(LOGIN_HELP);
     return 0;
   }
-  const loginable = brokers().filter((b) => b.has.login.includes('loopback') && b.auth.login);
+  const loginable = LOGINABLE();
   const adapter = loginable.find((b) => b.id === positionals[0]);
   if (!adapter?.auth.login) throw new UsageError(`login needs a broker: tickdesk login ${loginable.map((b) => b.id).join('|')}`);
   const port = Number(values.port);

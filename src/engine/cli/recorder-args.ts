@@ -2,7 +2,7 @@
 // progress line, --duration, SIGINT/SIGTERM → flush and exit 0.
 import { readFileSync } from 'node:fs';
 import { brokerIds, brokers, findBroker, orList, realFirst } from '../brokers/registry';
-import type { LiveMode } from '../brokers/types';
+import type { BrokerAdapter, CredentialEnv, LiveMode } from '../brokers/types';
 import { parseKiteInstrumentsCsv } from '../brokers/kite/instruments';
 import type { Recorder, RecorderOptions } from '../recorder';
 import { universeFromKiteRows } from '../sim/market/market';
@@ -11,18 +11,42 @@ import { configDir, savedSession } from '../auth/session-store';
 import { ProgressLine } from './progress';
 import { rejectsByInstrumentText, rejectsSummary } from '../pipeline/rejects';
 
-export const RECORDER_HELP = `  --broker B               sim (default: built-in Kite-protocol simulator), kite, sim-dhan (Dhan-protocol
-                           simulators), dhan
+/** A list wrapped to the help's column. */
+function wrap(text: string, indent: number, width = 100): string {
+  const lines: string[] = [''];
+  for (const word of text.split(' ')) {
+    if (lines.at(-1)!.length + word.length + 1 > width - indent) lines.push('');
+    lines[lines.length - 1] += (lines.at(-1) ? ' ' : '') + word;
+  }
+  return lines.join(`\n${' '.repeat(indent)}`);
+}
+
+/** Each real broker's variables, from its adapter ("kite: KITE_API_KEY, KITE_ACCESS_TOKEN; ..."). */
+export function credentialEnvText(): string {
+  return brokers()
+    .filter((b) => !b.simulated)
+    .map((b) => `${b.id}: ${[b.auth.env?.clientId, b.auth.env?.apiKey, b.auth.tokenEnv].filter(Boolean).join(', ')}`)
+    .join('; ');
+}
+
+/** A credential from the variable the adapter names for it. */
+export function fromEnv(adapter: BrokerAdapter, key: keyof CredentialEnv): string | undefined {
+  const name = adapter.auth.env?.[key];
+  return name ? process.env[name] : undefined;
+}
+
+export const RECORDER_HELP = `  --broker B               ${wrap(brokerIds().join(', '), 27)} (default: sim, the built-in
+                           Kite-protocol simulator; \`tickdesk brokers\` lists what each offers)
   --depth 20|200           Dhan: also record full market depth (20 levels: up to 250 instruments;
                            200 levels: up to 5)
-  --client-id ID           Dhan client id (or DHAN_CLIENT_ID; the token from DHAN_ACCESS_TOKEN)
+  --client-id ID           the account id where the broker needs one (Dhan), else from the environment
   --instruments LIST       "all" (default on sim), or comma-separated EXCHANGE:SYMBOL / Kite tokens /
                            Dhan SEGMENT:SECURITYID (Dhan symbols come from its scrip master)
-  --mode ltp|quote|full    subscription mode (default: full)
+  --mode ltp|quote|full    subscription mode (default: full, or the broker's richest)
   --duration D             stop after D (20s, 5m, 1h); default: until Ctrl-C
   --journal PATH           SQLite journal (default: tickdesk.sqlite)
   --capture FILE           also save every raw binary frame ([u64le ms][u32le len][bytes] records)
-  --config FILE            JSON config: {"kite": {"apiKey": "...", "accessToken": "..."}}
+  --config FILE            JSON config: {"<broker>": {"apiKey": "...", "accessToken": "..."}, "sink": {"url": "..."}}
   --rate N                 simulator only: market events per second (default 3000)
   --seed N                 simulator only: random seed (default: time-based)
   --sim-instruments FILE   simulator only: its instrument list, a Kite-format instruments CSV
@@ -35,15 +59,15 @@ export const RECORDER_HELP = `  --broker B               sim (default: built-in 
                            name and the first 8 hex digits of the journal's id; a journal that already
                            replicated as the bare host name keeps it)
   --journal-retain-days N  with --sink: prune journal rows the database confirmed after N days (default 7)
-Kite credentials also come from KITE_API_KEY and KITE_ACCESS_TOKEN; without a token, the session
-saved by \`tickdesk login kite|dhan\` is used until it expires.`;
+Credentials from the environment: ${credentialEnvText()}.
+Without a token, the session saved by \`tickdesk login BROKER\` is used until it expires.`;
 
 export const RECORDER_ARGS = {
   broker: { type: 'string', default: 'sim' },
   depth: { type: 'string' },
   'client-id': { type: 'string' },
   instruments: { type: 'string' },
-  mode: { type: 'string', default: 'full' },
+  mode: { type: 'string' },
   duration: { type: 'string' },
   journal: { type: 'string', default: 'tickdesk.sqlite' },
   capture: { type: 'string' },
@@ -75,24 +99,26 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
     const withDepth = realFirst(brokers().filter((b) => b.has.depth.some((d) => d.levels === depth)));
     throw new UsageError(`--depth needs --broker ${orList(withDepth.map((b) => b.id))} (only ${orList(withDepth.filter((b) => !b.simulated).map((b) => b.name))} streams ${levels.join('/')}-level depth)`);
   }
-  const mode = (values.mode ?? 'full') as LiveMode;
+  // Full where the broker has it; otherwise its richest mode (Yahoo's one stream is 'quote').
+  const mode = (values.mode ?? (adapter.has.live.modes.includes('full') ? 'full' : adapter.has.live.modes.at(-1)!)) as LiveMode;
   if (!adapter.has.live.modes.includes(mode)) throw new UsageError(`--mode must be ${orList(adapter.has.live.modes)}`);
-  let apiKey = process.env.KITE_API_KEY;
+  let apiKey = fromEnv(adapter, 'apiKey');
   let accessToken = process.env[adapter.auth.tokenEnv];
   let sinkUrl = values.sink ?? process.env.TICKDESK_SINK_URL;
   let sourceId = values['source-id'];
   if (values.config) {
     const configPath = values.config;
-    const cfg = openingFile('config', configPath, () => JSON.parse(readFileSync(configPath, 'utf8'))) as {
-      kite?: { apiKey?: string; accessToken?: string };
+    const cfg = openingFile('config', configPath, () => JSON.parse(readFileSync(configPath, 'utf8'))) as Record<string, { apiKey?: string; accessToken?: string } | undefined> & {
       sink?: { url?: string; sourceId?: string };
     };
-    apiKey = cfg.kite?.apiKey ?? apiKey;
-    accessToken = cfg.kite?.accessToken ?? accessToken;
+    // The credentials under the broker's protocol name ({"kite": {...}} for kite and sim alike).
+    const own = Object.hasOwn(cfg, adapter.protocol) ? cfg[adapter.protocol] : undefined;
+    apiKey = own?.apiKey ?? apiKey;
+    accessToken = own?.accessToken ?? accessToken;
     sinkUrl = values.sink ?? cfg.sink?.url ?? sinkUrl;
     sourceId = sourceId ?? cfg.sink?.sourceId;
   }
-  let clientId = values['client-id'] ?? process.env.DHAN_CLIENT_ID;
+  let clientId = values['client-id'] ?? fromEnv(adapter, 'clientId');
   // No token given: the session `tickdesk login` saved (real brokers), unless it has expired.
   if (!adapter.simulated && !accessToken) {
     const session = savedSession(adapter.protocol);
@@ -122,9 +148,8 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
     login: {
       port: values['login-port'] ? Number(values['login-port']) : 8421,
       loginRoot: values['login-root'],
-      kiteApiSecret: process.env.KITE_API_SECRET,
-      dhanApiKey: process.env.DHAN_API_KEY,
-      dhanApiSecret: process.env.DHAN_API_SECRET,
+      apiKey: fromEnv(adapter, 'apiKey'),
+      apiSecret: fromEnv(adapter, 'apiSecret'),
     },
     // Real brokers: a session saved by `tickdesk login` while recording is picked up.
     sessionDir: adapter.simulated ? undefined : configDir(),

@@ -103,6 +103,7 @@ export function dhanAdapter(o: { id?: string; name?: string; venue?: DhanVenueFa
     instrumentsHint: 'EXCHANGE:SYMBOL or SEGMENT:SECURITYID,... (e.g. NSE:HDFCBANK,NSE_EQ:1333)',
     auth: {
       tokenEnv: 'DHAN_ACCESS_TOKEN',
+      env: { clientId: 'DHAN_CLIENT_ID', apiKey: 'DHAN_API_KEY', apiSecret: 'DHAN_API_SECRET' },
       // A Dhan token carries its own expiry.
       expiry: () => undefined,
       adopt: (c, s) => ({ ...c, accessToken: s.accessToken, clientId: c.clientId ?? s.clientId }),
@@ -236,9 +237,9 @@ async function openDhanFeeds(ctx: FeedContext, venueOf: DhanVenueFactory | undef
       : {
           broker: 'dhan',
           loopback: (lo, cfg, typedSecret) => {
-            const apiSecret = typedSecret ?? cfg.dhanApiSecret;
-            if (!cfg.dhanApiKey || !apiSecret) throw new MissingCredentials('the Dhan API key and secret are needed: start with DHAN_API_KEY and DHAN_API_SECRET set');
-            return dhanLoopbackLogin({ ...lo, clientId: accountId, apiKey: cfg.dhanApiKey, apiSecret, authRoot: cfg.loginRoot ?? authRoot });
+            const apiSecret = typedSecret ?? cfg.apiSecret;
+            if (!cfg.apiKey || !apiSecret) throw new MissingCredentials('the Dhan API key and secret are needed: start with DHAN_API_KEY and DHAN_API_SECRET set');
+            return dhanLoopbackLogin({ ...lo, clientId: accountId, apiKey: cfg.apiKey, apiSecret, authRoot: cfg.loginRoot ?? authRoot });
           },
           pasted: (accessToken) => dhanPastedSession({ clientId: accountId, accessToken, apiRoot: history.opts.apiRoot }),
         },

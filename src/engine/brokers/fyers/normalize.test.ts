@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { depthToLevels } from '../../../shared/model';
 import { decodeServerQuotes, encodeDataFrame, newFyersDecoderState, toWireValues, type FyersDepthQuote, type FyersIndexQuote, type FyersScripQuote } from './codec';
-import { fyersDepthBook, fyersIndexToTick, fyersScripToTick } from './normalize';
+import { fyersDepthBook, fyersIndexToTick, fyersLiteToTick, fyersScripToTick, FyersNormalizer } from './normalize';
 
 const FEED = 1795146605; // 2026-11-20 09:20:05 IST
 const RECEIVED = FEED * 1000 + 180;
@@ -105,4 +105,31 @@ test('prices keep the precision/multiplier scaling of the codec (4-decimal curre
   assert.deepEqual(fyersScripToTick(usd, 9, RECEIVED), { instrumentId: 9, tsExchange: FEED * 1000, tsReceived: RECEIVED, ltp: 83.1234, bid: 83.1225, ask: 83.125 });
   const crude = decodeOne<FyersScripQuote>('sf', 'sf|mcx_fo|2345', { ltp: 6123.45, exchFeedTime: FEED }, 2, 100);
   assert.equal(fyersScripToTick(crude, 10, RECEIVED)!.ltp, 6123.45);
+});
+
+test('FyersNormalizer: an instrument’s dp levels ride on its sf ticks, a depth change re-sends the last quote, lite updates carry the ltp alone', () => {
+  const state = newFyersDecoderState();
+  const one = (f: Buffer) => decodeServerQuotes(f, state);
+  const sfValues = toWireValues('sf', { ltp: 812.35, volTradedToday: 100, exchFeedTime: FEED, bidPrice: 812.3, bidSize: 10, askPrice: 812.4, askSize: 5 }, 100);
+  const dpValues = toWireValues('dp', { bidPrice: [812.3, 812.25], bidSize: [10, 20], bidOrders: [1, 2], askPrice: [812.4], askSize: [5], askOrders: [1] }, 100);
+  const [sf, dp] = one(
+    encodeDataFrame(1, [
+      { item: 'snapshot', topicId: 1, topic: 'sf|nse_cm|3045', values: sfValues, multiplier: 1, precision: 2, exchange: 'nse_cm', exchangeToken: '3045', symbol: 'SBIN-EQ' },
+      { item: 'snapshot', topicId: 2, topic: 'dp|nse_cm|3045', values: dpValues, multiplier: 1, precision: 2, exchange: 'nse_cm', exchangeToken: '3045', symbol: 'SBIN-EQ' },
+    ]),
+  );
+  const n = new FyersNormalizer();
+  const first = n.toTick(sf, 5, RECEIVED)!;
+  assert.equal(first.depth5, undefined, 'no depth before its topic spoke');
+  const withDepth = n.toTick(dp, 5, RECEIVED + 1)!;
+  assert.deepEqual([withDepth.ltp, withDepth.volume, withDepth.tsReceived], [812.35, 100, RECEIVED + 1]);
+  assert.deepEqual(depthToLevels(withDepth.depth5!).bids, [
+    { price: 812.3, qty: 10, orders: 1 },
+    { price: 812.25, qty: 20, orders: 2 },
+  ]);
+  const [lite] = one(encodeDataFrame(2, [{ item: 'lite', topicId: 1, ltp: 81240 }]));
+  assert.deepEqual(n.toTick(lite, 5, RECEIVED + 2), { instrumentId: 5, tsExchange: RECEIVED + 2, tsReceived: RECEIVED + 2, ltp: 812.4 });
+  assert.deepEqual(fyersLiteToTick({ ...(lite as FyersScripQuote), ltp: undefined }, 5, RECEIVED), null);
+  // A depth topic heard before any quote of its instrument gives no tick.
+  assert.equal(new FyersNormalizer().toTick(dp, 6, RECEIVED), null);
 });

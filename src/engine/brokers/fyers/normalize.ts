@@ -2,7 +2,7 @@
 // instrument id and the receive time. The codec already scaled prices to rupees; times arrive as epoch
 // seconds and leave as ms UTC.
 import { newDepthBook, type DepthBook, type Tick } from '../../../shared/model';
-import { DEPTH_LEVELS, type FyersDepthFields, type FyersIndexQuote, type FyersScripQuote } from './codec';
+import { DEPTH_LEVELS, type FyersDepthFields, type FyersDepthQuote, type FyersIndexQuote, type FyersQuote, type FyersScripQuote } from './codec';
 
 const ms = (seconds: number | undefined) => (seconds !== undefined && seconds > 0 ? seconds * 1000 : undefined);
 
@@ -67,4 +67,35 @@ export function fyersIndexToTick(q: FyersIndexQuote, instrumentId: number, tsRec
   if (q.lowPrice !== undefined) t.low = q.lowPrice;
   if (q.prevClosePrice !== undefined) t.close = q.prevClosePrice;
   return t;
+}
+
+/**
+ * A lite-mode update (`L`: the ltp alone) as a Tick: the rest of the topic's values are the
+ * snapshot's, stale by now, so only the price goes out, stamped when it arrived.
+ */
+export function fyersLiteToTick(q: FyersScripQuote | FyersIndexQuote, instrumentId: number, tsReceived: number): Tick | null {
+  if (q.ltp === undefined) return null;
+  return { instrumentId, tsExchange: tsReceived, tsReceived, ltp: q.ltp };
+}
+
+/**
+ * Quotes of an instrument's topics → its ticks. The `dp` topic is a topic of its own: its levels
+ * are kept and go out with the instrument's quotes (a depth change alone sends the last quote
+ * again with the new levels, as a full-mode tick does elsewhere).
+ */
+export class FyersNormalizer {
+  private readonly scrip = new Map<number, FyersScripQuote>();
+  private readonly depth = new Map<number, FyersDepthQuote>();
+
+  toTick(q: FyersQuote, instrumentId: number, tsReceived: number): Tick | null {
+    if (q.kind === 'dp') {
+      this.depth.set(instrumentId, q);
+      const last = this.scrip.get(instrumentId);
+      return last ? fyersScripToTick(last, instrumentId, tsReceived, q) : null;
+    }
+    if (q.item === 'lite') return fyersLiteToTick(q, instrumentId, tsReceived);
+    if (q.kind === 'if') return fyersIndexToTick(q, instrumentId, tsReceived);
+    this.scrip.set(instrumentId, q);
+    return fyersScripToTick(q, instrumentId, tsReceived, this.depth.get(instrumentId));
+  }
 }

@@ -81,6 +81,7 @@ export function kiteAdapter(o: { id?: string; name?: string; venue?: KiteVenueFa
     instrumentsHint: '(e.g. NSE:INFY,NFO:NIFTY26DECFUT or tokens): Kite caps a session at 9000',
     auth: {
       tokenEnv: 'KITE_ACCESS_TOKEN',
+      env: { apiKey: 'KITE_API_KEY', apiSecret: 'KITE_API_SECRET' },
       expiry: kiteExpiry,
       // A Kite token belongs to an app (api key).
       adopt: (c, s) => (!c.apiKey || c.apiKey === s.apiKey ? { ...c, accessToken: s.accessToken, apiKey: s.apiKey } : null),
@@ -201,7 +202,7 @@ async function openKite(ctx: FeedContext, c: Credentials & { wsRoot?: string; re
       : {
           broker: 'kite',
           loopback: (lo, cfg, typedSecret) => {
-            const apiSecret = typedSecret ?? cfg.kiteApiSecret;
+            const apiSecret = typedSecret ?? cfg.apiSecret;
             if (!apiSecret) throw new MissingCredentials('the Kite API secret is needed: type it in, or start with KITE_API_SECRET set');
             return kiteLoopbackLogin({ ...lo, apiKey: history.opts.apiKey, apiSecret, restRoot: history.opts.restRoot, loginRoot: cfg.loginRoot });
           },

@@ -1,17 +1,19 @@
-// Yahoo Finance chart API v8 (specs/fyers-upstox-yahoo.md §3.1), pure: the URL to ask, the spans a
-// request may cover, and the response body → Tickdesk candles. No fetch here.
+// Yahoo Finance chart API v8 (specs/fyers-upstox-yahoo.md §3.1): the URL to ask, the spans a
+// request may cover, and the response body → Tickdesk candles, all pure; then, at the end, the one
+// fetching loop (fetchYahooHistory) that pages a range by those spans under a rate limit.
 //
 // GET /v8/finance/chart/{symbol}?interval&(period1&period2 | range)&includePrePost&events answers
 // {chart:{result:[{meta, timestamp[], indicators:{quote:[{open,high,low,close,volume}], adjclose}}],
 // error:null}} — column arrays, bar starts in UTC seconds, `null` for empty bars. Errors come as
 // {chart:{result:null, error:{code, description}}}; throttling as HTTP 429 with the plain-text body
 // "Edge: Too Many Requests" (so not JSON). Each is a kind of ChartResult, never a throw.
-import type { Candle, CandleInterval } from '../../../shared/model';
+import { bucketStart, type Candle, type CandleInterval } from '../../../shared/model';
 import { IST_OFFSET_S } from '../../../shared/ist';
-import { brokerError, errorKind, InputError, type BrokerError, type BrokerErrorKind } from '../errors';
+import { AuthError, brokerError, errorKind, InputError, type BrokerError } from '../errors';
+import { limitedWithRetry, RateLimiter, type RetryOptions } from '../rate-limit';
+import { BROKER, type YahooSession } from './auth';
 import { presentPrice } from './codec';
-
-const BROKER = 'yahoo';
+import { YAHOO_ERRORS, yahooGet } from './rest';
 
 /** query2 is what yfinance and yahoo-finance2 use; query1 answers the same. */
 export const YAHOO_CHART_ROOT = 'https://query2.finance.yahoo.com/v8/finance/chart';
@@ -339,27 +341,8 @@ export function parseChart(status: number, body: string, interval: YahooInterval
   return out;
 }
 
-/** What each error becomes in the shared hierarchy: Yahoo's code first, then the HTTP status. */
-const CHART_ERROR_KINDS: Readonly<Record<string, BrokerErrorKind>> = {
-  'Not Found': 'input',
-  'Bad Request': 'input',
-  'Unprocessable Entity': 'input',
-  Unauthorized: 'auth',
-  Forbidden: 'access-denied',
-  'Too Many Requests': 'rate-limit',
-  'Internal Server Error': 'network',
-  'Service Unavailable': 'network',
-  '400': 'input',
-  '401': 'auth',
-  '403': 'access-denied',
-  '404': 'input',
-  '422': 'input',
-  '429': 'rate-limit',
-  '500': 'network',
-  '502': 'network',
-  '503': 'network',
-  '504': 'network',
-};
+/** What each error becomes in the shared hierarchy: Yahoo's code first, then the HTTP status (rest.ts). */
+const CHART_ERROR_KINDS = YAHOO_ERRORS;
 
 /** The error a non-candle result stands for (retryable or not, by the shared hierarchy); null for candles. */
 export function chartResultError(r: ChartResult, symbol: string): BrokerError | null {
@@ -373,4 +356,77 @@ export function chartResultError(r: ChartResult, symbol: string): BrokerError | 
     case 'malformed':
       return brokerError(r.status >= 500 ? 'network' : 'protocol', `Yahoo chart ${symbol}: HTTP ${r.status}, ${r.reason}`, BROKER);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fetching: a range paged by the interval's span, under a rate limit, 429 waves retried.
+
+/**
+ * Yahoo publishes no rate limit and throttles in waves (yfinance#2422, #2472): two requests a
+ * second, and a 429 backs everyone off, doubling from 2 s.
+ */
+export const RATE_PER_SECOND = 2;
+
+export interface YahooHistoryOptions extends RetryOptions {
+  /** The chart API's host (roots.rest): …/v8/finance/chart under it. */
+  restRoot: string;
+  /** Cookie and crumb (auth.ts); the crumb is sent when one could be had. */
+  session: YahooSession;
+  limiter?: RateLimiter;
+  now?: () => number;
+  onPage?: (p: { page: number; pages: number; candles: number; retries: number }) => void;
+}
+
+/** Tickdesk's intervals the adapter offers: those Yahoo serves as they are (YAHOO_INTERVAL_OF). */
+export const YAHOO_HISTORY_INTERVALS = Object.keys(YAHOO_INTERVAL_OF) as CandleInterval[];
+
+/**
+ * The longest span one request covers, by Tickdesk interval (days); daily bars come in one request
+ * whatever the span, so 1d has no entry.
+ */
+export const YAHOO_MAX_DAYS: Partial<Record<CandleInterval, number>> = Object.fromEntries(
+  YAHOO_HISTORY_INTERVALS.map((i) => [i, YAHOO_INTERVAL_LIMITS[YAHOO_INTERVAL_OF[i]!].perRequestDays]).filter(([, d]) => Number.isFinite(d)),
+);
+
+/** One window's candles. An "Invalid Crumb" answer renews the cookie and crumb and asks once more. */
+async function fetchChartPage(o: YahooHistoryOptions, symbol: string, interval: YahooInterval, w: ChartWindow, renewed = false): Promise<Candle[]> {
+  const crumb = await o.session.ensureCrumb();
+  const url = chartUrl({ symbol, interval, period1: w.period1, period2: w.period2 }, `${o.restRoot}/v8/finance/chart`) + (crumb ? `&crumb=${encodeURIComponent(crumb)}` : '');
+  const { status, body } = await yahooGet(url, o.session.headers(), `Yahoo chart ${symbol}`);
+  const r = parseChart(status, body, interval);
+  const err = chartResultError(r, symbol);
+  if (err instanceof AuthError && crumb && !renewed) {
+    o.session.invalidate();
+    return fetchChartPage(o, symbol, interval, w, true);
+  }
+  if (err) throw err;
+  return r.kind === 'candles' ? r.candles : [];
+}
+
+/**
+ * Candles of one Yahoo symbol over [from, to] (ms; buckets that start in it, and the one `from`
+ * falls in), in time order, each bucket once. Intraday intervals reach back only so far (1m: 30
+ * days): a range older than that is cut to what Yahoo keeps, and one wholly older is an InputError.
+ * Rows with null prices are skipped (parseChart).
+ */
+export async function fetchYahooHistory(o: YahooHistoryOptions, symbol: string, interval: CandleInterval, from: number, to: number): Promise<Candle[]> {
+  const yi = YAHOO_INTERVAL_OF[interval];
+  if (!yi) throw new InputError(`Yahoo has no ${interval} candles here (it offers ${YAHOO_HISTORY_INTERVALS.join(', ')})`, BROKER);
+  const now = (o.now ?? Date.now)();
+  const first = bucketStart(from, interval);
+  const plan = planChartRequests(yi, first, Math.floor(to / 1000) + 1, Math.floor(now / 1000));
+  if (plan.windows.length === 0) {
+    if (plan.clippedFrom === undefined) return [];
+    throw new InputError(`Yahoo keeps ${interval} candles for the last ${YAHOO_INTERVAL_LIMITS[yi].lookbackDays} days only`, BROKER);
+  }
+  const limiter = o.limiter ?? new RateLimiter(RATE_PER_SECOND);
+  const retry: RetryOptions = { attempts: o.attempts ?? 6, retryMs: o.retryMs ?? 2000, sleep: o.sleep };
+  const stats = { retries: 0 };
+  const out: Candle[] = [];
+  for (const [i, w] of plan.windows.entries()) {
+    const got = await limitedWithRetry(limiter, retry, () => stats.retries++, () => fetchChartPage(o, symbol, yi, w));
+    for (const c of got) if (c.t >= first && c.t * 1000 <= to && (out.length === 0 || c.t > out[out.length - 1].t)) out.push(c);
+    o.onPage?.({ page: i + 1, pages: plan.windows.length, candles: out.length, retries: stats.retries });
+  }
+  return out;
 }
