@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { brokers } from '../src/engine/brokers/registry';
 
 const BIN = new URL('../bin/tickdesk.mjs', import.meta.url).pathname;
 
@@ -25,7 +26,7 @@ test('tickdesk --version, tickdesk alone, --help on subcommands, db migrate, --d
   assert.match(bare.stderr, /^usage: tickdesk <command> \[options\]\n/);
   assert.ok(bare.stderr.trimEnd().split('\n').length <= 4, 'short: the full help is --help');
   assert.deepEqual([dbInitHelp.code, dbInitHelp.stdout.split('\n')[0]], [0, 'tickdesk db init --url postgres://USER@HOST:PORT/DB [options]']);
-  assert.deepEqual([decodeHelp.code, decodeHelp.stdout.split('\n')[0]], [0, 'tickdesk decode kite|dhan|dhan-depth20|dhan-depth200 FILE']);
+  assert.deepEqual([decodeHelp.code, decodeHelp.stdout.split('\n')[0]], [0, `tickdesk decode ${brokers().flatMap((b) => Object.keys(b.captures ?? {})).join('|')} FILE`]);
 
   const [migrate, zero, negative] = await Promise.all([run(['db', 'migrate']), run(['record', '--duration', '0']), run(['record', '--duration=-5s'])]);
   assert.deepEqual([migrate.code, migrate.stderr], [2, 'tickdesk db: unknown subcommand migrate (try: tickdesk db init)\n']);

@@ -122,12 +122,26 @@ test('option chain: underlying → expiry → strikes around the money; one clic
   assert.equal(strikes.length, 21, '10 strikes each side of the money');
   assert.deepEqual(strikes, [...strikes].sort((a, b) => a - b));
   // The ATM row is the strike nearest the NIFTY 50 spot shown.
-  await until(async () => /spot \d/.test((await page.textContent('[data-testid=chain-spot]')) ?? ''), 'spot');
-  const spot = Number(/spot ([\d.]+)/.exec((await page.textContent('[data-testid=chain-spot]'))!)![1]);
+  await until(async () => Number(await attr('[data-testid=chain-spot]', 'data-spot')) > 0, 'spot');
+  const spot = Number(await attr('[data-testid=chain-spot]', 'data-spot'));
   const atm = Number(await attr('[data-testid=chain-row].atm', 'data-strike'));
   assert.ok(strikes.every((k) => Math.abs(k - spot) >= Math.abs(atm - spot)), `ATM ${atm} nearest spot ${spot}`);
   // Prices for both sides.
   await until(async () => (await page.locator('[data-testid=chain-row].atm [data-testid=chain-ltp-ce]').textContent())!.trim() !== '—', 'CE price');
+  // The engine's analytics: IV and delta at the money, the model and PCR in the header, ITM shaded.
+  await until(async () => Number(await page.locator('[data-testid=chain-row].atm [data-testid=chain-iv-ce]').textContent()) > 0, 'ATM IV');
+  const ivCe = Number(await page.locator('[data-testid=chain-row].atm [data-testid=chain-iv-ce]').textContent());
+  const deltaCe = Number(await page.locator('[data-testid=chain-row].atm [data-testid=chain-delta-ce]').textContent());
+  const deltaPe = Number(await page.locator('[data-testid=chain-row].atm [data-testid=chain-delta-pe]').textContent());
+  assert.ok(ivCe > 1 && ivCe < 200, `ATM CE IV ${ivCe} %`);
+  assert.ok(deltaCe > 0.2 && deltaCe < 0.8 && deltaPe < -0.2 && deltaPe > -0.8, `ATM deltas ${deltaCe} / ${deltaPe}`);
+  assert.match((await page.textContent('[data-testid=chain-stats]'))!, /^(Black-76 on the future|Black-Scholes on spot) [\d,.]+.*PCR [\d.]+.*max pain \d+/);
+  const itm = await page.locator('[data-testid=chain-row]').evaluateAll((rows) =>
+    rows.map((r) => [Number(r.getAttribute('data-strike')), r.querySelector('[data-testid=chain-ltp-ce]')?.classList.contains('itm'), r.querySelector('[data-testid=chain-ltp-pe]')?.classList.contains('itm')]),
+  );
+  const lowest = itm[0];
+  const highest = itm[itm.length - 1];
+  assert.deepEqual([lowest[1], lowest[2], highest[1], highest[2]], [true, false, false, true], 'deep strikes: the low CE and the high PE are in the money');
   const ce = (await attr('[data-testid=chain-row].atm [data-testid=chain-add-ce]', 'data-symbol'))!;
   const pe = (await attr('[data-testid=chain-row].atm [data-testid=chain-add-pe]', 'data-symbol'))!;
   assert.match(ce, /^NFO:NIFTY\w+CE$/);

@@ -82,6 +82,10 @@ export const Requests = {
       exchange: z.string().min(1).max(10),
       expiry: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
       around: z.number().int().min(1).max(60).default(10),
+      /** Black-76 on the expiry's future (falls back to Black-Scholes on spot without one), or Black-Scholes on spot. */
+      model: z.enum(['black76', 'bs']).default('black76'),
+      /** Risk-free rate per year, continuously compounded (0.065 = 6.5 %). */
+      rate: z.number().min(-0.05).max(0.5).default(0.065),
     })
     .strict(),
   getTicks: z
@@ -193,6 +197,32 @@ export interface ChainSide {
   instrument: Instrument;
   ltp?: number;
   oi?: number;
+  /** Analytics, computed in the engine from the live stream; null where the feed has not said. */
+  change?: number | null;
+  bid?: number | null;
+  ask?: number | null;
+  volume?: number | null;
+  /** Annualised implied volatility (0.15 = 15 %), solved from the LTP; null with `ivReason`. */
+  iv?: number | null;
+  ivReason?: string | null;
+  /** At `iv`: delta, gamma, theta per calendar day, vega per vol point, rho per rate point. */
+  greeks?: { delta: number; gamma: number; theta: number; vega: number; rho: number } | null;
+  /** CE: strike below the underlying's price; PE: above. */
+  itm?: boolean | null;
+}
+
+/** The expiry's analytics: which model on which price, put/call ratios and max pain. */
+export interface ChainAnalytics {
+  model: 'black76' | 'bs';
+  priceFrom: 'future' | 'spot';
+  /** The price IV and Greeks are on (the future's or the spot's). */
+  underlyingPrice: number | null;
+  rate: number;
+  /** Years to the expiry moment (15:30 IST on the expiry date for NSE). */
+  years: number;
+  pcrOi: number | null;
+  pcrVolume: number | null;
+  maxPain: number | null;
 }
 
 export interface OptionChain {
@@ -204,6 +234,8 @@ export interface OptionChain {
   /** The strike nearest the spot (the middle one without a spot). */
   atm: number | null;
   rows: Array<{ strike: number; ce?: ChainSide; pe?: ChainSide }>;
+  /** Over the whole expiry (every strike, not only the rows shown); null without any option listed. */
+  analytics: ChainAnalytics | null;
 }
 
 /** A long task's progress (a backfill, an instrument list download). */

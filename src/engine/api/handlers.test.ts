@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Requests, type Method, type RequestParams } from '../../shared/api';
+import { black76, blackScholes } from '../analytics/options';
 import { serveBridge } from '../bridge/server';
 import { brokerInfo } from '../brokers/catalog';
 import { templateAdapter } from '../brokers/_template';
@@ -15,6 +16,11 @@ import { until } from '../testing';
 import type { EngineHandlers, Handler } from './handlers';
 import type { PageInterest } from './page';
 import { EngineService } from './service';
+
+/** The price of an option under the model the chain says it used. */
+function black76Or(model: string, right: 'CE' | 'PE', F: number, K: number, years: number, vol: number, rate: number): number {
+  return model === 'black76' ? black76(right, F, K, years, vol, rate) : blackScholes(right, F, K, years, vol, rate);
+}
 
 let recorder: Recorder;
 let service: EngineService;
@@ -132,6 +138,24 @@ test('every method answers through the bridge from its own handler', { timeout: 
     const chain = a.optionChain.result;
     assert.deepEqual([chain.underlying, chain.exchange, chain.expiry], ['NIFTY', 'NFO', nifty.expiries[0]]);
     assert.ok(chain.rows.length >= 1 && chain.rows.every((r: any) => r.ce?.instrument.optionType === 'CE' && r.pe?.instrument.optionType === 'PE'));
+    // Analytics from the live stream: the model and the price it is on, and each IV reprices the LTP.
+    const an = chain.analytics;
+    assert.ok(an && ['black76', 'bs'].includes(an.model) && an.underlyingPrice > 0 && an.years > 0 && an.rate === 0.065, JSON.stringify(an));
+    let solved = 0;
+    for (const r of chain.rows)
+      for (const [right, s] of [['CE', r.ce], ['PE', r.pe]] as const) {
+        if (!s || s.ltp === undefined) continue;
+        if (s.iv === null) {
+          assert.ok(s.ivReason, `${s.instrument.symbol}: no IV and no reason`);
+          continue;
+        }
+        solved++;
+        const price = black76Or(an.model, right, an.underlyingPrice, r.strike, an.years, s.iv, an.rate);
+        assert.ok(Math.abs(price - s.ltp) < 1e-6 * Math.max(1, s.ltp), `${s.instrument.symbol}: IV ${s.iv} prices ${price}, LTP ${s.ltp}`);
+        assert.ok(right === 'CE' ? s.greeks.delta > 0 && s.greeks.delta < 1 : s.greeks.delta < 0 && s.greeks.delta > -1);
+        assert.equal(s.itm, right === 'CE' ? r.strike < an.underlyingPrice : r.strike > an.underlyingPrice);
+      }
+    assert.ok(solved >= 1, 'at least one option priced');
     assert.equal(a.getTicks.result.length, 5);
     assert.ok(a.getTicks.result.every((t: any) => t.ltp > 0));
 
@@ -158,7 +182,7 @@ test('login methods take any registered broker id (no closed list to add a broke
   const b = memoryBridge();
   const unregister = registerBroker(templateAdapter());
   try {
-    const unknown = { code: 'bad-request', message: 'unknown broker "zerodha" (sim, kite, sim-dhan, dhan, template)' };
+    const unknown = { code: 'bad-request', message: `unknown broker "zerodha" (${brokers().map((x) => x.id).join(', ')})` };
     assert.deepEqual((await b.call('loginStart', { broker: 'zerodha' })).error, unknown);
     assert.deepEqual((await b.call('loginToken', { broker: 'zerodha', accessToken: 'x'.repeat(20) })).error, unknown);
     // A broker only the registry names reaches the engine's own checks, not a schema's refusal.

@@ -3,7 +3,8 @@
 // answers another shape, does not compile, and nothing between the bridge and a handler needs a
 // cast. Handlers read and answer; per-page streaming is the bridge's (bridge/page-coalescer.ts).
 import type { Method, Quote, Responses, ValidParams } from '../../shared/api';
-import { INTERVAL_SECONDS, type CandleInterval, type Instrument } from '../../shared/model';
+import { INTERVAL_SECONDS, type CandleInterval, type Instrument, type Tick } from '../../shared/model';
+import { buildChain, type ChainSide as AnalyticsSide } from '../analytics/chain';
 import { brokerInfo } from '../brokers/catalog';
 import type { BrokerAdapter } from '../brokers/types';
 import { brokerIds, brokers, findBroker } from '../brokers/registry';
@@ -117,18 +118,37 @@ export function engineHandlers(engine: EngineService): EngineHandlers {
 
     optionUnderlyings: () => optionUnderlyings(engine.index.list()),
 
-    optionChain: (_page, { underlying, exchange, expiry, around }) => {
+    optionChain: (_page, { underlying, exchange, expiry, around, model, rate }) => {
       const u = underlying.toUpperCase();
       const all = engine.index.list();
       const spotIns = spotInstrument(all, u, exchange);
       const spot = spotIns ? (engine.quote(spotIns.id)?.ltp ?? null) : null;
       const chain = optionChain(all, { underlying: u, exchange, expiry, around, spot });
+      // IV, Greeks, PCR and max pain over the whole expiry, from the latest ticks (analytics/chain.ts).
+      const wanted = all.filter((i) => i.expiry === expiry && i.exchange === exchange && (i.underlying ?? i.name ?? '').toUpperCase() === u);
+      const ticks = new Map<number, Tick>();
+      for (const i of [...wanted, ...(spotIns ? [spotIns] : [])]) {
+        const t = engine.lastTick(i.id);
+        if (t) ticks.set(i.id, t);
+      }
+      const full = buildChain(wanted, ticks, { underlying: u, exchange, model, rate, spotId: spotIns?.id }, Date.now()).find((e) => e.expiry === expiry);
+      const analyticsOf = new Map<number, AnalyticsSide>();
+      for (const r of full?.rows ?? []) for (const s of [r.ce, r.pe]) if (s) analyticsOf.set(s.instrumentId, s);
       const side = (i: Instrument | undefined) => {
         if (!i) return undefined;
         const q = engine.quote(i.id);
-        return { instrument: i, ltp: q?.ltp, oi: q?.oi };
+        const a = analyticsOf.get(i.id);
+        return {
+          instrument: i,
+          ltp: q?.ltp,
+          oi: q?.oi,
+          ...(a ? { change: a.change, bid: a.bid, ask: a.ask, volume: a.volume, iv: a.iv, ivReason: a.ivReason, greeks: a.greeks, itm: a.itm } : {}),
+        };
       };
-      return { underlying: u, exchange, expiry, spot, atm: chain.atm, rows: chain.rows.map((r) => ({ strike: r.strike, ce: side(r.ce), pe: side(r.pe) })) };
+      const analytics = full
+        ? { model: full.model, priceFrom: full.priceFrom, underlyingPrice: full.underlyingPrice, rate: full.rate, years: full.years, pcrOi: full.pcrOi, pcrVolume: full.pcrVolume, maxPain: full.maxPain }
+        : null;
+      return { underlying: u, exchange, expiry, spot, atm: chain.atm, rows: chain.rows.map((r) => ({ strike: r.strike, ce: side(r.ce), pe: side(r.pe) })), analytics };
     },
   };
 }

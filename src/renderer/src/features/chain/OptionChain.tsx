@@ -1,18 +1,44 @@
-// The option-chain picker: underlying → expiry → strikes around the money, CE and PE side by side;
-// one click adds a contract to the watchlist. Prices refresh every 2 s while it is open.
-import { useEffect, useState } from 'react';
+// The options desk: underlying → any listed expiry → strikes around the money, CE and PE side by
+// side with LTP, change, volume, OI, IV and delta (all Greeks in each IV cell's tooltip), ITM
+// shaded, ATM marked, and the expiry's model, PCR and max pain in the header. The engine computes
+// the analytics from the live stream (analytics/chain.ts), so a headless server has them too. A
+// click on + adds the contract to the watchlist. Values refresh every 2 s; while the pointer is
+// over the table the strikes stay where they are (only their values change), so a click lands on
+// the strike the user aimed at. Esc closes it.
+import { useEffect, useRef, useState } from 'react';
 import type { ChainSide, OptionChain as Chain } from '../../../../shared/api';
 import { decimalsFor, price, qty } from '../../format';
 import { bridge } from '../../engine-link';
 import { useApp } from '../../store/app';
+import './chain.css';
 
 type Underlying = { underlying: string; exchange: string; expiries: string[] };
+type Row = Chain['rows'][number];
+
+const MODEL_NAME = { black76: 'Black-76', bs: 'Black-Scholes' } as const;
+
+/** The new values on the strikes already shown (the window does not move under the pointer). */
+export function keepStrikes(shown: readonly Row[], next: readonly Row[]): Row[] {
+  const byStrike = new Map(next.map((r) => [r.strike, r]));
+  return shown.map((r) => byStrike.get(r.strike) ?? r);
+}
+
+const pct1 = (v: number | null | undefined) => (v === null || v === undefined ? '' : `${(v * 100).toFixed(1)}`);
+const change = (v: number | null | undefined, d: number) => (v === null || v === undefined ? '' : v === 0 ? price(0, d) : `${v > 0 ? '+' : '−'}${price(Math.abs(v), d)}`);
+const changeClass = (v: number | null | undefined) => (v ? (v > 0 ? 'num up' : 'num down') : 'num dim');
+
+function greeksTitle(s: ChainSide): string {
+  if (!s.greeks) return s.ivReason ? `no IV: ${s.ivReason}` : '';
+  const g = s.greeks;
+  return `IV ${pct1(s.iv)} %\nΔ delta ${g.delta.toFixed(3)}\nΓ gamma ${g.gamma.toFixed(5)}\nΘ theta ${g.theta.toFixed(2)} / day\nν vega ${g.vega.toFixed(2)} / vol pt\nρ rho ${g.rho.toFixed(2)} / rate pt`;
+}
 
 export function OptionChain({ onClose }: { onClose: () => void }) {
   const [underlyings, setUnderlyings] = useState<Underlying[]>([]);
   const [pick, setPick] = useState<{ u: number; expiry: string } | null>(null);
   const [chain, setChain] = useState<Chain | null>(null);
   const [error, setError] = useState('');
+  const hovering = useRef(false);
   const add = useApp((s) => s.addToWatchlist);
   const watchlist = useApp((s) => s.watchlist);
 
@@ -28,13 +54,27 @@ export function OptionChain({ onClose }: { onClose: () => void }) {
   }, []);
 
   useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+
+  useEffect(() => {
     if (!pick || !underlyings[pick.u]) return;
     const { underlying, exchange } = underlyings[pick.u];
     let stop = false;
+    let first = true;
     const load = () =>
       bridge()
         ?.request('optionChain', { underlying, exchange, expiry: pick.expiry, around: 10 })
-        .then((r) => !stop && setChain(r))
+        .then((r) => {
+          if (stop) return;
+          // A new expiry or underlying, or the pointer elsewhere: centre on the money again.
+          setChain((prev) => (first || !hovering.current || !prev ? r : { ...r, atm: r.atm, rows: keepStrikes(prev.rows, r.rows) }));
+          first = false;
+        })
         .catch((e: Error) => setError(e.message));
     void load();
     const t = setInterval(load, 2000);
@@ -45,68 +85,103 @@ export function OptionChain({ onClose }: { onClose: () => void }) {
   }, [pick, underlyings]);
 
   const u = pick ? underlyings[pick.u] : undefined;
-  const cell = (s: ChainSide | undefined, side: 'ce' | 'pe') => {
-    if (!s) return <td colSpan={3} />;
+  const an = chain?.analytics ?? null;
+  const cells = (s: ChainSide | undefined, side: 'ce' | 'pe', itm: boolean) => {
+    if (!s) return <td colSpan={7} className={itm ? 'itm' : undefined} />;
     const d = decimalsFor(s.instrument.tickSize);
     const inList = watchlist.includes(s.instrument.id);
-    const button = (
-      <td>
+    const cls = (base: string) => (itm ? `${base} itm` : base);
+    const list = [
+      <td key="oi" className={cls('num dim')} data-testid={`chain-oi-${side}`}>{s.oi ? qty(s.oi) : ''}</td>,
+      <td key="vol" className={cls('num dim')}>{s.volume ? qty(s.volume) : ''}</td>,
+      <td key="iv" className={cls('num')} data-testid={`chain-iv-${side}`} title={greeksTitle(s)}>{pct1(s.iv)}</td>,
+      <td key="delta" className={cls('num dim')} data-testid={`chain-delta-${side}`}>{s.greeks ? s.greeks.delta.toFixed(2) : ''}</td>,
+      <td key="chg" className={cls(changeClass(s.change))}>{change(s.change, d)}</td>,
+      <td key="ltp" className={cls('num ltp')} data-testid={`chain-ltp-${side}`}>{price(s.ltp, d)}</td>,
+      <td key="add" className={cls('add')}>
         <button className={inList ? 'on' : ''} data-testid={`chain-add-${side}`} data-symbol={`${s.instrument.exchange}:${s.instrument.symbol}`} title={`Add ${s.instrument.symbol}`} onClick={() => add(s.instrument)}>
           {inList ? '✓' : '+'}
         </button>
-      </td>
-    );
-    const nums = [
-      <td key="oi" className="num dim">{s.oi ? qty(s.oi) : ''}</td>,
-      <td key="ltp" className="num" data-testid={`chain-ltp-${side}`}>{price(s.ltp, d)}</td>,
+      </td>,
     ];
-    return side === 'ce' ? (
-      <>
-        {nums}
-        {button}
-      </>
-    ) : (
-      <>
-        {button}
-        {[...nums].reverse()}
-      </>
-    );
+    return side === 'ce' ? list : [...list].reverse();
   };
+  const px = an?.underlyingPrice ?? chain?.spot ?? null;
 
   return (
-    <div className="chain-overlay" data-testid="option-chain" role="dialog" aria-label="Option chain">
+    <div className="chain-overlay chain-desk" data-testid="option-chain" role="dialog" aria-label="Option chain">
       <header>
         <span className="title">Option chain</span>
-        <select data-testid="chain-underlying" value={pick?.u ?? ''} onChange={(e) => {
-          const k = Number(e.target.value);
-          setPick({ u: k, expiry: underlyings[k].expiries[0] });
-        }}>
+        <select
+          data-testid="chain-underlying"
+          value={pick?.u ?? ''}
+          onChange={(e) => {
+            const k = Number(e.target.value);
+            setPick({ u: k, expiry: underlyings[k].expiries[0] });
+          }}
+        >
           {underlyings.map((x, k) => (
             <option key={`${x.exchange}:${x.underlying}`} value={k}>{`${x.underlying} (${x.exchange})`}</option>
           ))}
         </select>
         <select data-testid="chain-expiry" value={pick?.expiry ?? ''} onChange={(e) => pick && setPick({ u: pick.u, expiry: e.target.value })}>
-          {u?.expiries.map((x) => <option key={x} value={x}>{x}</option>)}
+          {u?.expiries.map((x) => (
+            <option key={x} value={x}>
+              {x}
+            </option>
+          ))}
         </select>
-        <span className="dim" data-testid="chain-spot">{chain?.spot != null ? `spot ${chain.spot}` : ''}</span>
-        <button className="close" onClick={onClose} title="Close">×</button>
+        <span className="dim" data-testid="chain-spot" data-spot={chain?.spot ?? ''}>
+          {chain?.spot != null ? `spot ${price(chain.spot)}` : ''}
+        </span>
+        <button className="close" onClick={onClose} title="Close (Esc)">
+          ×
+        </button>
       </header>
+      {an && (
+        <div className="chain-stats" data-testid="chain-stats">
+          <span title="The model IV and Greeks are computed with, and the price it is on">
+            {MODEL_NAME[an.model]} on {an.priceFrom === 'future' ? 'the future' : 'spot'} {price(an.underlyingPrice ?? undefined)}
+          </span>
+          <span>{(an.years * 365).toFixed(1)} days</span>
+          <span data-testid="chain-pcr" title="Put/call ratio by open interest (by volume in brackets)">
+            PCR {an.pcrOi === null ? '–' : an.pcrOi.toFixed(2)}
+            {an.pcrVolume === null ? '' : ` (vol ${an.pcrVolume.toFixed(2)})`}
+          </span>
+          <span data-testid="chain-maxpain" title="The strike at which option holders would be paid least at expiry">
+            max pain {an.maxPain === null ? '–' : an.maxPain}
+          </span>
+          <span className="dim">r {(an.rate * 100).toFixed(2)} %</span>
+        </div>
+      )}
       {error && <p className="down">{error}</p>}
       {underlyings.length === 0 && !error && <p className="dim">No options in the instrument list.</p>}
-      <table>
+      <table onMouseEnter={() => (hovering.current = true)} onMouseLeave={() => (hovering.current = false)}>
         <thead>
           <tr>
-            <th className="num">OI</th><th className="num">CE LTP</th><th />
+            <th className="num">OI</th>
+            <th className="num">Vol</th>
+            <th className="num">IV</th>
+            <th className="num">Δ</th>
+            <th className="num">Chg</th>
+            <th className="num">CE LTP</th>
+            <th />
             <th className="num strike">Strike</th>
-            <th /><th className="num">PE LTP</th><th className="num">OI</th>
+            <th />
+            <th className="num">PE LTP</th>
+            <th className="num">Chg</th>
+            <th className="num">Δ</th>
+            <th className="num">IV</th>
+            <th className="num">Vol</th>
+            <th className="num">OI</th>
           </tr>
         </thead>
         <tbody>
           {chain?.rows.map((r) => (
             <tr key={r.strike} data-testid="chain-row" data-strike={r.strike} className={r.strike === chain.atm ? 'atm' : ''}>
-              {cell(r.ce, 'ce')}
-              <td className="num strike">{r.strike}</td>
-              {cell(r.pe, 'pe')}
+              {cells(r.ce, 'ce', r.ce?.itm ?? (px !== null && r.strike < px))}
+              <td className="num strike">{r.strike === chain.atm ? <span title="at the money">{r.strike}</span> : r.strike}</td>
+              {cells(r.pe, 'pe', r.pe?.itm ?? (px !== null && r.strike > px))}
             </tr>
           ))}
         </tbody>
