@@ -1,11 +1,20 @@
 // Owns the engine connection: connects (with retry), keeps quotes subscribed for the watchlist,
-// watches the selected instrument, and routes events into the store and live data.
-import type { RequestParams } from '../../shared/api';
+// watches the selected instrument (loading its history when the journal has little), routes events
+// into the store and live data, and says when what the page shows stops being live: the engine
+// gone or silent, or a server that refuses this page's token.
+import type { Bar, RequestParams } from '../../shared/api';
 import type { BrokerInfo } from '../../shared/brokers';
-import type { Instrument } from '../../shared/model';
-import { BridgeClient, connect } from './bridge/client';
+import type { CandleInterval, Instrument } from '../../shared/model';
+import { BridgeClient, connect, pageToken, serverAnswers } from './bridge/client';
 import { useApp } from './store/app';
 import { live } from './store/live';
+
+/** The engine sends its status every second: this long without a word means it is not responding. */
+export const SILENT_AFTER_MS = 3000;
+/** Fewer bars than this in the journal on open: fetch the broker's history for the chart. */
+const HISTORY_BARS = 300;
+/** Instrument/interval pairs whose history was fetched (or refused) in this page's life. */
+const historyTried = new Set<string>();
 
 let client: BridgeClient | null = null;
 let watchKey = '';
@@ -51,6 +60,25 @@ async function syncWatch(): Promise<void> {
   live.pushBars(r.candles, true);
   live.setDepth(r.depth);
   live.resetTape(r.tape);
+  // A chart that would open with a few candles: the broker's history, then watch again (progress).
+  if (r.candles.length < HISTORY_BARS && interval !== '1s' && !historyTried.has(key)) {
+    historyTried.add(key);
+    c.request('backfill', { instrumentId: selectedId, interval }).catch(() => undefined); // no history here: the journal's is all
+  }
+}
+
+/**
+ * Bars before `beforeSec` from the journal, for a chart scrolled to its left edge; [] when there
+ * are none (or no engine).
+ */
+export async function olderCandles(instrumentId: number, interval: CandleInterval, beforeSec: number, limit = 1000): Promise<Bar[]> {
+  const c = client;
+  if (!c || c.closed) return [];
+  try {
+    return await c.request('getCandles', { instrumentId, interval, to: beforeSec * 1000 - 1, limit });
+  } catch {
+    return [];
+  }
 }
 
 function attach(c: BridgeClient): void {
@@ -78,17 +106,56 @@ function attach(c: BridgeClient): void {
   });
 }
 
+/** Marks the engine silent when nothing came for SILENT_AFTER_MS, and live again when it speaks. */
+function watchSilence(): void {
+  setInterval(() => {
+    const c = client;
+    const st = useApp.getState();
+    if (!c || c.closed || st.connection !== 'connected') return;
+    const quiet = Date.now() - c.lastReceived > SILENT_AFTER_MS;
+    if (quiet && st.silentSince === null) {
+      st.heard(c.lastReceived);
+      st.setSilent(c.lastReceived);
+    } else if (!quiet && st.silentSince !== null) st.setSilent(null);
+  }, 500);
+}
+
+/** What to tell a user whose page the server refuses (a browser page; the desktop has no token). */
+function refusedMessage(): string {
+  const where = location.host;
+  return pageToken()
+    ? `The server at ${where} refuses this page's token: it was restarted and has a new one. Open the URL it printed ("Tickdesk UI: http://${where}/?token=…").`
+    : `This page has no token: open the URL that tickdesk serve printed ("Tickdesk UI: http://${where}/?token=…").`;
+}
+
 /** Connects and reconnects forever, with backoff; resubscribes and rewatches after each reconnect. */
 export async function connectEngine(): Promise<void> {
   let delay = 500;
+  let refusals = 0;
   useApp.subscribe((s, prev) => {
     if (s.watchlist !== prev.watchlist) void syncSubscriptions();
     if (s.selectedId !== prev.selectedId || s.interval !== prev.interval) void syncWatch();
   });
+  watchSilence();
   for (;;) {
     useApp.getState().setConnection('connecting');
+    let c: BridgeClient;
     try {
-      const c = await connect();
+      c = await connect();
+    } catch (e) {
+      useApp.getState().setConnection('disconnected', (e as Error).message);
+      // The page loads but the bridge is refused, twice running: the token is not this server's.
+      if (await serverAnswers()) {
+        refusals++;
+        delay = 1000; // the server is up: ask again soon, to be sure it is the token
+      } else refusals = 0;
+      if (refusals >= 2 && !useApp.getState().refused) useApp.getState().setRefused(refusedMessage());
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(useApp.getState().refused ? 30_000 : 10_000, delay * 2);
+      continue;
+    }
+    refusals = 0;
+    try {
       client = c;
       subscribed = new Set();
       watchKey = '';
@@ -102,9 +169,12 @@ export async function connectEngine(): Promise<void> {
       await syncSubscriptions();
       await syncWatch();
       await closed;
+      useApp.getState().heard(c.lastReceived);
       useApp.getState().setConnection('disconnected', 'engine connection closed');
     } catch (e) {
+      useApp.getState().heard(c.lastReceived);
       useApp.getState().setConnection('disconnected', (e as Error).message);
+      c.close();
     }
     client = null;
     await new Promise((r) => setTimeout(r, delay));

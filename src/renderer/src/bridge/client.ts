@@ -26,6 +26,8 @@ export class BridgeClient {
   private readonly listeners = new Map<string, Set<(data: unknown) => void>>();
   private readonly reassembler = new Reassembler();
   closed = false;
+  /** When the engine last sent anything (ms): the engine's status comes every second. */
+  lastReceived = Date.now();
 
   constructor(private readonly transport: Transport) {
     transport.onMessage((text) => this.receive(text));
@@ -62,6 +64,7 @@ export class BridgeClient {
   }
 
   private receive(text: string): void {
+    this.lastReceived = Date.now();
     let msg:
       | { id?: number; result?: unknown; error?: { code: string; message: string }; event?: string; data?: unknown; events?: Array<[string, unknown]> }
       | undefined;
@@ -89,18 +92,28 @@ export class BridgeClient {
 }
 
 /** Browser: the WebSocket of `tickdesk serve`, authenticated by the token in the page's URL. */
-export function connectWebSocket(url: string): Promise<Transport> {
+export function connectWebSocket(url: string, timeoutMs = 8000): Promise<Transport> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     const closeFns: Array<() => void> = [];
-    ws.onopen = () =>
+    // A stopped server accepts the TCP connection and never answers the upgrade.
+    const timer = setTimeout(() => {
+      reject(new Error('the engine does not answer'));
+      ws.close();
+    }, timeoutMs);
+    ws.onopen = () => {
+      clearTimeout(timer);
       resolve({
         send: (t) => ws.readyState === WebSocket.OPEN && ws.send(t),
         onMessage: (fn) => ws.addEventListener('message', (e) => typeof e.data === 'string' && fn(e.data)),
         onClose: (fn) => closeFns.push(fn),
         close: () => ws.close(),
       });
-    ws.onerror = () => reject(new Error('cannot reach the engine'));
+    };
+    ws.onerror = () => {
+      clearTimeout(timer);
+      reject(new Error('cannot reach the engine'));
+    };
     ws.onclose = () => closeFns.forEach((f) => f());
   });
 }
@@ -151,10 +164,29 @@ declare global {
   }
 }
 
+/**
+ * After a refused WebSocket: whether the server itself answers (its page loads). A server that
+ * serves its page but refuses the bridge refuses this page's token: it was restarted with a new one.
+ */
+export async function serverAnswers(timeoutMs = 3000): Promise<boolean> {
+  if (window.tickdesk?.requestEnginePort) return false; // desktop: no token to be refused
+  try {
+    const r = await fetch(`${location.origin}/`, { cache: 'no-store', signal: AbortSignal.timeout(timeoutMs) });
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** The page's token, as `tickdesk serve` printed it in the URL ('' when missing). */
+export function pageToken(): string {
+  return new URLSearchParams(location.search).get('token') ?? '';
+}
+
 /** Picks the transport this page runs with. */
 export async function connect(): Promise<BridgeClient> {
   if (window.tickdesk?.requestEnginePort) return new BridgeClient(await connectElectronPort());
-  const token = new URLSearchParams(location.search).get('token') ?? '';
+  const token = pageToken();
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return new BridgeClient(await connectWebSocket(`${proto}//${location.host}/bridge?token=${encodeURIComponent(token)}`));
 }

@@ -1,167 +1,147 @@
-// Candles and volume with lightweight-charts: history from `watch`, then live bars via update().
+// The chart panel: a one-line header (instrument, intervals as a segmented control or, when narrow,
+// a select, history status) over the candle chart (chart-view.ts) with its crosshair legend.
 import { useEffect, useRef, useState } from 'react';
-import {
-  CandlestickSeries,
-  ColorType,
-  createChart,
-  CrosshairMode,
-  HistogramSeries,
-  type IChartApi,
-  type ISeriesApi,
-  type UTCTimestamp,
-} from 'lightweight-charts';
-import type { Bar } from '../../../../shared/api';
-import { IST_OFFSET_S } from '../../../../shared/ist';
 import { CandleInterval } from '../../../../shared/model';
-import { decimalsFor, price, qty } from '../../format';
-import { cancelFrameTask, onNextFrame } from '../../frame';
+import { backfillChart, olderCandles } from '../../engine-link';
+import { decimalsFor, qtyFull } from '../../format';
 import { useApp } from '../../store/app';
 import { live } from '../../store/live';
-import { backfillChart } from '../../engine-link';
+import { instrumentLabel } from '../watchlist/symbol';
+import { StaleBadge } from '../status/StaleBadge';
+import { ChartView, type LegendNodes } from './chart-view';
+import { INTERVAL_KEYS } from '../keys/keymap';
 
-const UP = '#26a69a';
-const DOWN = '#ef5350';
 export const CHART_INTERVALS: CandleInterval[] = ['1s', '1m', '3m', '5m', '10m', '15m', '25m', '30m', '1h', '1d'];
 
-/** lightweight-charts draws UTC; shifting by +05:30 makes its axis read IST. */
-const ist = (t: number) => (t + IST_OFFSET_S) as UTCTimestamp;
+/** Axis and legend text grows with the screen (the CSS root font does the same for the panels). */
+const chartFontSize = () => (window.innerWidth >= 2200 ? 13 : window.innerWidth >= 1800 ? 12 : 11);
 
 export function Chart() {
   const box = useRef<HTMLDivElement>(null);
-  const legendRef = useRef<HTMLSpanElement>(null);
+  const legendRef = useRef<HTMLDivElement>(null);
+  const view = useRef<ChartView | null>(null);
   const ins = useApp((s) => (s.selectedId !== null ? s.instruments[s.selectedId] : undefined));
   const interval = useApp((s) => s.interval);
   const setInterval = useApp((s) => s.setInterval);
   const decimals = decimalsFor(ins?.tickSize ?? 0.05);
-  const decimalsRef = useRef(decimals);
-  decimalsRef.current = decimals;
 
   useEffect(() => {
-    const el = box.current!;
-    const chart: IChartApi = createChart(el, {
-      autoSize: true,
-      layout: { background: { type: ColorType.Solid, color: '#0b0e11' }, textColor: '#8b93a1', fontSize: 11 },
-      grid: { vertLines: { color: '#161b22' }, horzLines: { color: '#161b22' } },
-      crosshair: { mode: CrosshairMode.Normal },
-      rightPriceScale: { borderColor: '#222a35' },
-      timeScale: { borderColor: '#222a35', timeVisible: true, secondsVisible: true },
+    const root = legendRef.current!;
+    const node = (f: string) => root.querySelector<HTMLElement>(`[data-f=${f}]`)!;
+    const legend: LegendNodes = { root, time: node('time'), o: node('o'), h: node('h'), l: node('l'), c: node('c'), v: node('v'), chg: node('chg') };
+    const v = new ChartView(box.current!, legend, {
+      older: (beforeSec) => {
+        const { selectedId, interval: iv } = useApp.getState();
+        return selectedId === null ? Promise.resolve([]) : olderCandles(selectedId, iv, beforeSec);
+      },
     });
-    const candles: ISeriesApi<'Candlestick'> = chart.addSeries(CandlestickSeries, {
-      upColor: UP,
-      downColor: DOWN,
-      borderVisible: false,
-      wickUpColor: UP,
-      wickDownColor: DOWN,
-    });
-    const volume: ISeriesApi<'Histogram'> = chart.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, priceScaleId: 'vol' });
-    volume.priceScale().applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
-    const bars = new Map<number, Bar>();
-    let last: Bar | null = null;
-
-    // The legend and the test hooks are written straight to the DOM, once per animation frame:
-    // a React render per tick would cost far more than the chart itself.
-    let legendBar: Bar | null = null;
-    const paintLegend = () => {
-      el.dataset.lastTime = last ? String(last.t) : '';
-      el.dataset.lastClose = last ? String(last.c) : '';
-      el.dataset.bars = String(bars.size);
-      const node = legendRef.current;
-      if (!node) return;
-      const b = legendBar;
-      const d = decimalsRef.current;
-      const text = b ? `O ${price(b.o, d)} H ${price(b.h, d)} L ${price(b.l, d)} C ${price(b.c, d)} V ${qty(b.v)}` : '';
-      if (node.textContent !== text) node.textContent = text;
-      node.className = `legend ${b && b.c < b.o ? 'down' : 'up'}`;
-    };
-    const show = (b: Bar | null) => {
-      legendBar = b;
-      onNextFrame('chart-legend', paintLegend);
-    };
-    const pending: Bar[] = [];
-    const applyPending = () => {
-      const latest = new Map<number, Bar>();
-      for (const b of pending) latest.set(b.t, b);
-      pending.length = 0;
-      for (const b of [...latest.values()].sort((x, y) => x.t - y.t)) {
-        if (last && b.t < last.t) continue; // older than what is drawn: the chart cannot take it
-        candles.update({ time: ist(b.t), open: b.o, high: b.h, low: b.l, close: b.c });
-        volume.update({ time: ist(b.t), value: b.v, color: b.c >= b.o ? '#26a69a55' : '#ef535055' });
-        bars.set(b.t, b);
-        last = b;
-      }
-      show(last);
-    };
-    const offBars = live.onBars((list, replace) => {
-      if (replace) {
-        bars.clear();
-        for (const b of list) bars.set(b.t, b);
-        candles.setData(list.map((b) => ({ time: ist(b.t), open: b.o, high: b.h, low: b.l, close: b.c })));
-        volume.setData(list.map((b) => ({ time: ist(b.t), value: b.v, color: b.c >= b.o ? '#26a69a55' : '#ef535055' })));
-        last = list.at(-1) ?? null;
-        if (list.length) chart.timeScale().scrollToRealTime();
-        pending.length = 0;
-        show(last);
-      } else {
-        // Live bars are applied once per frame (the newest version of each bar wins).
-        pending.push(...list);
-        onNextFrame('chart', applyPending);
-      }
-    });
-    chart.subscribeCrosshairMove((param) => {
-      if (!param.time) return show(last);
-      show(bars.get((param.time as number) - IST_OFFSET_S) ?? last);
-    });
+    view.current = v;
+    v.setFontSize(chartFontSize());
+    const onResize = () => v.setFontSize(chartFontSize());
+    window.addEventListener('resize', onResize);
+    const offBars = live.onBars((list, replace) => (replace ? v.load(list) : v.update(list)));
     return () => {
       offBars();
-      cancelFrameTask('chart');
-      cancelFrameTask('chart-legend');
-      chart.remove();
+      window.removeEventListener('resize', onResize);
+      v.dispose();
+      view.current = null;
     };
   }, []);
 
+  useEffect(() => {
+    view.current?.configure(decimals, ins?.tickSize ?? 0.05, interval);
+  }, [decimals, ins?.tickSize, interval]);
+
+  const label = ins ? `${ins.exchange}:${ins.symbol}` : '';
   return (
     <section className="panel chart">
-      <header>
-        <span className="title" data-testid="chart-title">
-          {ins ? `${ins.exchange}:${ins.symbol}` : 'No instrument'}
+      <header className="chart-head">
+        <span className="title" data-testid="chart-title" title={ins ? instrumentLabel(ins).title : undefined}>
+          {label || 'No instrument'}
         </span>
-        <span className="intervals">
+        <span className="intervals seg" role="radiogroup" aria-label="Interval">
           {CHART_INTERVALS.map((iv) => (
-            <button key={iv} className={iv === interval ? 'on' : ''} data-testid={`interval-${iv}`} onClick={() => setInterval(iv)}>
-              {iv}
+            <button
+              key={iv}
+              role="radio"
+              aria-checked={iv === interval}
+              className={iv === interval ? 'on' : ''}
+              data-testid={`interval-${iv}`}
+              title={`${iv} candles (key ${INTERVAL_KEYS[iv]})`}
+              onClick={() => setInterval(iv)}
+            >
+              {iv === '1d' ? '1D' : iv}
             </button>
           ))}
         </span>
-        <span className="legend" data-testid="chart-legend" ref={legendRef} />
-        <BackfillButton label={ins ? `${ins.exchange}:${ins.symbol} ${interval}` : ''} disabled={!ins || interval === '1s'} />
+        <select className="intervals-select" data-testid="interval-select" aria-label="Interval" value={interval} onChange={(e) => setInterval(e.target.value as CandleInterval)}>
+          {CHART_INTERVALS.map((iv) => (
+            <option key={iv} value={iv}>
+              {iv}
+            </option>
+          ))}
+        </select>
+        <BackfillButton label={ins ? `${label} ${interval}` : ''} disabled={!ins || interval === '1s'} />
       </header>
-      <div className="chart-box" ref={box} data-testid="chart" />
+      <div
+        className="chart-body"
+        tabIndex={0}
+        data-testid="chart-focus"
+        aria-label="Chart: ← → pan, + − zoom, End latest"
+        onKeyDown={(e) => view.current?.key(e.key) && e.preventDefault()}
+      >
+        <div className="chart-box" ref={box} data-testid="chart" />
+        <div className="chart-legend" ref={legendRef} data-testid="chart-legend" hidden>
+          <span data-f="time" className="time" /> <span className="k">O</span> <span data-f="o" /> <span className="k">H</span> <span data-f="h" />{' '}
+          <span className="k">L</span> <span data-f="l" /> <span className="k">C</span> <span data-f="c" /> <span className="k">V</span> <span data-f="v" />{' '}
+          <span data-f="chg" />
+        </div>
+        <StaleBadge />
+      </div>
     </section>
   );
 }
+
+const SHOW_DONE_MS = 8000;
+
+/** "12,345,678 candles" (the engine writes en-US) → "1,23,45,678 candles". */
+const indianCounts = (text: string) => text.replace(/\d{1,3}(?:,\d{3})+/g, (n) => qtyFull(Number(n.replace(/,/g, ''))));
 
 /** History for the chart from the broker, with a progress bar while it loads. */
 function BackfillButton({ label, disabled }: { label: string; disabled: boolean }) {
   const task = useApp((s) => Object.values(s.tasks).filter((t) => t.task === 'backfill' && t.label === label).at(-1));
   const [error, setError] = useState<string | null>(null);
+  const [, setTick] = useState(0);
   const running = task && !task.done;
+  // A finished load says how many candles came for a few seconds, then gives the header its room
+  // back (the button's tooltip keeps it); a failure stays.
+  const fresh = task && (!task.done || !!task.error || Date.now() - (task.at ?? 0) < SHOW_DONE_MS);
+  useEffect(() => {
+    if (!task?.done || task.error) return;
+    const t = setTimeout(() => setTick((n) => n + 1), Math.max(0, SHOW_DONE_MS - (Date.now() - (task.at ?? 0))) + 50);
+    return () => clearTimeout(t);
+  }, [task?.done, task?.error, task?.at]);
   return (
     <span className="backfill">
+      {task && fresh && (
+        <span className={`task ${task.error ? 'down' : task.done ? 'dim' : ''}`} data-testid="backfill-status" data-done={task.done ? '1' : '0'} title={task.error ?? `history: ${task.detail}`}>
+          {!task.done && <progress data-testid="backfill-progress" max={1} value={task.fraction ?? undefined} />}
+          {task.error ? 'history failed' : indianCounts(task.detail)}
+        </span>
+      )}
+      {error && (
+        <span className="down" title={error}>
+          !
+        </span>
+      )}
       <button
         data-testid="backfill"
         disabled={disabled || !!running}
-        title={disabled ? 'no broker history at this interval' : `Load ${label} history from the broker`}
+        title={disabled ? 'no broker history at this interval' : `Load ${label} history from the broker${task?.done && !task.error ? ` (last: ${indianCounts(task.detail)})` : ''}`}
         onClick={async () => setError(await backfillChart())}
       >
         History
       </button>
-      {task && (
-        <span className={`task ${task.error ? 'down' : task.done ? 'dim' : ''}`} data-testid="backfill-status" data-done={task.done ? '1' : '0'} title={task.error ?? task.detail}>
-          {!task.done && <progress data-testid="backfill-progress" max={1} value={task.fraction ?? undefined} />}
-          {task.error ? 'failed' : task.detail}
-        </span>
-      )}
-      {error && <span className="down" title={error}>!</span>}
     </span>
   );
 }

@@ -21,3 +21,9 @@ export function observeCanvasSize(canvas: HTMLCanvasElement, onResize: () => voi
   ro.observe(canvas);
   return size;
 }
+
+/** A canvas row's height for the page's root font size (it grows on large screens). */
+export function rowHeight(): number {
+  const px = parseFloat(getComputedStyle(document.documentElement).fontSize) || 12;
+  return Math.round(px * 1.5);
+}

@@ -1,4 +1,5 @@
 // Draws a depth ladder from a DepthBook-layout array onto a canvas. Pure drawing: no React.
+import { grouped, qty } from '../../format';
 
 export interface LadderView {
   /** Rows scrolled from the centred position (positive = towards deeper asks). */
@@ -45,8 +46,9 @@ export function summarize(book: ArrayLike<number>, levels: number): LadderSummar
   return { levels: Math.max(nb, na), bestBid, bestAsk, spread: bestAsk - bestBid, imbalance: bq + aq > 0 ? (bq - aq) / (bq + aq) : 0, rows: nb + na };
 }
 
+/** Book quantities: in full up to 9,999 (a trader reads lots), then K / L / Cr. */
 function fmtQty(v: number): string {
-  return v >= 1e5 ? (v / 1e5).toFixed(1) + 'L' : v >= 1e4 ? (v / 1e3).toFixed(1) + 'K' : String(v);
+  return v < 1e4 ? grouped(v, 0) : qty(v);
 }
 
 export function drawLadder(ctx: CanvasRenderingContext2D, width: number, height: number, book: ArrayLike<number> | null, levels: number, view: LadderView): void {
@@ -97,12 +99,12 @@ export function drawLadder(ctx: CanvasRenderingContext2D, width: number, height:
     ctx.fillRect(0, y + rh - 1, width, 1);
     ctx.textAlign = 'right';
     ctx.fillStyle = DIM;
-    ctx.fillText(String(orders), isAsk ? width - 4 : col.orders, y + rh / 2);
+    ctx.fillText(grouped(orders, 0), isAsk ? width - 4 : col.orders, y + rh / 2);
     ctx.fillStyle = isAsk ? ASK : BID;
     ctx.textAlign = isAsk ? 'left' : 'right';
     ctx.fillText(fmtQty(q), isAsk ? half + band + 6 : col.qty, y + rh / 2);
     ctx.textAlign = 'center';
     ctx.fillStyle = i === 0 ? (isAsk ? ASK : BID) : TEXT;
-    ctx.fillText(px.toFixed(view.decimals), col.price, y + rh / 2);
+    ctx.fillText(grouped(px, view.decimals), col.price, y + rh / 2);
   }
 }

@@ -1,8 +1,8 @@
 // The pipeline's rejects in the status bar: the count (hover: by reason and the worst instruments),
 // and on click a popover with every reason and the instruments with the most rejects.
-import { useState } from 'react';
 import type { EngineStatus, RejectReason } from '../../../../shared/api';
 import { qty } from '../../format';
+import { useApp } from '../../store/app';
 import './rejects.css';
 
 const REASONS: Array<[RejectReason, string]> = [
@@ -26,7 +26,10 @@ function withMoves(counts: Record<RejectReason, number>, reanchored: number): st
 }
 
 export function Rejects({ status }: { status: EngineStatus }) {
-  const [open, setOpen] = useState(false);
+  // Open state in the store: Esc closes the popover like any other overlay.
+  const open = useApp((s) => s.overlays.includes('rejects'));
+  const toggle = useApp((s) => s.toggle);
+  const close = useApp((s) => s.close);
   const top = status.rejectsByInstrument;
   const more = status.instrumentsWithRejects - top.length;
   const title =
@@ -40,7 +43,7 @@ export function Rejects({ status }: { status: EngineStatus }) {
         data-testid="rejects"
         data-rejects={status.rejects}
         title={title}
-        onClick={() => setOpen((o) => !o)}
+        onClick={() => toggle('rejects')}
       >
         rejects {qty(status.rejects)}
       </button>
@@ -48,7 +51,7 @@ export function Rejects({ status }: { status: EngineStatus }) {
         <div className="rejects-popover" role="dialog" aria-label="Rejected ticks" data-testid="rejects-popover">
           <header>
             <span className="title">Rejected ticks</span>
-            <button className="close" onClick={() => setOpen(false)} title="Close">
+            <button className="close" onClick={() => close('rejects')} title="Close">
               ×
             </button>
           </header>

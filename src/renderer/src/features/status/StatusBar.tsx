@@ -1,6 +1,7 @@
-// Connection per feed (with "login needed"), ticks/s, journal rows, rejects, sink, IST clock, market state.
+// Connection per feed (with "login needed"), ticks/s, journal rows, rejects, sink, IST clock, market
+// state. While the engine is silent or gone, nothing here claims to be live: pills read "?", rates "—".
 import { useEffect, useState } from 'react';
-import { istClock, marketOpen, qty } from '../../format';
+import { istClock, marketOpen, qty, qtyFull } from '../../format';
 import { refreshInstruments } from '../../engine-link';
 import { useApp } from '../../store/app';
 import type { BrokerInfo } from '../../../../shared/brokers';
@@ -13,6 +14,12 @@ export function StatusBar() {
   const status = useApp((s) => s.status);
   const connection = useApp((s) => s.connection);
   const detail = useApp((s) => s.connectionDetail);
+  const silentSince = useApp((s) => s.silentSince);
+  const refused = useApp((s) => s.refused);
+  // What the engine said last is not news while it is silent: pills and rates show as unknown.
+  const heard = connection === 'connected' && silentSince === null;
+  const enginePill = refused ? 'refused' : connection === 'connected' && silentSince !== null ? 'not responding' : connection;
+  const enginePillClass = refused || silentSince !== null ? 'disconnected' : connection;
   const tasks = useApp((s) => s.tasks);
   const [now, setNow] = useState(Date.now());
   // A finished download stays in view a few seconds, saying how many rows came.
@@ -33,13 +40,30 @@ export function StatusBar() {
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
   }, []);
+  // Esc closes a login or connect dialog too (after any overlay above it: those stop the key).
+  useEffect(() => {
+    if (loginFor === null && connectFor === null) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      setLoginFor(null);
+      setConnectFor(null);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [loginFor, connectFor]);
   return (
     <footer className="statusbar" data-testid="statusbar">
-      <span className={`pill ${connection}`} title={detail} data-testid="engine-connection">
-        engine {connection}
+      <span className={`pill ${enginePillClass}`} title={silentSince !== null ? `nothing from the engine since ${istClock(silentSince)} IST` : detail} data-testid="engine-connection">
+        engine {enginePill}
       </span>
       {status?.feeds.map((f) => {
         const broker = feedBroker(f.feed, infos);
+        if (!heard)
+          return (
+            <span key={f.feed} className="pill unknown" title="unknown while the engine does not answer" data-testid={`feed-${f.feed}`}>
+              {f.feed} ?
+            </span>
+          );
         return (
           <span key={f.feed} className={`pill ${f.state}`} title={f.detail} data-testid={`feed-${f.feed}`}>
             {f.feed} {f.state === 'login-needed' ? 'login needed' : f.state}
@@ -58,8 +82,12 @@ export function StatusBar() {
       )}
       {connectFor !== null && desktop && <ConnectDialog bridge={desktop} initial={connectFor} onClose={() => setConnectFor(null)} />}
       {loginFor && !desktop && <LoginDialog info={loginFor} onClose={() => setLoginFor(null)} />}
-      <span data-testid="ticks-per-second">{status ? `${status.ticksPerSecond} ticks/s` : ''}</span>
-      <span data-testid="journal-rows">{status ? `journal ${qty(status.journalRows)} rows` : ''}</span>
+      <span data-testid="ticks-per-second" title={status && !heard ? 'unknown while the engine does not answer' : undefined}>
+        {status ? `${heard ? status.ticksPerSecond : '—'} ticks/s` : '— ticks/s'}
+      </span>
+      <span data-testid="journal-rows" title={status ? `${qtyFull(status.journalRows)} rows` : undefined}>
+        {status ? `journal ${qty(status.journalRows)} rows` : ''}
+      </span>
       {status && <Rejects status={status} />}
       <span data-testid="sink" className={status?.sink && status.sink.state !== 'connected' ? 'warn' : undefined} title={status?.sink?.detail || undefined}>
         {status?.sink

@@ -1,13 +1,12 @@
 // Time and sales for the watched instrument, newest first: one canvas, redrawn on
 // requestAnimationFrame only when trades arrived (no DOM rows, no layout per trade).
 import { useEffect, useRef } from 'react';
-import { decimalsFor, istTime } from '../../format';
+import { decimalsFor, grouped, istTime, qtyFull } from '../../format';
 import { cancelFrameTask, onNextFrame } from '../../frame';
 import { useApp } from '../../store/app';
 import { live } from '../../store/live';
-import { observeCanvasSize } from '../depth/canvas-size';
-
-const ROW = 18;
+import { observeCanvasSize, rowHeight } from '../depth/canvas-size';
+import { StaleBadge } from '../status/StaleBadge';
 
 export function Tape() {
   const canvasRef = useRef<HTMLCanvasElement>(null);
@@ -17,8 +16,13 @@ export function Tape() {
     const ctx = canvas.getContext('2d')!;
     const decimals = decimalsFor(tickSize ?? 0.05);
     let drawn = -1;
+    let row = rowHeight();
     const invalidate = () => onNextFrame('tape', draw);
-    const size = observeCanvasSize(canvas, () => ((drawn = -1), invalidate()));
+    const size = observeCanvasSize(canvas, () => {
+      drawn = -1;
+      row = rowHeight();
+      invalidate();
+    });
     const off = live.onTape(invalidate);
     const draw = () => {
       if (drawn === live.tapeVersion || size.width === 0) return;
@@ -27,19 +31,19 @@ export function Tape() {
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       ctx.fillStyle = '#10151b';
       ctx.fillRect(0, 0, w, h);
-      ctx.font = '11px ui-monospace, monospace';
+      ctx.font = `${Math.round(row * 0.62)}px ui-monospace, monospace`;
       ctx.textBaseline = 'middle';
-      const rows = Math.min(live.tape.length, Math.ceil(h / ROW));
+      const rows = Math.min(live.tape.length, Math.ceil(h / row));
       for (let i = 0; i < rows; i++) {
         const t = live.tape[i];
         const prev = live.tape[i + 1];
-        const y = i * ROW + ROW / 2;
+        const y = i * row + row / 2;
         ctx.fillStyle = prev ? (t.ltp > prev.ltp ? '#26a69a' : t.ltp < prev.ltp ? '#ef5350' : '#c9d1d9') : '#c9d1d9';
         ctx.textAlign = 'left';
         ctx.fillText(istTime(t.ts).slice(0, 8), 6, y);
         ctx.textAlign = 'right';
-        ctx.fillText(t.ltp.toFixed(decimals), w * 0.68, y);
-        ctx.fillText(String(t.volDelta ?? t.ltq ?? ''), w - 8, y);
+        ctx.fillText(grouped(t.ltp, decimals), w * 0.68, y);
+        ctx.fillText(t.volDelta ?? t.ltq ? qtyFull(t.volDelta ?? t.ltq) : '', w - 8, y);
       }
       canvas.dataset.rows = String(live.tape.length);
       canvas.dataset.last = live.tape[0] ? String(live.tape[0].ltp) : '';
@@ -57,7 +61,10 @@ export function Tape() {
         <span className="title">Time &amp; sales</span>
         <span className="dim tape-cols">time (IST) · price · qty</span>
       </header>
-      <canvas ref={canvasRef} data-testid="tape" />
+      <div className="canvas-box">
+        <canvas ref={canvasRef} data-testid="tape" />
+        <StaleBadge />
+      </div>
     </section>
   );
 }

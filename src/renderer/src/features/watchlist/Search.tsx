@@ -41,23 +41,39 @@ export function Search() {
     <div className="search">
       <input
         data-testid="search-input"
-        placeholder="Search: INFY, NIFTY 24500 CE, BANKNIFTY FUT"
+        placeholder="Search ( / )  INFY, NIFTY 24500 CE, BANKNIFTY FUT"
         value={query}
         spellCheck={false}
         onChange={(e) => setQuery(e.target.value)}
+        aria-label="Search instruments (/ or Ctrl+K)"
+        aria-expanded={results.length > 0}
+        aria-controls="search-results"
+        onBlur={() => setResults([])}
         onKeyDown={(e) => {
-          if (e.key === 'ArrowDown') setActive((a) => Math.min(results.length - 1, a + 1));
-          else if (e.key === 'ArrowUp') setActive((a) => Math.max(0, a - 1));
-          else if (e.key === 'Enter' && results[active]) choose(results[active]);
-          else if (e.key === 'Escape') setQuery('');
+          if (e.key === 'ArrowDown') {
+            e.preventDefault();
+            setActive((a) => Math.min(results.length - 1, a + 1));
+          } else if (e.key === 'ArrowUp') {
+            e.preventDefault();
+            setActive((a) => Math.max(0, a - 1));
+          } else if (e.key === 'Enter' && results[active]) choose(results[active]);
+          else if (e.key === 'Escape' && (query || results.length)) {
+            // First Esc clears (and nothing else hears it); the next one (the window's handler) leaves the box.
+            e.preventDefault();
+            e.stopPropagation();
+            setQuery('');
+            setResults([]);
+          }
         }}
       />
       {results.length > 0 && (
-        <ul className="search-results" data-testid="search-results">
+        <ul className="search-results" id="search-results" role="listbox" data-testid="search-results">
           {results.map((r, i) => (
             <li
               key={r.id}
               className={i === active ? 'active' : ''}
+              role="option"
+              aria-selected={i === active}
               data-testid="search-result"
               data-symbol={`${r.exchange}:${r.symbol}`}
               onMouseDown={(e) => {
