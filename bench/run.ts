@@ -192,6 +192,7 @@ if (!only || only === 'dhan') {
 }
 if (!only || only === 'fyers') (await import('./fyers')).benchFyersDecode();
 if (!only || only === 'yahoo') (await import('./yahoo')).benchYahooDecode();
+if (!only || only === 'upstox') (await import('./upstox')).benchUpstoxDecode();
 if (!only || only === 'indicators') (await import('./indicators')).benchIndicators();
 if (!only || only === 'options') (await import('./options')).benchOptions();
 if (!only || only === 'instruments') await (await import('./instruments')).benchInstruments();

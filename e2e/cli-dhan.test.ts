@@ -60,7 +60,7 @@ test('decode dhan-depth200 / dhan-depth20 print one line per side with its level
   w20.close();
   const r20 = run(['decode', 'dhan-depth20', path20]);
   assert.equal(JSON.parse(r20.stdout).levels.length, 20);
-  assert.equal(run(['decode', 'upstox', path20]).status, 2);
+  assert.equal(run(['decode', 'nobroker', path20]).status, 2);
 });
 
 test('record --broker sim-dhan --depth 20 journals ticks and 20-level books; bad combinations are refused', async () => {
@@ -86,7 +86,7 @@ test('record --broker sim-dhan --depth 20 journals ticks and 20-level books; bad
   assert.ok(j.countTicks(nifty.id) > 0);
   j.close();
   assert.match(run(['record', '--broker', 'kite', '--depth', '20']).stderr, /--depth needs --broker dhan/);
-  assert.match(run(['record', '--broker', 'sim-dhan', '--depth', '50']).stderr, /--depth must be 20 or 200/);
+  assert.match(run(['record', '--broker', 'sim-dhan', '--depth', '50']).stderr, /--depth must be 20, 30 or 200/);
   assert.match(run(['record', '--broker', 'dhan']).stderr, /--broker dhan needs --instruments EXCHANGE:SYMBOL or SEGMENT:SECURITYID/);
 });
 

@@ -30,8 +30,9 @@ test('status offers the catalog’s brokers with their forms, one connection eac
     ['kite', 'Zerodha Kite', ['apiKey', 'apiSecret', 'redirectUrl'], []],
     ['dhan', 'Dhan', ['clientId', 'apiKey', 'apiSecret', 'redirectUrl', 'accessToken'], [20, 200]],
     ['fyers', 'Fyers', ['apiKey', 'apiSecret', 'redirectUrl'], []],
+    ['upstox', 'Upstox', ['apiKey', 'apiSecret', 'redirectUrl', 'accessToken'], [30]],
   ]);
-  assert.deepEqual(st.brokers.map((b) => b.broker), ['kite', 'dhan', 'fyers']);
+  assert.deepEqual(st.brokers.map((b) => b.broker), ['kite', 'dhan', 'fyers', 'upstox']);
   assert.deepEqual(JSON.parse(JSON.stringify(st.connectable)), st.connectable, 'crosses the IPC as it is');
 });
 

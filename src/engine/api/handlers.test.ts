@@ -132,7 +132,7 @@ test('every method answers through the bridge from its own handler', { timeout: 
     assert.equal(a.backfill.result.label, 'NSE:INFY 1d');
     assert.ok(Number.isInteger(a.backfill.result.id) && a.backfill.result.id > 0);
     assert.deepEqual(a.loginStart.error, { code: 'bad-request', message: 'this engine records from a simulator: there is nothing to log in to' });
-    assert.deepEqual(a.loginToken.error, { code: 'bad-request', message: 'this engine does not record from Dhan' });
+    assert.deepEqual(a.loginToken.error, { code: 'bad-request', message: 'this engine does not record from Dhan or Upstox' });
     assert.deepEqual(a.optionUnderlyings.result, (await b.call('optionUnderlyings', {})).result);
     assert.deepEqual(a.refreshInstruments.result, { instruments: recorder.journal.instruments().length });
     const chain = a.optionChain.result;
@@ -200,7 +200,7 @@ test('loginToken: the broker is checked against the registry’s capabilities (a
   const b = memoryBridge();
   try {
     assert.deepEqual((await b.call('loginToken', { broker: 'kite', accessToken: 'x'.repeat(20) })).error, { code: 'bad-request', message: 'Kite takes no pasted access token' });
-    assert.deepEqual((await b.call('loginToken', { broker: 'dhan', accessToken: 'x'.repeat(20) })).error, { code: 'bad-request', message: 'this engine does not record from Dhan' });
+    assert.deepEqual((await b.call('loginToken', { broker: 'dhan', accessToken: 'x'.repeat(20) })).error, { code: 'bad-request', message: 'this engine does not record from Dhan or Upstox' });
     assert.equal((await b.call('loginToken', { broker: 'zerodha' as never, accessToken: 'x'.repeat(20) })).error.code, 'bad-request', 'a broker outside the list is refused by the schema');
   } finally {
     b.close();

@@ -20,6 +20,8 @@ test('brokerInfo: every registry adapter, in order, with its login kinds, depth,
       ['fyers', 'Fyers', 'Fyers', 'fyers', false, ['oauth-popup', 'loopback'], []],
       ['sim-yahoo', 'Simulator (Yahoo protocol)', 'Yahoo Finance', 'yahoo', true, ['none'], []],
       ['yahoo', 'Yahoo Finance', 'Yahoo Finance', 'yahoo', false, [], []],
+      ['sim-upstox', 'Simulator (Upstox protocol)', 'Upstox', 'upstox', true, ['none'], [{ levels: 30, maxInstruments: 50 }]],
+      ['upstox', 'Upstox', 'Upstox', 'upstox', false, ['oauth-popup', 'loopback', 'pasted-token'], [{ levels: 30, maxInstruments: 50 }]],
     ],
   );
   const byId = Object.fromEntries(infos.map((b) => [b.id, b]));
@@ -40,7 +42,7 @@ test('each connectable broker’s form fields and depth choices are what the des
   // Where a broker's key has a shape of its own (a Fyers app id is XXXXXXXX-100).
   const own: Record<string, Record<string, string>> = { fyers: { apiKey: 'XJ12345-100' } };
   const connectable = brokers().filter((b) => !b.simulated && b.has.login.includes('oauth-popup')).map(brokerInfo);
-  assert.deepEqual(connectable.map((b) => b.id), ['kite', 'dhan', 'fyers']);
+  assert.deepEqual(connectable.map((b) => b.id), ['kite', 'dhan', 'fyers', 'upstox']);
   for (const b of connectable) {
     const fields = Object.fromEntries(b.credentials.map((c) => [c.key, own[b.id]?.[c.key] ?? sample[c.key]]));
     // The dialog sends a depth only for a broker with depth feeds: 0 (ticks' own 5 levels) or one of has.depth.
@@ -67,7 +69,7 @@ test('each connectable broker’s form fields and depth choices are what the des
 test('the desktop catalog is the registry’s real brokers with a popup login, with the same descriptors; each one’s engine start is a valid EngineStart', () => {
   const expected = brokers().filter((b) => !b.simulated && b.desktop && b.has.login.includes('oauth-popup'));
   assert.deepEqual(desktopBrokers().map((b) => b.info), expected.map(brokerInfo));
-  assert.deepEqual(desktopBrokers().map((b) => [b.id, b.login.account]), [['kite', 'apiKey'], ['dhan', 'clientId'], ['fyers', 'apiKey']]);
+  assert.deepEqual(desktopBrokers().map((b) => [b.id, b.login.account]), [['kite', 'apiKey'], ['dhan', 'clientId'], ['fyers', 'apiKey'], ['upstox', 'clientId']]);
   assert.equal(desktopBroker('sim'), undefined, 'a simulator is not connected to');
   const session = { broker: 'kite' as const, accessToken: 'tok', loginAt: 1, expiresAt: 2 };
   const settings = { apiKey: 'abcd1234', clientId: '1000000001', redirectUrl: 'http://127.0.0.1:8421/callback', instruments: ['NSE:INFY'], depth: 20 as const };

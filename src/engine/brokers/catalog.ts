@@ -7,6 +7,7 @@ import type { BrokerInfo } from '../../shared/brokers';
 import { dhanAdapter } from './dhan';
 import { fyersAdapter } from './fyers';
 import { kiteAdapter } from './kite';
+import { upstoxAdapter } from './upstox';
 import type { BrokerAdapter, DesktopLogin } from './types';
 
 /** An adapter's descriptor, serializable (the Engine API's `brokers` answer). */
@@ -26,7 +27,7 @@ export function brokerInfo(a: BrokerAdapter): BrokerInfo {
 }
 
 /** The real brokers the desktop app connects to through its login popup, in the registry's order. */
-const DESKTOP: readonly BrokerAdapter[] = [kiteAdapter(), dhanAdapter(), fyersAdapter()].filter((a) => !a.simulated && a.desktop && a.has.login.includes('oauth-popup'));
+const DESKTOP: readonly BrokerAdapter[] = [kiteAdapter(), dhanAdapter(), fyersAdapter(), upstoxAdapter()].filter((a) => !a.simulated && a.desktop && a.has.login.includes('oauth-popup'));
 
 /** A broker of the desktop app's "Connect broker": its descriptor and its own login steps. */
 export interface DesktopBroker {

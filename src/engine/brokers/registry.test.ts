@@ -7,8 +7,8 @@ import { AccessDenied, AuthError, brokerError, errorKind, InputError, NetworkErr
 import { KITE_ERROR_TYPES, kiteRestError } from './kite/rest';
 import { broker, brokerIds, brokers, findBroker, orList, realFirst } from './registry';
 
-test('the registry lists sim, kite, sim-dhan, dhan, sim-fyers, fyers, sim-yahoo and yahoo; a simulator speaks its real broker and needs no login', () => {
-  assert.deepEqual(brokerIds(), ['sim', 'kite', 'sim-dhan', 'dhan', 'sim-fyers', 'fyers', 'sim-yahoo', 'yahoo']);
+test('the registry lists sim, kite, sim-dhan, dhan, sim-fyers, fyers, sim-yahoo, yahoo, sim-upstox and upstox; a simulator speaks its real broker and needs no login', () => {
+  assert.deepEqual(brokerIds(), ['sim', 'kite', 'sim-dhan', 'dhan', 'sim-fyers', 'fyers', 'sim-yahoo', 'yahoo', 'sim-upstox', 'upstox']);
   assert.deepEqual(
     brokers().map((b) => [b.id, b.protocol, b.simulated, b.has.login]),
     [
@@ -20,11 +20,13 @@ test('the registry lists sim, kite, sim-dhan, dhan, sim-fyers, fyers, sim-yahoo 
       ['fyers', 'fyers', false, ['oauth-popup', 'loopback']],
       ['sim-yahoo', 'yahoo', true, ['none']],
       ['yahoo', 'yahoo', false, []],
+      ['sim-upstox', 'upstox', true, ['none']],
+      ['upstox', 'upstox', false, ['oauth-popup', 'loopback', 'pasted-token']],
     ],
   );
   assert.equal(findBroker('nse'), undefined);
-  assert.throws(() => broker('nse'), /unknown broker "nse" \(sim, kite, sim-dhan, dhan, sim-fyers, fyers, sim-yahoo, yahoo\)/);
-  assert.deepEqual(realFirst(brokers()).map((b) => b.id), ['kite', 'dhan', 'fyers', 'yahoo', 'sim', 'sim-dhan', 'sim-fyers', 'sim-yahoo']);
+  assert.throws(() => broker('nse'), /unknown broker "nse" \(sim, kite, sim-dhan, dhan, sim-fyers, fyers, sim-yahoo, yahoo, sim-upstox, upstox\)/);
+  assert.deepEqual(realFirst(brokers()).map((b) => b.id), ['kite', 'dhan', 'fyers', 'yahoo', 'upstox', 'sim', 'sim-dhan', 'sim-fyers', 'sim-yahoo', 'sim-upstox']);
   assert.equal(orList(['a', 'b', 'c']), 'a, b or c');
   assert.equal(orList(['a']), 'a');
 });
@@ -46,7 +48,7 @@ test('capabilities: depth levels and limits, history intervals and spans, whole-
   // A real broker's master is too large (or capped) to record whole; a simulator's universe is not.
   assert.deepEqual(
     brokers().map((b) => b.has.live.all),
-    [true, false, true, false, true, false, true, false],
+    [true, false, true, false, true, false, true, false, true, false],
   );
 });
 
@@ -82,7 +84,7 @@ test('saved sessions: a Kite session is its app key’s; a Dhan session fills in
   // Only real brokers with a browser login log in from the command line (Yahoo needs none).
   assert.deepEqual(
     brokers().filter((b) => b.auth.login).map((b) => b.id),
-    ['kite', 'dhan', 'fyers'],
+    ['kite', 'dhan', 'fyers', 'upstox'],
   );
 });
 
@@ -117,6 +119,8 @@ test('capture formats: each real broker names its own (`tickdesk decode NAME`), 
       ['fyers', ['fyers']],
       ['sim-yahoo', []],
       ['yahoo', ['yahoo']],
+      ['sim-upstox', []],
+      ['upstox', ['upstox']],
     ],
   );
   // Each decoder counts for itself: two files decoded in one process do not share counts.

@@ -7,11 +7,13 @@ import { DhanVenue } from '../sim/dhan/venue';
 import { dhanSegmentOf } from '../sim/dhan/feed-server';
 import { fyersSimVenue } from '../sim/fyers/venue';
 import { KiteVenue } from '../sim/kite/venue';
+import { upstoxSimVenue } from '../sim/upstox/venue';
 import { yahooSimVenue } from '../sim/yahoo/venue';
 import { defaultUniverse, type SimInstrument } from '../sim/market/market';
 import { dhanAdapter, type DhanSimVenue } from './dhan';
 import { fyersAdapter } from './fyers';
 import { kiteAdapter } from './kite';
+import { upstoxAdapter } from './upstox';
 import { yahooAdapter } from './yahoo';
 import type { BrokerAdapter } from './types';
 
@@ -37,6 +39,8 @@ const ADAPTERS: BrokerAdapter[] = [
   fyersAdapter(),
   yahooAdapter({ id: 'sim-yahoo', name: 'Simulator (Yahoo protocol)', venue: yahooSimVenue }),
   yahooAdapter(),
+  upstoxAdapter({ id: 'sim-upstox', name: 'Simulator (Upstox protocol)', venue: upstoxSimVenue }),
+  upstoxAdapter(),
 ];
 
 /** Every adapter, in the order `--broker` lists them. */

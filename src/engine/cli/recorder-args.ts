@@ -37,8 +37,14 @@ export function fromEnv(adapter: BrokerAdapter, key: keyof CredentialEnv): strin
 
 export const RECORDER_HELP = `  --broker B               ${wrap(brokerIds().join(', '), 27)} (default: sim, the built-in
                            Kite-protocol simulator; \`tickdesk brokers\` lists what each offers)
-  --depth 20|200           Dhan: also record full market depth (20 levels: up to 250 instruments;
-                           200 levels: up to 5)
+  --depth N                also record full market depth where the broker streams it:
+                           ${wrap(
+    brokers()
+      .filter((b) => !b.simulated && b.has.depth.length)
+      .map((b) => `${b.name} ${b.has.depth.map((d) => `${d.levels} (≤ ${d.maxInstruments} instruments)`).join(' or ')}`)
+      .join('; '),
+    27,
+  )}
   --client-id ID           the account id where the broker needs one (Dhan), else from the environment
   --instruments LIST       "all" (default on sim), or comma-separated EXCHANGE:SYMBOL / Kite tokens /
                            Dhan SEGMENT:SECURITYID (Dhan symbols come from its scrip master)
@@ -59,7 +65,7 @@ export const RECORDER_HELP = `  --broker B               ${wrap(brokerIds().join
                            name and the first 8 hex digits of the journal's id; a journal that already
                            replicated as the bare host name keeps it)
   --journal-retain-days N  with --sink: prune journal rows the database confirmed after N days (default 7)
-Credentials from the environment: ${credentialEnvText()}.
+${wrap(`Credentials from the environment: ${credentialEnvText()}.`, 0)}
 Without a token, the session saved by \`tickdesk login BROKER\` is used until it expires.`;
 
 export const RECORDER_ARGS = {
@@ -93,7 +99,7 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
   if (!adapter) throw new UsageError(`--broker must be ${orList(brokerIds())} (got "${broker}")`);
   const depth = values.depth === undefined ? undefined : Number(values.depth);
   // Every level count any broker streams; then whether this one does.
-  const levels = [...new Set(brokers().flatMap((b) => b.has.depth.map((d) => d.levels)))];
+  const levels = [...new Set(brokers().flatMap((b) => b.has.depth.map((d) => d.levels)))].sort((a, b) => a - b);
   if (depth !== undefined && !levels.includes(depth)) throw new UsageError(`--depth must be ${orList(levels.map(String))}`);
   if (depth && !adapter.has.depth.some((d) => d.levels === depth)) {
     const withDepth = realFirst(brokers().filter((b) => b.has.depth.some((d) => d.levels === depth)));

@@ -189,7 +189,7 @@ test('a broker from brokers/_template: registered, recorded, its history charted
 
   unregister();
   assert.equal(findBroker('toy'), undefined, 'the undo removes it again');
-  assert.deepEqual(brokerIds(), ['sim', 'kite', 'sim-dhan', 'dhan', 'sim-fyers', 'fyers', 'sim-yahoo', 'yahoo']);
+  assert.deepEqual(brokerIds(), ['sim', 'kite', 'sim-dhan', 'dhan', 'sim-fyers', 'fyers', 'sim-yahoo', 'yahoo', 'sim-upstox', 'upstox']);
 });
 
 test('its capture format: `tickdesk decode template FILE` prints each captured packet, damage counted', async () => {
