@@ -49,10 +49,21 @@ test("Dhan's scrip master streams into the journal once a day; Kite and Dhan row
   assert.deepEqual([reliance.exchange, reliance.symbol, reliance.tickSize, reliance.lotSize], ['NSE', 'RELIANCE', 0.05, 1]);
   const nifty = j.instrumentBySegmentToken('dhan', 'IDX_I', '1001')!;
   assert.equal(nifty.symbol, 'NIFTY', "Dhan's name for NIFTY 50");
-  const call = universe.find((i) => i.instrumentType === 'CE')!;
+  // A monthly option by its trading symbol; a weekly of the same month (which shares that symbol in
+  // Dhan's file) by its custom symbol with the day: both kept, neither overwrites the other.
+  const calls = universe.filter((i) => i.instrumentType === 'CE');
+  const lastOfMonth = (e: string) => calls.every((c) => c.expiry!.slice(0, 7) !== e.slice(0, 7) || c.expiry! <= e);
+  const call = calls.find((i) => lastOfMonth(i.expiry!))!;
   const dCall = j.instrumentBySegmentToken('dhan', 'NSE_FNO', String(call.exchangeToken))!;
   assert.match(dCall.symbol, /^NIFTY-[A-Z][a-z]{2}\d{4}-\d+-CE$/);
   assert.deepEqual([dCall.underlying, dCall.expiry, dCall.strike, dCall.optionType, dCall.lotSize], ['NIFTY', call.expiry, call.strike, 'CE', 75]);
+  const weekly = calls.find((i) => !lastOfMonth(i.expiry!) && i.expiry!.slice(0, 7) === call.expiry!.slice(0, 7));
+  if (weekly) {
+    const dWeekly = j.instrumentBySegmentToken('dhan', 'NSE_FNO', String(weekly.exchangeToken))!;
+    assert.match(dWeekly.symbol, /^NIFTY \d{1,2} [A-Z]{3} \d+ CALL$/);
+    assert.deepEqual([dWeekly.underlying, dWeekly.expiry, dWeekly.strike], ['NIFTY', weekly.expiry, weekly.strike]);
+  }
+  assert.equal(j.masterImport('dhan')!.rows, j.instruments().filter((i) => i.broker === 'dhan').length, 'every row its own instrument');
   const crude = j.instrumentBySegmentToken('dhan', 'MCX_COMM', '2400')!;
   assert.equal(crude.tickSize, 1, 'tick size from paise');
 

@@ -10,7 +10,8 @@ const all: Instrument[] = simInstruments({ optionStrikes: 30, from });
 test('underlyings with expiries; the spot is the index for index options', () => {
   const u = optionUnderlyings(all, '2026-11-20');
   assert.deepEqual(u.map((x) => [x.exchange, x.underlying]), [['NFO', 'NIFTY']]);
-  assert.equal(u[0].expiries.length, 1);
+  assert.equal(u[0].expiries.length, 2, 'the weekly and the monthly');
+  assert.ok(u[0].expiries.every((e) => new Date(`${e}T00:00:00Z`).getUTCDay() === 2), 'NSE index options expire on Tuesdays');
   assert.equal(spotInstrument(all, 'NIFTY', 'NFO')!.symbol, 'NIFTY 50', 'Kite lists the NIFTY index as NIFTY 50');
   assert.equal(spotInstrument(all, 'BANKNIFTY', 'NFO')!.symbol, 'NIFTY BANK');
   assert.equal(optionUnderlyings(all, '2030-01-01').length, 0, 'expired contracts are not offered');
@@ -18,9 +19,13 @@ test('underlyings with expiries; the spot is the index for index options', () =>
 
 test('strikes around the money, CE and PE side by side, ascending', () => {
   const expiry = optionUnderlyings(all, '2026-11-20')[0].expiries[0];
-  const { rows, atm } = optionChain(all, { underlying: 'NIFTY', exchange: 'NFO', expiry, around: 3, spot: 24_512 });
-  assert.equal(atm, 24_500);
-  assert.deepEqual(rows.map((r) => r.strike), [24_350, 24_400, 24_450, 24_500, 24_550, 24_600, 24_650]);
+  const listed = [...new Set(all.filter((i) => i.expiry === expiry && i.optionType).map((i) => i.strike!))].sort((a, b) => a - b);
+  const mid = listed[Math.floor(listed.length / 2)];
+  const spot = mid + 12;
+  const { rows, atm } = optionChain(all, { underlying: 'NIFTY', exchange: 'NFO', expiry, around: 3, spot });
+  assert.equal(atm, listed.reduce((a, k) => (Math.abs(k - spot) < Math.abs(a - spot) ? k : a)), 'the listed strike nearest the spot');
+  const at = listed.indexOf(atm!);
+  assert.deepEqual(rows.map((r) => r.strike), listed.slice(at - 3, at + 4), 'three listed strikes each side, ascending');
   for (const r of rows) {
     assert.equal(r.ce!.optionType, 'CE');
     assert.equal(r.pe!.optionType, 'PE');

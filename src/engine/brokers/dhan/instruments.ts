@@ -32,7 +32,7 @@ export interface DhanScrip extends NewInstrument {
 
 /** Parses the compact scrip master a line at a time: the header first, then each row. */
 export class DhanScripParser {
-  private readonly c: Record<'exch' | 'seg' | 'id' | 'sym' | 'lot' | 'custom' | 'expiry' | 'strike' | 'opt' | 'tick', number>;
+  private readonly c: Record<'exch' | 'seg' | 'id' | 'sym' | 'lot' | 'custom' | 'expiry' | 'strike' | 'opt' | 'tick' | 'flag', number>;
   /** Rows of segments Tickdesk does not know (skipped). */
   skipped = 0;
 
@@ -55,6 +55,8 @@ export class DhanScripParser {
       strike: col('SEM_STRIKE_PRICE'),
       opt: col('SEM_OPTION_TYPE'),
       tick: col('SEM_TICK_SIZE'),
+      // Older files lack it: then every derivative reads as a monthly.
+      flag: header.indexOf('SEM_EXPIRY_FLAG'),
     };
   }
 
@@ -72,6 +74,10 @@ export class DhanScripParser {
     }
     const expiryRaw = (f[c.expiry] ?? '').slice(0, 10);
     const expiry = /^\d{4}-\d{2}-\d{2}$/.test(expiryRaw) && !expiryRaw.startsWith('0001') ? expiryRaw : undefined;
+    // A weekly shares its trading symbol with the month's monthly (NIFTY-Dec2026-24500-CE for both):
+    // it is named by its custom symbol, which carries the day (NIFTY 8 DEC 24500 CALL).
+    const custom = f[c.custom];
+    const weekly = expiry !== undefined && c.flag >= 0 && f[c.flag] === 'W' && !!custom;
     const strike = Number(f[c.strike]);
     const optionType = f[c.opt] === 'CE' || f[c.opt] === 'PE' ? (f[c.opt] as 'CE' | 'PE') : undefined;
     const tickPaise = Number(f[c.tick]);
@@ -82,8 +88,8 @@ export class DhanScripParser {
       token: f[c.id],
       exchange: segment === 'IDX_I' ? exch : EXCHANGE[segment],
       segment,
-      symbol,
-      name: f[c.custom] || undefined,
+      symbol: weekly ? custom : symbol,
+      name: custom || undefined,
       expiry,
       strike: optionType && strike > 0 ? strike : undefined,
       optionType,

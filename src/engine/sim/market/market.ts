@@ -1,10 +1,17 @@
 // A seeded market model: random-walk prices on each instrument's tick size, cumulative volume and
 // VWAP, OI for derivatives, and a 5-level book that moves with the price. Broker servers in this
 // folder read its state and put it on their own wire formats.
+import { IST_MS } from '../../../shared/ist';
 import { DEPTH_FIELDS, type DepthBook } from '../../../shared/model';
 import type { KiteInstrumentRow } from '../../brokers/kite/instruments';
 import { OrderBook } from './book';
+import { atmVol, fairOnTick, fairPrice, roundToTick, spotPrice, type PricedInstrument, type SimUnderlying } from './pricing';
 import { gaussian, mulberry32 } from './random';
+import { linkUnderlyings, underlyingOf } from './underlying';
+import { futureSymbol, nseIndexExpiries, optionSymbol } from './expiry';
+import { yearsToExpiry } from '../../analytics/options';
+
+export type { SimUnderlying } from './pricing';
 
 export interface SimInstrument {
   /** Kite-style instrument token: exchangeToken << 8 | segment code. */
@@ -21,6 +28,12 @@ export interface SimInstrument {
   tickSize: number;
   lotSize: number;
   basePrice: number;
+  /**
+   * The index or stock whose price path this derivative follows (futures at a carry to expiry,
+   * options by Black-76 on that future). Unset: found by name when the model starts (NIFTY →
+   * NIFTY 50, a stock's F&O by its symbol); none found: the contract has its own path.
+   */
+  underlying?: SimUnderlying;
 }
 
 /** Live state of one instrument; shaped so that wire encoders can read it directly. */
@@ -60,19 +73,11 @@ export function kiteToken(exchangeToken: number, segmentCode: number): number {
   return exchangeToken * 256 + segmentCode;
 }
 
-function roundToTick(price: number, tick: number): number {
-  const steps = Math.max(1, Math.round(price / tick));
-  // Avoid binary noise (e.g. 0.1 + 0.2) by rounding to the tick's decimals.
-  const decimals = Math.min(8, Math.max(0, Math.ceil(-Math.log10(tick)) + 1));
-  return Number((steps * tick).toFixed(decimals));
-}
-
-/**
- * A price move as whole ticks: a fraction of a tick is one tick with that probability, so the
- * mean move is `move` however small it is against the tick.
- */
-function inTicks(move: number, tick: number, rnd: () => number): number {
-  return Math.floor(move / tick + rnd()) * tick;
+/** The last session's close (15:30 IST on the last weekday before `ms`'s IST day). */
+function previousSessionClose(ms: number): number {
+  let day = Math.floor((ms + IST_MS) / 86400_000) - 1;
+  while ([0, 6].includes(new Date(day * 86400_000).getUTCDay())) day--;
+  return day * 86400_000 - IST_MS + (15 * 60 + 30) * 60_000;
 }
 
 export class MarketModel {
@@ -90,6 +95,10 @@ export class MarketModel {
   private readonly deep = new Map<number, { book: OrderBook; fair: number }>();
   /** Quotes changed outside step() (book events), for publishers that poll them. */
   private readonly touched = new Set<SimQuote>();
+  /** The instruments as priced: each with its underlying linked. */
+  private readonly priced = new Map<number, PricedInstrument>();
+  /** Each path's price at the last time asked for (every event of a step() shares one time). */
+  private readonly spots = new Map<number, { t: number; price: number }>();
 
   constructor(opts: MarketOptions) {
     this.instruments = opts.instruments;
@@ -99,20 +108,23 @@ export class MarketModel {
     this.now = opts.now ?? Date.now;
     const t = this.now();
     for (const ins of this.instruments) this.byToken.set(ins.token, ins);
+    for (const ins of linkUnderlyings(this.instruments)) this.priced.set(ins.token, ins);
+    const prevClose = previousSessionClose(t);
     for (const ins of this.instruments) {
-      const close = roundToTick(ins.basePrice, ins.tickSize);
+      const ltp = this.fairTick(ins.token, t);
+      const close = this.fairTick(ins.token, prevClose);
       const isDerivative = ins.instrumentType !== 'EQ';
       const q: SimQuote = {
         token: ins.token,
-        ltp: close,
+        ltp,
         ltq: 0,
-        atp: close,
+        atp: ltp,
         volume: 0,
         totalBuyQty: 0,
         totalSellQty: 0,
-        open: close,
-        high: close,
-        low: close,
+        open: ltp,
+        high: ltp,
+        low: ltp,
         close,
         lastTradeTime: t,
         oi: isDerivative ? 10_000 * ins.lotSize : 0,
@@ -138,6 +150,29 @@ export class MarketModel {
     return this.byToken.get(token);
   }
 
+  /** The fair price of an instrument at `ms` (unrounded) and the least it may trade at. */
+  fair(token: number, ms: number): { price: number; floor: number } {
+    const ins = this.priced.get(token)!;
+    const u = ins.underlying;
+    let spot: number | undefined;
+    if (u || ins.instrumentType === 'EQ') {
+      const key = u ?? ins;
+      const have = this.spots.get(key.token);
+      if (have && have.t === ms) spot = have.price;
+      else {
+        spot = spotPrice(key, ms);
+        this.spots.set(key.token, { t: ms, price: spot });
+      }
+    }
+    return fairPrice(ins, ms, spot);
+  }
+
+  /** The fair price on the tick, never below its floor. */
+  private fairTick(token: number, ms: number): number {
+    const f = this.fair(token, ms);
+    return Math.max(f.floor, roundToTick(f.price, this.byToken.get(token)!.tickSize));
+  }
+
   /**
    * Gives an instrument a full order book of up to `levels` a side. From then on its price,
    * volume and 5-level depth come from that book, which the model steers towards its random-walk
@@ -150,7 +185,7 @@ export class MarketModel {
     const q = this.quotes.get(token);
     if (!ins || !q) throw new Error(`no instrument with token ${token}`);
     const book = new OrderBook(ins.exchangeToken, q.ltp, ins.tickSize, ins.lotSize, levels, mulberry32(ins.exchangeToken ^ 0x5eed));
-    this.deep.set(token, { book, fair: q.ltp });
+    this.deep.set(token, { book, fair: this.fairTick(token, this.now()) });
     this.fromBook(q, ins, book, 0, this.now());
     return book;
   }
@@ -163,12 +198,14 @@ export class MarketModel {
     const d = this.deep.get(token);
     const q = this.quotes.get(token);
     if (!d || !q) return undefined;
+    const t = this.now();
+    d.fair = roundToTick(this.fairTick(token, t) + this.bounce(this.byToken.get(token)!.tickSize), this.byToken.get(token)!.tickSize);
     let traded = 0;
     for (let k = 0; k < events; k++) {
       d.book.step(d.fair);
       traded += d.book.lastTradedQty;
     }
-    this.fromBook(q, this.byToken.get(token)!, d.book, traded, this.now());
+    this.fromBook(q, this.byToken.get(token)!, d.book, traded, t);
     this.touched.add(q);
     return q;
   }
@@ -199,10 +236,9 @@ export class MarketModel {
     const r = this.rnd;
     const d = this.deep.get(q.token);
     if (d) {
-      // The random walk moves the fair price (about a tick an event: a deep book is a liquid
-      // instrument, where most trades leave the price where it was); the book trades towards it.
-      const sigma = Math.max(ins.tickSize, d.fair * 0.00002);
-      d.fair = roundToTick(d.fair + Math.round((gaussian(r) * sigma) / ins.tickSize) * ins.tickSize + (ins.basePrice - d.fair) * 0.001, ins.tickSize);
+      // The book trades towards the fair price (a deep book is a liquid instrument: most events
+      // leave the price where it was).
+      d.fair = roundToTick(this.fairTick(q.token, t) + this.bounce(ins.tickSize), ins.tickSize);
       d.book.step(d.fair);
       this.fromBook(q, ins, d.book, d.book.lastTradedQty, t);
       return;
@@ -211,13 +247,15 @@ export class MarketModel {
     // Most events are trades; some only move the book (still a change in full mode).
     const trade = isIndex || r() < 0.8;
     if (trade) {
-      // Moves in proportion to the price (an option swings more than a stock), with a gentle pull
-      // towards the base price so long runs stay plausible. Both are whole ticks by chance (see
-      // inTicks): a ₹0.20 option then ticks now and then, instead of 25 % every trade and down to
-      // its floor, and the pull still pulls where it is a fraction of a tick.
-      const vol = ins.instrumentType === 'CE' || ins.instrumentType === 'PE' ? 0.004 : 0.0004;
-      const move = gaussian(r) * q.ltp * vol + (ins.basePrice - q.ltp) * 0.001;
-      q.ltp = roundToTick(q.ltp + inTicks(move, ins.tickSize, this.tickRnd), ins.tickSize);
+      // The fair price at this moment, plus a trade's bounce between bid and ask (a tick either
+      // way; an index is computed, so it has none). A cheap option moves a tick at a time, so a
+      // ₹0.20 option ticks 0.15–0.25 instead of jumping by half its price.
+      const tick = ins.tickSize;
+      const f = this.fair(q.token, t);
+      const bounce = isIndex ? 0 : this.bounce(tick);
+      let next = Math.max(f.floor, roundToTick(roundToTick(f.price, tick) + bounce, tick));
+      if (q.ltp < 20 * tick) next = Math.min(q.ltp + tick, Math.max(q.ltp - tick, next));
+      q.ltp = Math.max(f.floor, roundToTick(next, tick));
       if (!isIndex) this.trade(q, ins, ins.lotSize * (1 + Math.floor(r() * 20)), t);
       else {
         if (q.ltp > q.high) q.high = q.ltp;
@@ -228,6 +266,12 @@ export class MarketModel {
     q.tsExchange = t;
     q.tsModel = t;
     q.seq++;
+  }
+
+  /** A trade's bounce between bid and ask: a tick down or up, a quarter of the time each. */
+  private bounce(tick: number): number {
+    const b = this.tickRnd();
+    return b < 0.25 ? -tick : b < 0.5 ? tick : 0;
   }
 
   /** A trade of `qty` at q.ltp: volume, VWAP, last trade time, day range, OI for derivatives. */
@@ -312,16 +356,21 @@ export class MarketModel {
 // A default universe that looks like a trader's: indices, large caps, index futures and a NIFTY
 // option chain around the money, plus currency and commodity contracts (other price divisors).
 
-function expiryAfter(days: number, from = new Date()): string {
-  const d = new Date(from.getTime() + days * 86400_000);
-  // Next Thursday on or after d (NSE's weekly expiry day of old; good enough for a simulator).
-  while (d.getUTCDay() !== 4) d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
-
-function yymmm(expiry: string): string {
-  const [y, m] = expiry.split('-');
-  return y.slice(2) + ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'][Number(m) - 1];
+/**
+ * Strikes for a chain of `count` around `atm`: 50 apart near the money (ten a side), then wider so
+ * the chain reaches about 4.5 standard deviations out, where options trade at a few paise; never
+ * at or below zero (a long chain then grows upwards).
+ */
+function chainStrikes(atm: number, count: number, sd: number): number[] {
+  const half = Math.ceil(count / 2);
+  const outer = half > 10 ? Math.max(50, Math.ceil((4.5 * sd - 500) / (half - 10) / 50) * 50) : 50;
+  const offset = (j: number) => (j <= 10 ? 50 * j : 500 + (j - 10) * outer);
+  const out = [atm];
+  for (let j = 1; out.length < count; j++) {
+    if (atm - offset(j) > 0) out.push(atm - offset(j));
+    if (out.length < count) out.push(atm + offset(j));
+  }
+  return out.sort((x, y) => x - y);
 }
 
 export function defaultUniverse(opts: { optionStrikes?: number; from?: Date } = {}): SimInstrument[] {
@@ -355,39 +404,35 @@ export function defaultUniverse(opts: { optionStrikes?: number; from?: Date } = 
     add({ exchangeToken: et, symbol: sym, name, exchange: 'NSE', segment: 'NSE', instrumentType: 'EQ', tickSize: 0.05, lotSize: 1, basePrice: px }, 1);
   add({ exchangeToken: 500325, symbol: 'RELIANCE', name: 'RELIANCE INDUSTRIES', exchange: 'BSE', segment: 'BSE', instrumentType: 'EQ', tickSize: 0.05, lotSize: 1, basePrice: 2900 }, 4);
 
-  const monthly = expiryAfter(20, opts.from);
-  const weekly = expiryAfter(1, opts.from);
+  const at = (opts.from ?? new Date()).getTime();
+  const { weekly, monthly } = nseIndexExpiries(at);
+  const nifty = underlyingOf(out[0]);
+  const banknifty = underlyingOf(out[1]);
   let et = 40000;
-  add({ exchangeToken: et++, symbol: `NIFTY${yymmm(monthly)}FUT`, name: 'NIFTY', exchange: 'NFO', segment: 'NFO-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 0.1, lotSize: 75, basePrice: 24560 }, 2);
-  add({ exchangeToken: et++, symbol: `BANKNIFTY${yymmm(monthly)}FUT`, name: 'BANKNIFTY', exchange: 'NFO', segment: 'NFO-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 0.2, lotSize: 35, basePrice: 52100 }, 2);
+  // Futures carry spot to expiry; options are Black-76 on the expiry's future (pricing.ts). Base
+  // prices are the fair prices at `from`, where a model started then opens.
+  const priced = (i: Omit<SimInstrument, 'token' | 'basePrice'>, segCode: number) => {
+    const token = kiteToken(i.exchangeToken, segCode);
+    const basePrice = fairOnTick({ ...i, token, basePrice: 0 }, at);
+    out.push({ ...i, token, basePrice });
+  };
+  priced({ exchangeToken: et++, symbol: futureSymbol('NIFTY', monthly), name: 'NIFTY', exchange: 'NFO', segment: 'NFO-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 0.1, lotSize: 75, underlying: nifty }, 2);
+  priced({ exchangeToken: et++, symbol: futureSymbol('BANKNIFTY', monthly), name: 'BANKNIFTY', exchange: 'NFO', segment: 'NFO-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 0.2, lotSize: 35, underlying: banknifty }, 2);
   const strikes = opts.optionStrikes ?? 40;
-  for (let k = 0; k < strikes; k++) {
-    const strike = 24500 + (k - Math.floor(strikes / 2)) * 50;
-    for (const type of ['CE', 'PE'] as const) {
-      const intrinsic = Math.max(0, type === 'CE' ? 24500 - strike : strike - 24500);
-      add(
-        {
-          exchangeToken: et++,
-          symbol: `NIFTY${yymmm(weekly)}${strike}${type}`,
-          name: 'NIFTY',
-          exchange: 'NFO',
-          segment: 'NFO-OPT',
-          instrumentType: type,
-          expiry: weekly,
-          strike,
-          tickSize: 0.05,
-          lotSize: 75,
-          // Time value is largest at the money and decays away from it: a day from expiry the
-          // far strikes trade at a few paise (₹0.15 a thousand points out), as weeklies do.
-          basePrice: Math.max(0.05, Math.round((intrinsic + 120 * Math.exp(-Math.abs(strike - 24500) / 150)) * 20) / 20),
-        },
-        2,
-      );
-    }
+  const spot = spotPrice(nifty, at);
+  const atm = Math.round(spot / 50) * 50;
+  // The weekly's chain is the long one; the monthly lists the strikes nearest the money (ten of a
+  // long chain, so a chain of n strikes is still 2n options).
+  const monthlyCount = strikes >= 20 ? 10 : Math.min(strikes, 2);
+  for (const [expiry, count] of [[weekly, strikes >= 20 ? strikes - 10 : strikes], [monthly, monthlyCount]] as const) {
+    const sd = spot * atmVol(nifty) * Math.sqrt(Math.max(1 / 365, yearsToExpiry(at, expiry, 'NFO')));
+    for (const strike of chainStrikes(atm, count, sd))
+      for (const type of ['CE', 'PE'] as const)
+        priced({ exchangeToken: et++, symbol: optionSymbol('NIFTY', expiry, strike, type), name: 'NIFTY', exchange: 'NFO', segment: 'NFO-OPT', instrumentType: type, expiry, strike, tickSize: 0.05, lotSize: 75, underlying: nifty }, 2);
   }
-  add({ exchangeToken: 1200, symbol: `USDINR${yymmm(monthly)}FUT`, name: 'USDINR', exchange: 'CDS', segment: 'CDS-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 0.0025, lotSize: 1000, basePrice: 84.25 }, 3);
-  add({ exchangeToken: 1300, symbol: `USDINR${yymmm(monthly)}FUT`, name: 'USDINR', exchange: 'BCD', segment: 'BCD-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 0.0025, lotSize: 1000, basePrice: 84.25 }, 6);
-  add({ exchangeToken: 2400, symbol: `CRUDEOIL${yymmm(monthly)}FUT`, name: 'CRUDEOIL', exchange: 'MCX', segment: 'MCX-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 1, lotSize: 100, basePrice: 6200 }, 7);
+  add({ exchangeToken: 1200, symbol: futureSymbol('USDINR', monthly), name: 'USDINR', exchange: 'CDS', segment: 'CDS-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 0.0025, lotSize: 1000, basePrice: 84.25 }, 3);
+  add({ exchangeToken: 1300, symbol: futureSymbol('USDINR', monthly), name: 'USDINR', exchange: 'BCD', segment: 'BCD-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 0.0025, lotSize: 1000, basePrice: 84.25 }, 6);
+  add({ exchangeToken: 2400, symbol: futureSymbol('CRUDEOIL', monthly), name: 'CRUDEOIL', exchange: 'MCX', segment: 'MCX-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 1, lotSize: 100, basePrice: 6200 }, 7);
   return out;
 }
 
@@ -399,7 +444,8 @@ export function defaultUniverse(opts: { optionStrikes?: number; from?: Date } = 
 export function universeFromKiteRows(
   rows: readonly KiteInstrumentRow[],
 ): SimInstrument[] {
-  return rows.map((r) => {
+  // Derivatives follow their index or stock where the rows list it (see underlying.ts).
+  return linkUnderlyings(rows.map((r): SimInstrument => {
     const type = (['EQ', 'FUT', 'CE', 'PE'].includes(r.instrumentType) ? r.instrumentType : 'EQ') as SimInstrument['instrumentType'];
     const guess = r.segment === 'INDICES' ? 20000 : type === 'CE' || type === 'PE' ? 100 : 1000;
     return {
@@ -416,5 +462,5 @@ export function universeFromKiteRows(
       lotSize: r.lotSize > 0 ? r.lotSize : 1,
       basePrice: r.lastPrice > 0 ? r.lastPrice : guess,
     };
-  });
+  }));
 }
