@@ -198,5 +198,8 @@ if (!only || only === 'options') (await import('./options')).benchOptions();
 if (!only || only === 'instruments') await (await import('./instruments')).benchInstruments();
 if (!only || only === 'sink') await (await import('./sink')).benchSink();
 if (!only || only === 'ui') await (await import('./ui')).benchUi();
+// The engine's ceiling and a compressed trading day (final lines: saturation, memory), then start-up.
+if (only === 'scale') await (await import('./scale')).benchScale();
+if (only === 'day') await (await import('./day')).benchDay();
 // Last: its final line is the start-up figure.
 if (!only || only === 'startup') await (await import('./startup')).benchStartup();
