@@ -39,6 +39,8 @@ for (const b of SIMULATED) {
       const before = JSON.stringify(await ltps());
       await untilAsync(async () => JSON.stringify(await ltps()) !== before, `${b.id}: prices move`, 20_000);
       assert.match((await page.textContent('[data-testid=statusbar]'))!, new RegExp(`${b.protocol} connected`));
+      // Not "market closed" over ticking prices at night: the simulator trades at any hour.
+      assert.equal(await page.textContent('[data-testid=market-state]'), 'simulated market · always open');
       await page.screenshot({ path: join(ARTIFACTS, `broker-${b.id}.png`) });
     } finally {
       await page.close();

@@ -147,6 +147,11 @@ export interface InstrumentRejects {
 }
 
 export interface EngineStatus {
+  /**
+   * The engine records from a simulated venue: its market trades at any hour (the page must not say
+   * "market closed" over ticking prices). Absent from engines before it was added.
+   */
+  simulated?: boolean;
   feeds: FeedStatus[];
   /** Logins started from the UI. */
   logins: LoginState[];

@@ -114,6 +114,7 @@ test('every method answers through the bridge from its own handler', { timeout: 
     assert.deepEqual(a.brokers.result, brokers().map(brokerInfo), 'the registry’s adapters, through the bridge as they are');
     assert.equal(a.status.result.feeds[0].feed, 'kite');
     assert.equal(a.status.result.feeds[0].state, 'connected');
+    assert.equal(a.status.result.simulated, true, 'a simulated venue: the page says its market is always open');
     assert.deepEqual(a.searchInstruments.result, [infy]);
     assert.deepEqual(a.getInstrument.result, infy);
     assert.deepEqual(a.subscribe.result.subscribed, [infy.id]);

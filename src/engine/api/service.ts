@@ -247,6 +247,7 @@ export class EngineService {
     const feeds = this.feedStates.size > 0 ? [...this.feedStates.values()] : [{ feed: this.recorder.feedName, state: r.state, detail: r.stateDetail }];
     // Everything here reaches the page: no token may ride along in a detail (shared/redact).
     return {
+      simulated: this.recorder.adapter.simulated,
       feeds: feeds.map((f) => ({ ...f, detail: redactSecrets(f.detail) })),
       logins: [...this.logins.values()].map(({ broker, state, detail }) => ({ broker, state, detail: redactSecrets(detail) })),
       notices: this.recorder.notices.slice(-5).map(redactSecrets),

@@ -116,7 +116,15 @@ export function StatusBar() {
         </span>
       )}
       <span className="spacer" />
-      <span className={marketOpen(now) ? 'up' : 'dim'}>{marketOpen(now) ? 'market open' : 'market closed'}</span>
+      {status?.simulated ? (
+        <span className="dim" data-testid="market-state" title="The simulator trades at any hour; a real broker's feed follows the exchange's hours">
+          simulated market · always open
+        </span>
+      ) : (
+        <span className={marketOpen(now) ? 'up' : 'dim'} data-testid="market-state">
+          {marketOpen(now) ? 'market open' : 'market closed'}
+        </span>
+      )}
       <span className="clock" data-testid="clock">
         {istClock(now)} IST
       </span>
