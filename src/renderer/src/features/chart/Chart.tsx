@@ -9,9 +9,22 @@ import { live } from '../../store/live';
 import { instrumentLabel } from '../watchlist/symbol';
 import { StaleBadge } from '../status/StaleBadge';
 import { ChartView, type LegendNodes } from './chart-view';
+import { CHART_INDICATORS } from './indicator-plots';
 import { INTERVAL_KEYS } from '../keys/keymap';
 
 export const CHART_INTERVALS: CandleInterval[] = ['1s', '1m', '3m', '5m', '10m', '15m', '25m', '30m', '1h', '1d'];
+
+const INDICATORS_KEY = 'tickdesk.indicators.v1';
+
+/** The indicators chosen last time (ids of CHART_INDICATORS). */
+function savedIndicators(): string[] {
+  try {
+    const v = JSON.parse(localStorage.getItem(INDICATORS_KEY) ?? '[]') as unknown;
+    return Array.isArray(v) ? v.filter((id): id is string => CHART_INDICATORS.some((d) => d.id === id)) : [];
+  } catch {
+    return [];
+  }
+}
 
 /** Axis and legend text grows with the screen (the CSS root font does the same for the panels). */
 const chartFontSize = () => (window.innerWidth >= 2200 ? 13 : window.innerWidth >= 1800 ? 12 : 11);
@@ -24,6 +37,7 @@ export function Chart() {
   const interval = useApp((s) => s.interval);
   const setInterval = useApp((s) => s.setInterval);
   const decimals = decimalsFor(ins?.tickSize ?? 0.05);
+  const [indicators, setIndicators] = useState<string[]>(savedIndicators);
 
   useEffect(() => {
     const root = legendRef.current!;
@@ -51,6 +65,11 @@ export function Chart() {
   useEffect(() => {
     view.current?.configure(decimals, ins?.tickSize ?? 0.05, interval);
   }, [decimals, ins?.tickSize, interval]);
+
+  useEffect(() => {
+    view.current?.setIndicators(indicators);
+    localStorage.setItem(INDICATORS_KEY, JSON.stringify(indicators));
+  }, [indicators]);
 
   const label = ins ? `${ins.exchange}:${ins.symbol}` : '';
   return (
@@ -96,9 +115,44 @@ export function Chart() {
           <span className="k">L</span> <span data-f="l" /> <span className="k">C</span> <span data-f="c" /> <span className="k">V</span> <span data-f="v" />{' '}
           <span data-f="chg" />
         </div>
+        <IndicatorMenu chosen={indicators} onChange={setIndicators} />
         <StaleBadge />
       </div>
     </section>
+  );
+}
+
+/** "ƒx": the indicators on the chart, ticked on and off (remembered). */
+function IndicatorMenu({ chosen, onChange }: { chosen: string[]; onChange: (ids: string[]) => void }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <span className="ind-menu">
+      <button
+        data-testid="indicators"
+        data-count={chosen.length}
+        aria-expanded={open}
+        title={chosen.length ? `Indicators: ${CHART_INDICATORS.filter((d) => chosen.includes(d.id)).map((d) => d.label).join(', ')}` : 'Indicators'}
+        className={chosen.length ? 'on' : ''}
+        onClick={() => setOpen(!open)}
+      >
+        ƒx
+      </button>
+      {open && (
+        <div className="ind-pop" role="menu" data-testid="indicator-menu" onKeyDown={(e) => e.key === 'Escape' && (setOpen(false), e.preventDefault())}>
+          {CHART_INDICATORS.map((d) => (
+            <label key={d.id}>
+              <input
+                type="checkbox"
+                data-testid={`indicator-${d.id}`}
+                checked={chosen.includes(d.id)}
+                onChange={(e) => onChange(e.target.checked ? [...chosen, d.id] : chosen.filter((x) => x !== d.id))}
+              />
+              {d.label}
+            </label>
+          ))}
+        </div>
+      )}
+    </span>
   );
 }
 

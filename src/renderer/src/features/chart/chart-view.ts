@@ -18,6 +18,7 @@ import { IST_OFFSET_S } from '../../../../shared/ist';
 import type { CandleInterval } from '../../../../shared/model';
 import { barTime, crosshairTime, direction, grouped, pct, price, qty } from '../../format';
 import { cancelFrameTask, onNextFrame } from '../../frame';
+import { IndicatorPlots } from './indicator-plots';
 
 const UP = '#26a69a';
 const DOWN = '#ef5350';
@@ -63,6 +64,7 @@ export class ChartView {
   private loadingOlder = false;
   private noOlder = false;
   private prevOf: { t: number; gen: number; bar: Bar | undefined } | null = null;
+  private readonly plots: IndicatorPlots;
 
   constructor(
     private readonly el: HTMLElement,
@@ -95,6 +97,7 @@ export class ChartView {
       priceFormat: { type: 'custom', formatter: (v: number) => qty(v), minMove: 1 },
     });
     this.volume.priceScale().applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
+    this.plots = new IndicatorPlots(this.chart);
     this.chart.subscribeCrosshairMove((p) => {
       this.hoverT = p.time !== undefined && p.point ? (p.time as number) - IST_OFFSET_S : null;
       this.showLegend();
@@ -129,6 +132,13 @@ export class ChartView {
     return true;
   }
 
+  /** The indicators shown (ids of CHART_INDICATORS), computed over the bars on the chart. */
+  setIndicators(ids: readonly string[]): void {
+    this.plots.set(ids, [...this.bars.values()]);
+    this.el.dataset.indicators = this.plots.ids.join(',');
+    this.showLegend();
+  }
+
   setFontSize(px: number): void {
     this.chart.applyOptions({ layout: { fontSize: px } });
   }
@@ -142,6 +152,7 @@ export class ChartView {
     this.bars = new Map(list.map((b) => [b.t, b]));
     this.candles.setData(list.map(candle));
     this.volume.setData(list.map(volumeBar));
+    this.plots.load(list);
     this.last = list.at(-1) ?? null;
     this.hoverT = null;
     if (list.length) this.chart.timeScale().scrollToRealTime();
@@ -169,6 +180,7 @@ export class ChartView {
       if (this.last && b.t < this.last.t) continue; // older than what is drawn: the chart cannot take it
       this.candles.update(candle(b));
       this.volume.update(volumeBar(b));
+      this.plots.update(b);
       this.bars.set(b.t, b);
       this.last = b;
     }
@@ -200,6 +212,7 @@ export class ChartView {
     const all = [...this.bars.values()];
     this.candles.setData(all.map(candle));
     this.volume.setData(all.map(volumeBar));
+    this.plots.load(all);
     if (range) this.chart.timeScale().setVisibleLogicalRange({ from: range.from + older.length, to: range.to + older.length });
   }
 
@@ -213,6 +226,7 @@ export class ChartView {
     el.dataset.lastTime = last ? String(last.t) : '';
     el.dataset.lastClose = last ? String(last.c) : '';
     el.dataset.bars = String(this.bars.size);
+    if (this.plots.ids.length) el.dataset.indicatorValues = JSON.stringify(this.plots.latest());
     const b = (this.hoverT !== null ? this.bars.get(this.hoverT) : undefined) ?? last;
     n.root.dataset.time = b ? String(b.t) : '';
     n.root.dataset.hover = b && b !== last ? '1' : '0';

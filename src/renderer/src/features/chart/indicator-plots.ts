@@ -1,0 +1,120 @@
+// The chart's indicators (src/shared/indicators.ts, computed incrementally): overlays on the price
+// pane (VWAP, EMA, SMA, Bollinger, Supertrend), RSI and MACD in panes of their own. A full load
+// recomputes once; a live bar costs one update per indicator (O(1)), never a recompute per frame.
+import { HistogramSeries, LineSeries, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
+import type { Bar } from '../../../../shared/api';
+import { createIndicator, type Indicator, type IndicatorOutputs, type IndicatorSpecInput } from '../../../../shared/indicators';
+import { IST_OFFSET_S } from '../../../../shared/ist';
+
+/** The indicators a trader reaches for first, with the usual settings; the menu's order. */
+export const CHART_INDICATORS: ReadonlyArray<{ id: string; label: string; spec: IndicatorSpecInput }> = [
+  { id: 'vwap', label: 'VWAP', spec: { kind: 'vwap' } },
+  { id: 'ema20', label: 'EMA 20', spec: { kind: 'ema', period: 20 } },
+  { id: 'sma50', label: 'SMA 50', spec: { kind: 'sma', period: 50 } },
+  { id: 'bb20', label: 'Bollinger 20, 2', spec: { kind: 'bollinger', period: 20, stdDev: 2 } },
+  { id: 'st10', label: 'Supertrend 10, 3', spec: { kind: 'supertrend', period: 10, multiplier: 3 } },
+  { id: 'rsi14', label: 'RSI 14', spec: { kind: 'rsi', period: 14 } },
+  { id: 'macd', label: 'MACD 12, 26, 9', spec: { kind: 'macd', fast: 12, slow: 26, signal: 9 } },
+];
+
+type AnyOut = IndicatorOutputs[keyof IndicatorOutputs];
+type Line = { series: ISeriesApi<'Line'> | ISeriesApi<'Histogram'>; pick: (v: AnyOut) => number; color?: (v: AnyOut) => string };
+interface Plot {
+  id: string;
+  ind: Indicator<AnyOut>;
+  lines: Line[];
+}
+
+const ist = (t: number) => (t + IST_OFFSET_S) as UTCTimestamp;
+const point = (l: Line, t: number, v: AnyOut) => (l.color ? { time: ist(t), value: l.pick(v), color: l.color(v) } : { time: ist(t), value: l.pick(v) });
+const COLORS = { vwap: '#f0b429', ema20: '#5b9cf6', sma50: '#c678dd', bb: '#7f8ea3', st: '#26a69a', rsi: '#e5c07b', macd: '#5b9cf6', signal: '#f0b429' };
+
+export class IndicatorPlots {
+  private plots: Plot[] = [];
+  private lastT: number | null = null;
+
+  constructor(private readonly chart: IChartApi) {}
+
+  /** The ids shown (CHART_INDICATORS), over these bars. */
+  set(ids: readonly string[], bars: readonly Bar[]): void {
+    for (const p of this.plots) for (const l of p.lines) this.chart.removeSeries(l.series);
+    this.plots = [];
+    // Panes below the price: RSI first, then MACD, numbered as they are asked for.
+    let pane = 1;
+    for (const def of CHART_INDICATORS.filter((d) => ids.includes(d.id))) {
+      const ind = createIndicator(def.spec) as Indicator<AnyOut>;
+      this.plots.push({ id: def.id, ind, lines: this.linesFor(def.id, def.spec.kind === 'rsi' || def.spec.kind === 'macd' ? pane++ : 0) });
+    }
+    this.load(bars);
+  }
+
+  get ids(): string[] {
+    return this.plots.map((p) => p.id);
+  }
+
+  /** Recomputes every indicator over a full history (a new instrument, interval or older bars). */
+  load(bars: readonly Bar[]): void {
+    this.lastT = bars.at(-1)?.t ?? null;
+    for (const p of this.plots) {
+      p.ind = createIndicator(p.ind.spec) as Indicator<AnyOut>;
+      const points: Array<Array<{ time: UTCTimestamp; value: number; color?: string }>> = p.lines.map(() => []);
+      for (const b of bars) {
+        const v = p.ind.push(b);
+        if (v !== undefined) p.lines.forEach((l, k) => points[k].push(point(l, b.t, v)));
+      }
+      p.lines.forEach((l, k) => l.series.setData(points[k]));
+    }
+  }
+
+  /** A live bar: the same bar again is an update, a newer one a push. */
+  update(b: Bar): void {
+    const same = this.lastT === b.t;
+    this.lastT = b.t;
+    for (const p of this.plots) {
+      const v = same ? p.ind.update(b) : p.ind.push(b);
+      if (v !== undefined) for (const l of p.lines) l.series.update(point(l, b.t, v));
+    }
+  }
+
+  /** The latest values, by id (the page exposes them for tests and the legend). */
+  latest(): Record<string, AnyOut | undefined> {
+    return Object.fromEntries(this.plots.map((p) => [p.id, p.ind.value()]));
+  }
+
+  private linesFor(id: string, pane: number): Line[] {
+    const line = (color: string, pick: (v: AnyOut) => number, width: 1 | 2 = 1, paneIndex = pane): Line => ({
+      series: this.chart.addSeries(LineSeries, { color, lineWidth: width, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false }, paneIndex),
+      pick,
+    });
+    switch (id) {
+      case 'vwap':
+        return [line(COLORS.vwap, (v) => v as number, 2)];
+      case 'ema20':
+        return [line(COLORS.ema20, (v) => v as number)];
+      case 'sma50':
+        return [line(COLORS.sma50, (v) => v as number)];
+      case 'bb20':
+        return [
+          line(COLORS.bb, (v) => (v as IndicatorOutputs['bollinger']).upper),
+          line(COLORS.bb, (v) => (v as IndicatorOutputs['bollinger']).middle),
+          line(COLORS.bb, (v) => (v as IndicatorOutputs['bollinger']).lower),
+        ];
+      case 'st10':
+        // Green under the price in an uptrend, red over it in a downtrend.
+        return [{ ...line(COLORS.st, (v) => (v as IndicatorOutputs['supertrend']).value, 2), color: (v) => ((v as IndicatorOutputs['supertrend']).direction === 'up' ? '#26a69a' : '#ef5350') }];
+      case 'rsi14':
+        return [line(COLORS.rsi, (v) => v as number)];
+      case 'macd':
+        return [
+          {
+            series: this.chart.addSeries(HistogramSeries, { color: '#3d4a5c', priceLineVisible: false, lastValueVisible: false }, pane),
+            pick: (v) => (v as IndicatorOutputs['macd']).histogram,
+          },
+          line(COLORS.macd, (v) => (v as IndicatorOutputs['macd']).macd),
+          line(COLORS.signal, (v) => (v as IndicatorOutputs['macd']).signal),
+        ];
+      default:
+        return [];
+    }
+  }
+}
