@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mulberry32 } from '../../sim/market/random';
-import { decodeFeedFrame, encodeFeedPacket, newDhanStats, type DhanPacket } from './codec';
+import { decodeFeedFrame, encodeFeedPacket, newDhanStats, roundPrice, type DhanPacket } from './codec';
 import { decodeDepthFrame, encodeDepthDisconnect, encodeDepthSide, type DhanDepthDisconnect, type DhanDepthSide } from './depth-codec';
 
 const collect = (buf: Buffer, tick?: number) => {
@@ -161,5 +161,25 @@ test('fuzz: 100,000 random and truncated frames per codec, nothing thrown, every
     }
     assert.equal(stats.frames, 100_000, name);
     assert.ok(stats.malformed >= truncated, `${name}: ${stats.malformed} malformed ≥ ${truncated} truncated`);
+  }
+});
+
+test('prices round arithmetically exactly as toFixed did, for every float32 price a feed sends', () => {
+  const rnd = mulberry32(77);
+  const old = (v: number, tick: number | undefined, segment: number) => {
+    if (v === 0 || !Number.isFinite(v)) return v;
+    if (tick && tick > 0) {
+      const decimals = Math.min(8, Math.max(0, Math.ceil(-Math.log10(tick) - 1e-9) + 1));
+      return Number((Math.round(v / tick) * tick).toFixed(decimals));
+    }
+    return Number(v.toFixed(segment === 3 || segment === 7 ? 4 : 2));
+  };
+  const f32 = new Float32Array(1);
+  for (let k = 0; k < 200_000; k++) {
+    const tick = [0.05, 0.01, 0.0025, 1, 0.1, undefined][k % 6];
+    const segment = [1, 2, 3, 5, 7][k % 5];
+    const step = tick ?? (segment === 3 || segment === 7 ? 0.0025 : 0.05);
+    f32[0] = Math.round((rnd() * 60_000) / step) * step;
+    assert.equal(roundPrice(f32[0], tick, segment), old(f32[0], tick, segment), `${f32[0]} tick ${tick} segment ${segment}`);
   }
 });
