@@ -59,5 +59,34 @@ test('ƒx: seven indicators on the chart, values near the price and moving with 
   await page.click('[data-testid=indicators]');
   await page.uncheck('[data-testid=indicator-macd]');
   assert.equal(await page.getAttribute('[data-testid=chart]', 'data-indicators'), 'vwap,ema20,sma50,bb20,st10,rsi14');
+  await page.keyboard.press('Escape');
   assert.deepEqual(errors, []);
+});
+
+test('Alt+click draws a horizontal line at that price, kept for the instrument across a reload; Alt+click on it removes it', { timeout: 60_000 }, async () => {
+  const page = (await browser!.contexts()[0]?.pages())?.[0] ?? (await browser!.newPage());
+  const chart = (await page.locator('[data-testid=chart]').boundingBox())!;
+  // The middle of the price pane (the top part of the chart, above the indicator panes).
+  const at = { x: chart.x + chart.width * 0.5, y: chart.y + chart.height * 0.25 };
+  await page.keyboard.down('Alt');
+  await page.mouse.click(at.x, at.y);
+  await page.keyboard.up('Alt');
+  await untilAsync(async () => !!(await page.getAttribute('[data-testid=chart]', 'data-lines')), 'a line');
+  const line = Number(await page.getAttribute('[data-testid=chart]', 'data-lines'));
+  const close = Number(await page.getAttribute('[data-testid=chart]', 'data-last-close'));
+  assert.ok(Math.abs(line - close) / close < 0.03, `the line at ${line}, near the price ${close}`);
+  assert.equal(Math.round(line * 20), line * 20, 'on the ₹0.05 tick');
+  await page.reload();
+  await untilAsync(async () => (await page.getAttribute('[data-testid=chart]', 'data-lines')) === String(line), 'the line again after a reload');
+  await untilAsync(async () => Number(await page.getAttribute('[data-testid=chart]', 'data-bars')) >= 60, 'the chart drawn');
+  await page.waitForTimeout(300);
+  // Alt+click on it (where the price axis draws it now): gone.
+  await untilAsync(async () => Number(await page.getAttribute('[data-testid=chart]', 'data-line-ys')) > 0, 'the line drawn');
+  const lineY = Number(await page.getAttribute('[data-testid=chart]', 'data-line-ys'));
+  const box = (await page.locator('[data-testid=chart]').boundingBox())!;
+  await page.keyboard.down('Alt');
+  await page.mouse.click(at.x, box.y + lineY);
+  await page.keyboard.up('Alt');
+  await untilAsync(async () => (await page.getAttribute('[data-testid=chart]', 'data-lines')) !== String(line), 'the line removed or moved');
+  assert.equal(await page.getAttribute('[data-testid=chart]', 'data-lines'), '', 'Alt+click on the line removes it');
 });

@@ -15,6 +15,17 @@ import { INTERVAL_KEYS } from '../keys/keymap';
 export const CHART_INTERVALS: CandleInterval[] = ['1s', '1m', '3m', '5m', '10m', '15m', '25m', '30m', '1h', '1d'];
 
 const INDICATORS_KEY = 'tickdesk.indicators.v1';
+const LINES_KEY = 'tickdesk.lines.v1';
+
+/** Every instrument's horizontal lines, by EXCHANGE:SYMBOL. */
+function savedLines(): Record<string, number[]> {
+  try {
+    const v = JSON.parse(localStorage.getItem(LINES_KEY) ?? '{}') as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, number[]>) : {};
+  } catch {
+    return {};
+  }
+}
 
 /** The indicators chosen last time (ids of CHART_INDICATORS). */
 function savedIndicators(): string[] {
@@ -48,6 +59,15 @@ export function Chart() {
         const { selectedId, interval: iv } = useApp.getState();
         return selectedId === null ? Promise.resolve([]) : olderCandles(selectedId, iv, beforeSec);
       },
+      onLines: (prices) => {
+        const { selectedId, instruments } = useApp.getState();
+        const i = selectedId !== null ? instruments[selectedId] : undefined;
+        if (!i) return;
+        const all = savedLines();
+        if (prices.length) all[`${i.exchange}:${i.symbol}`] = prices;
+        else delete all[`${i.exchange}:${i.symbol}`];
+        localStorage.setItem(LINES_KEY, JSON.stringify(all));
+      },
     });
     view.current = v;
     v.setFontSize(chartFontSize());
@@ -65,6 +85,11 @@ export function Chart() {
   useEffect(() => {
     view.current?.configure(decimals, ins?.tickSize ?? 0.05, interval);
   }, [decimals, ins?.tickSize, interval]);
+
+  useEffect(() => {
+    const lines = ins ? savedLines()[`${ins.exchange}:${ins.symbol}`] : undefined;
+    view.current?.setLines(Array.isArray(lines) ? lines.filter((p) => Number.isFinite(p)) : []);
+  }, [ins?.exchange, ins?.symbol]);
 
   useEffect(() => {
     view.current?.setIndicators(indicators);
@@ -106,7 +131,7 @@ export function Chart() {
         className="chart-body"
         tabIndex={0}
         data-testid="chart-focus"
-        aria-label="Chart: ← → pan, + − zoom, End latest"
+        aria-label="Chart: ← → pan, + − zoom, End latest; Alt+click a horizontal line"
         onKeyDown={(e) => view.current?.key(e.key) && e.preventDefault()}
       >
         <div className="chart-box" ref={box} data-testid="chart" />

@@ -8,7 +8,9 @@ import {
   createChart,
   CrosshairMode,
   HistogramSeries,
+  LineStyle,
   type IChartApi,
+  type IPriceLine,
   type ISeriesApi,
   type LogicalRange,
   type UTCTimestamp,
@@ -45,7 +47,12 @@ export interface LegendNodes {
 export interface ChartViewOptions {
   /** Bars before `beforeSec` for the instrument and interval shown ([] when there are none). */
   older(beforeSec: number): Promise<Bar[]>;
+  /** The horizontal lines changed by the user (Alt+click adds one, Alt+click on one removes it). */
+  onLines?(prices: number[]): void;
 }
+
+/** How near (px) an Alt+click must be to a line to remove it rather than add another. */
+const LINE_HIT_PX = 5;
 
 export class ChartView {
   readonly chart: IChartApi;
@@ -65,6 +72,8 @@ export class ChartView {
   private noOlder = false;
   private prevOf: { t: number; gen: number; bar: Bar | undefined } | null = null;
   private readonly plots: IndicatorPlots;
+  private lines: Array<{ price: number; line: IPriceLine }> = [];
+  private tick = 0.05;
 
   constructor(
     private readonly el: HTMLElement,
@@ -98,6 +107,16 @@ export class ChartView {
     });
     this.volume.priceScale().applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
     this.plots = new IndicatorPlots(this.chart);
+    // Alt+click: a horizontal line at that price (on the tick), or off again when on one.
+    this.chart.subscribeClick((p) => {
+      if (!p.point || !p.sourceEvent?.altKey) return;
+      const near = this.lines.find((l) => Math.abs((this.candles.priceToCoordinate(l.price) ?? -1e9) - p.point!.y) <= LINE_HIT_PX);
+      const at = this.candles.coordinateToPrice(p.point.y);
+      if (!near && at === null) return;
+      const prices = near ? this.lines.filter((l) => l !== near).map((l) => l.price) : [...this.lines.map((l) => l.price), roundTo(at as number, this.tick)];
+      this.setLines(prices);
+      this.opts.onLines?.(prices);
+    });
     this.chart.subscribeCrosshairMove((p) => {
       this.hoverT = p.time !== undefined && p.point ? (p.time as number) - IST_OFFSET_S : null;
       this.showLegend();
@@ -108,6 +127,7 @@ export class ChartView {
   /** The instrument's price decimals and tick, and the interval (axis labels follow it). */
   configure(decimals: number, tickSize: number, interval: CandleInterval): void {
     this.decimals = decimals;
+    this.tick = tickSize;
     this.interval = interval;
     this.candles.applyOptions({ priceFormat: { type: 'custom', formatter: (p: number) => grouped(p, decimals), minMove: tickSize } });
     this.chart.applyOptions({ timeScale: { timeVisible: interval !== '1d', secondsVisible: interval === '1s' } });
@@ -130,6 +150,17 @@ export class ChartView {
     } else if (key === 'End') ts.scrollToRealTime();
     else return false;
     return true;
+  }
+
+  /** The horizontal price lines of the instrument shown (its own, remembered by the page). */
+  setLines(prices: readonly number[]): void {
+    for (const l of this.lines) this.candles.removePriceLine(l.line);
+    this.lines = prices.map((price) => ({
+      price,
+      line: this.candles.createPriceLine({ price, color: '#f0b429', lineWidth: 1, lineStyle: LineStyle.Dashed, axisLabelVisible: true, title: '' }),
+    }));
+    this.el.dataset.lines = prices.join(',');
+    if (!prices.length) this.el.dataset.lineYs = '';
   }
 
   /** The indicators shown (ids of CHART_INDICATORS), computed over the bars on the chart. */
@@ -227,6 +258,8 @@ export class ChartView {
     el.dataset.lastClose = last ? String(last.c) : '';
     el.dataset.bars = String(this.bars.size);
     if (this.plots.ids.length) el.dataset.indicatorValues = JSON.stringify(this.plots.latest());
+    // Where each line is drawn (px from the chart's top), for the keyboard-less tests of removal.
+    if (this.lines.length) el.dataset.lineYs = this.lines.map((l) => Math.round(this.candles.priceToCoordinate(l.price) ?? -1)).join(',');
     const b = (this.hoverT !== null ? this.bars.get(this.hoverT) : undefined) ?? last;
     n.root.dataset.time = b ? String(b.t) : '';
     n.root.dataset.hover = b && b !== last ? '1' : '0';
@@ -259,6 +292,11 @@ export class ChartView {
     this.prevOf = { t, gen: this.generation, bar };
     return bar;
   }
+}
+
+/** A price on the tick, without binary noise (24,150.05, not 24,150.050000000003). */
+function roundTo(p: number, tick: number): number {
+  return Number((Math.round(p / tick) * tick).toFixed(6));
 }
 
 function set(node: HTMLElement, text: string): void {
