@@ -165,7 +165,8 @@ export async function connectEngine(): Promise<void> {
       delay = 500;
       // Instruments may have new ids after an engine restart: refresh what the watchlist shows.
       const st = useApp.getState();
-      if (st.watchlist.length === 0) await seedWatchlist(c);
+      // A first start (no list holds anything) gets a few instruments; a list emptied on purpose stays empty.
+      if (st.lists.every((l) => l.ids.length === 0)) await seedWatchlist(c);
       await syncSubscriptions();
       await syncWatch();
       await closed;

@@ -73,6 +73,8 @@ export const KEY_LIST: Array<[string, string]> = [
   ['S  H  D', '1 second, 1 hour, 1 day'],
   ['[  /  ]', 'previous / next interval'],
   ['C', 'option chain'],
+  ['Tab, then Space', 'on a watchlist header: sort by it (ascending, descending, off); on a list tab: switch'],
+  ['Alt+click', 'on the chart: a horizontal line at that price (on a line: remove it)'],
   ['Esc', 'close what is open (chain, this list, popovers, dialogs, search)'],
   ['?', 'this list'],
 ];
