@@ -13,7 +13,7 @@ import { templateAdapter } from '../brokers/_template';
 import { brokers, registerBroker } from '../brokers/registry';
 import { Recorder } from '../recorder';
 import { until } from '../testing';
-import type { EngineHandlers, Handler } from './handlers';
+import { engineHandlers, type EngineHandlers, type Handler } from './handlers';
 import type { PageInterest } from './page';
 import { EngineService } from './service';
 
@@ -206,4 +206,18 @@ test('loginToken: the broker is checked against the registry’s capabilities (a
   } finally {
     b.close();
   }
+});
+
+test('watch: a trade ingested a moment before, not yet committed, is in the tape and the candles it answers with', () => {
+  const infy = recorder.journal.findInstrument('NSE:INFY')!;
+  const last = service.lastTick(infy.id)!;
+  const ltq = 987_654;
+  const now = Date.now();
+  // Straight into the pipeline: queued for the journal's next flush (up to flushMs away), and the
+  // page is not watching yet, so the live stream will not carry it either.
+  recorder.pipeline.ingest({ instrumentId: infy.id, tsExchange: now, tsReceived: now, ltp: last.ltp, ltq, volume: (last.volume ?? 0) + ltq });
+  const page: PageInterest = { subscribe: () => {}, unsubscribe: () => {}, watch: () => {}, unwatch: () => {} };
+  const r = engineHandlers(service).watch(page, { instrumentId: infy.id, interval: '1m', limit: 10 }) as Awaited<ReturnType<EngineHandlers['watch']>>;
+  assert.ok(r.tape.some((t) => t.ltq === ltq && t.volDelta === ltq), 'the trade is in the tape');
+  assert.ok(r.candles.at(-1)!.v >= ltq, 'and in the last candle\'s volume');
 });

@@ -31,8 +31,8 @@ export type Handler<M extends Method> = (page: PageInterest, params: ValidParams
 /** Every method of the Engine API, each handled with its own types. */
 export type EngineHandlers = { readonly [M in Method]: Handler<M> };
 
-/** Intervals some broker's history has (no 1s candles anywhere). */
-const KITE_OR_DHAN_INTERVALS = new Set<CandleInterval>(['1m', '3m', '5m', '10m', '15m', '25m', '30m', '1h', '1d']);
+/** Intervals some registered broker's history has (no 1s candles anywhere). */
+const historyIntervals = () => new Set<CandleInterval>(brokers().flatMap((b) => b.has.history.intervals));
 
 type Journal = Recorder['journal'];
 
@@ -102,7 +102,7 @@ export function engineHandlers(engine: EngineService): EngineHandlers {
     },
 
     backfill: (_page, { instrumentId, interval, days }) => {
-      if (!KITE_OR_DHAN_INTERVALS.has(interval)) throw new EngineError('bad-request', `no broker history at ${interval}`);
+      if (!historyIntervals().has(interval)) throw new EngineError('bad-request', `no broker history at ${interval}`);
       return engine.startBackfill(instrumentId, interval, days);
     },
 
