@@ -118,6 +118,9 @@ export interface Quote {
   oi?: number;
   bid?: number;
   ask?: number;
+  /** The day's high and low so far, where the feed sends them. */
+  high?: number;
+  low?: number;
 }
 
 export interface FeedStatus {

@@ -13,6 +13,8 @@ export function toQuote(t: Tick): Quote {
   if (t.oi !== undefined) q.oi = t.oi;
   if (t.bid !== undefined) q.bid = t.bid;
   if (t.ask !== undefined) q.ask = t.ask;
+  if (t.high !== undefined && t.high > 0) q.high = t.high;
+  if (t.low !== undefined && t.low > 0) q.low = t.low;
   return q;
 }
 

@@ -122,6 +122,8 @@ test('every method answers through the bridge from its own handler', { timeout: 
       a.subscribe.result.quotes.map((q: any) => q.instrumentId),
       [infy.id],
     );
+    const qt = a.subscribe.result.quotes[0];
+    assert.ok(qt.high >= qt.ltp && qt.low <= qt.ltp && qt.low > 0, `the day's range around the price: ${qt.low}…${qt.high} (${qt.ltp})`);
     assert.deepEqual(a.unsubscribe.result, { unsubscribed: [infy.id] });
     const bars = a.getCandles.result as Array<{ t: number }>;
     assert.ok(bars.length >= 1 && bars.every((bar, i) => bar.t % 60 === 0 && (i === 0 || bar.t > bars[i - 1].t)), 'minute bars, oldest first');

@@ -21,6 +21,9 @@ test('cells: LTP, change and change % signed, volume and OI in K / L / Cr, bid a
   assert.equal(COLUMNS.oi.text(quote, nifty), '', 'no OI for an index');
   assert.equal(COLUMNS.bid.text(quote, nifty), '24,140.70');
   assert.equal(COLUMNS.ask.text(quote, nifty), '24,140.80');
+  // The day's range, grouped; nothing where the feed sends none.
+  const ranged = { ...quote, high: 24210.05, low: 23998.4 };
+  assert.deepEqual([COLUMNS.high.text(ranged, nifty), COLUMNS.low.text(ranged, nifty), COLUMNS.high.text(quote, nifty)], ['24,210.05', '23,998.40', '']);
   // Down a paisa on a 0.0025 tick: four decimals, red; unchanged reads 0.00 and is neutral.
   const fx = ins(2, 'USDINR', { tickSize: 0.0025 });
   assert.equal(COLUMNS.change.text(q(2, { ltp: 83.1, close: 83.11 }), fx), '-0.0100');
@@ -61,7 +64,7 @@ test('sorted rows: by value, missing values last either way, ties in list order;
 });
 
 test('stored columns are cleaned: unknown keys dropped, table order, never none', () => {
-  assert.deepEqual(normalizeColumns(['oi', 'high', 'ltp', 'oi']), ['ltp', 'oi']);
+  assert.deepEqual(normalizeColumns(['oi', 'vwap', 'high', 'ltp', 'oi']), ['ltp', 'oi', 'high']);
   assert.deepEqual(normalizeColumns([]), ['ltp', 'changePct', 'volume', 'oi']);
   assert.deepEqual(normalizeColumns('x'), ['ltp', 'changePct', 'volume', 'oi']);
 });

@@ -1,12 +1,11 @@
 // The watchlist's columns and its sort, as data: which quote field each column shows, how it is
-// formatted (Indian grouping, K / L / Cr) and how rows order by it. Day high/low are not offered:
-// the engine's Quote carries no day range. Pure: no DOM, no store.
+// formatted (Indian grouping, K / L / Cr) and how rows order by it. Pure: no DOM, no store.
 import type { Quote } from '../../../../shared/api';
 import type { Instrument } from '../../../../shared/model';
 import { decimalsFor, direction, pct, price, qty, signed } from '../../format';
 import { instrumentLabel } from './symbol';
 
-export type WatchColumn = 'ltp' | 'change' | 'changePct' | 'volume' | 'oi' | 'bid' | 'ask';
+export type WatchColumn = 'ltp' | 'change' | 'changePct' | 'volume' | 'oi' | 'bid' | 'ask' | 'high' | 'low';
 
 /** What a new list shows: the columns the single watchlist always had. */
 export const DEFAULT_COLUMNS: readonly WatchColumn[] = ['ltp', 'changePct', 'volume', 'oi'];
@@ -119,10 +118,32 @@ export const COLUMNS: Record<WatchColumn, ColumnDef> = {
     tone: () => '',
     testId: 'watch-ask',
   },
+  high: {
+    key: 'high',
+    head: 'High',
+    label: 'Day high',
+    col: 'c-high',
+    widthCh: 9.2,
+    value: (q) => positive(q?.high),
+    text: (q, ins) => (q?.high ? price(q.high, decimalsFor(ins.tickSize)) : ''),
+    tone: () => '',
+    testId: 'watch-high',
+  },
+  low: {
+    key: 'low',
+    head: 'Low',
+    label: 'Day low',
+    col: 'c-low',
+    widthCh: 9.2,
+    value: (q) => positive(q?.low),
+    text: (q, ins) => (q?.low ? price(q.low, decimalsFor(ins.tickSize)) : ''),
+    tone: () => '',
+    testId: 'watch-low',
+  },
 };
 
 /** Every column in the order the chooser lists them and the table shows them. */
-export const COLUMN_ORDER: readonly WatchColumn[] = ['ltp', 'change', 'changePct', 'volume', 'oi', 'bid', 'ask'];
+export const COLUMN_ORDER: readonly WatchColumn[] = ['ltp', 'change', 'changePct', 'volume', 'oi', 'bid', 'ask', 'high', 'low'];
 
 /** Columns as stored, cleaned: known keys only, in the table's order, at least one. */
 export function normalizeColumns(cols: unknown): WatchColumn[] {
