@@ -30,8 +30,15 @@ test('Dhan 200-level depth: the ladder carries 200 levels a side; watchlist and 
     if (Date.now() > end) throw new Error(`ladder levels: ${await page.getAttribute('[data-testid=ladder]', 'data-levels')}`);
     await page.waitForTimeout(100);
   }
-  const bid = Number(await page.getAttribute('[data-testid=ladder]', 'data-best-bid'));
-  const ask = Number(await page.getAttribute('[data-testid=ladder]', 'data-best-ask'));
+  // Dhan sends a book's two sides in separate packets: between them the page may hold a new bid side
+  // with the previous ask side (locked for a moment). The book itself is never crossed: seen within
+  // a few updates.
+  let bid = 0;
+  let ask = 0;
+  for (const until = Date.now() + 5000; !(bid > 0 && ask > bid) && Date.now() < until; await page.waitForTimeout(50)) {
+    bid = Number(await page.getAttribute('[data-testid=ladder]', 'data-best-bid'));
+    ask = Number(await page.getAttribute('[data-testid=ladder]', 'data-best-ask'));
+  }
   assert.ok(bid > 0 && ask > bid, `bid ${bid} < ask ${ask}`);
   assert.match((await page.textContent('[data-testid=ladder-stats]'))!, /^200 levels · spread/);
   assert.ok(Number(await page.getAttribute('[data-testid=watch-row][data-symbol="NSE:INFY"] [data-testid=watch-ltp]', 'data-ltp')) > 0);

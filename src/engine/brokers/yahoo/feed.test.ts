@@ -111,6 +111,8 @@ test('keep-alive: the whole list every keepAliveMs holds an idle-dropping server
   quiet.feed.subscribe(['TCS.NS', 'SBIN.NS']);
   quiet.feed.start();
   await until(() => quiet.sim.stats.idleDrops >= 1 && quiet.feed.connections[0].stats.reconnects >= 1 && quiet.feed.state === 'connected', 'dropped and back');
+  // The new socket's subscribe reaches the server a moment after the feed calls itself connected.
+  await until(() => subscribesOf(quiet.sim, 2).length >= 1, 'the subscribe on the new socket');
   assert.deepEqual(subscribesOf(quiet.sim, 2), [['TCS.NS', 'SBIN.NS']], 'resubscribed on the new socket');
   const n = quiet.messages.length;
   await until(() => quiet.messages.length > n + 3, 'ticks after the reconnect');
