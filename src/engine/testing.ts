@@ -38,3 +38,18 @@ export function simInstruments(opts: Parameters<typeof defaultUniverse>[0] = {})
     lotSize: s.lotSize,
   }));
 }
+
+/** Runs an in-process command, with what it writes to stdout and stderr captured as text. */
+export async function captureOutput(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const write = { out: process.stdout.write, err: process.stderr.write };
+  process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
+  try {
+    return { code: await run(), out, err };
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+  }
+}

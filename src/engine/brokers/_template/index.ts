@@ -4,7 +4,7 @@
 // runs against a simulated venue (sim/_template) when given `venue`, as `sim` is Kite's adapter
 // against sim/kite.
 import type { CandleInterval } from '../../../shared/model';
-import { AuthError, BrokerError } from '../errors';
+import { AuthError } from '../errors';
 import type { AdapterJournal, BackfillRequest, BrokerAdapter, CaptureFormat, FeedContext, HistorySource, MasterFormat, MasterOptions, OpenedFeeds, StoreContext, VenueHandle } from '../types';
 import { MissingCredentials } from '../types';
 import { BROKER, authHeaders, expiry, TOKEN_ENV } from './auth';
@@ -60,7 +60,6 @@ function importInstruments(store: StoreContext, restRoot: string, accessToken: s
 /** History into the journal, refusing another broker's instrument. */
 function backfillTemplate(store: StoreContext, at: { restRoot: string; accessToken: string }, req: BackfillRequest) {
   const ins = req.instrument;
-  if (ins.broker !== BROKER) throw new BrokerError(`${ins.exchange}:${ins.symbol} is a ${ins.broker} instrument, not the template broker's`, BROKER, false);
   return store.backfill(BROKER, (r) => fetchTemplateHistory({ ...at, onPage: r.onProgress }, ins.token, r.interval, r.from, r.to), req);
 }
 

@@ -21,7 +21,7 @@ import { TemplateVenue } from '../../sim/_template/venue';
 import type { TemplateSimInstrument } from '../../sim/_template/server';
 import { encodeCaptureRecord } from '../../capture/capture';
 import { decodeCommand } from '../../cli/decode';
-import { cleanupAfterEach, until } from '../../testing';
+import { captureOutput, cleanupAfterEach, until } from '../../testing';
 import { InputError, TokenExpired } from '../errors';
 import { brokerIds, findBroker, registerBroker } from '../registry';
 import { decodeFrame, encodeFrame, newDecodeStats, type TemplatePacket } from './codec';
@@ -198,17 +198,8 @@ test('its capture format: `tickdesk decode template FILE` prints each captured p
   const path = join(dir, 'toy.capture');
   const p: TemplatePacket = { token: 7, ltp: 101.25, ltq: 3, volume: 900, tsExchange: T1 };
   writeFileSync(path, Buffer.concat([encodeCaptureRecord(T1, encodeFrame([p])), encodeCaptureRecord(T1 + 1, Buffer.from([0, 5, 1])), encodeCaptureRecord(T1 + 2, encodeFrame([{ ...p, ltp: 101.3 }, { ...p, token: 8 }]))]));
-  let out = '';
-  let err = '';
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
-  try {
-    assert.equal(await decodeCommand(['template', path]), 0);
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
+  const { code, out, err } = await captureOutput(() => decodeCommand(['template', path]));
+  assert.equal(code, 0);
   const iso = new Date(T1).toISOString();
   assert.deepEqual(
     out.trim().split('\n').map((l) => JSON.parse(l)),

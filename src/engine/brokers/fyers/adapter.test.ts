@@ -19,8 +19,8 @@ import { FyersSimulator } from '../../sim/fyers/server';
 import { FyersVenue, fyersSimVenue } from '../../sim/fyers/venue';
 import { simHistoryCandles } from '../../sim/market/history';
 import { defaultUniverse } from '../../sim/market/market';
-import { cleanupAfterEach, until } from '../../testing';
-import { findBroker, registerBroker } from '../registry';
+import { captureOutput, cleanupAfterEach, until } from '../../testing';
+import { findBroker } from '../registry';
 import { fyersSession } from './auth';
 import { encodeDataFrame, toWireValues } from './codec';
 import { fyersAdapter } from './index';
@@ -28,26 +28,12 @@ import { fyersAdapter } from './index';
 const cleanups = cleanupAfterEach();
 const DAY = 86400_000;
 
-/** Registers the adapters this file uses unless the registry has them already (once the lead adds them). */
-function ensureRegistered(): void {
-  if (!findBroker('sim-fyers')) cleanups.push(registerBroker(fyersAdapter({ id: 'sim-fyers', name: 'Simulator (Fyers protocol)', venue: fyersSimVenue })));
-  if (!findBroker('fyers')) cleanups.push(registerBroker(fyersAdapter()));
-}
 
 /** stdout and stderr of `tickdesk decode` as text. */
 async function decode(args: string[]): Promise<{ out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
-  try {
-    assert.equal(await decodeCommand(args), 0);
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
-  return { out, err };
+  const r = await captureOutput(() => decodeCommand(args));
+  assert.equal(r.code, 0);
+  return r;
 }
 
 test('capabilities as data: modes, no deeper depth feed, resolutions with their spans and rate, logins; simulated = none', () => {
@@ -78,7 +64,6 @@ test('capabilities as data: modes, no deeper depth feed, resolutions with their 
 });
 
 test('recorded through the real Recorder: masters, symbol-token, full ticks with depth; history charted; the capture decodes to what was recorded', { timeout: 30_000 }, async () => {
-  ensureRegistered();
   const dir = mkdtempSync(join(tmpdir(), 'tickdesk-fyers-rec-'));
   const capturePath = join(dir, 'fyers.capture');
   const universe = defaultUniverse({ optionStrikes: 2 });
@@ -156,7 +141,6 @@ test('recorded through the real Recorder: masters, symbol-token, full ticks with
 });
 
 test('`tickdesk decode fyers FILE`: quotes of hand-made frames, topic ids bound by the captured snapshot, damage counted', async () => {
-  ensureRegistered();
   const path = join(mkdtempSync(join(tmpdir(), 'tickdesk-fyers-capture-')), 'f.capture');
   const T = Date.UTC(2026, 11, 1, 4, 0);
   const values = toWireValues('sf', { ltp: 812.35, volTradedToday: 1200, exchFeedTime: T / 1000, lastTradedQty: 5, bidPrice: 812.3, bidSize: 40, askPrice: 812.4, askSize: 25, prevClosePrice: 805 }, 100);
@@ -194,7 +178,6 @@ test('`tickdesk decode fyers FILE`: quotes of hand-made frames, topic ids bound 
 });
 
 test('the real adapter on the simulator’s hosts: a refused token → login needed; a new session of the same app resumes feed and history', { timeout: 20_000 }, async () => {
-  ensureRegistered();
   const sim = new FyersSimulator({ ticksPerSecond: 2000, seed: 4, instruments: defaultUniverse({ optionStrikes: 2 }) });
   await sim.start();
   cleanups.push(() => sim.stop());

@@ -4,7 +4,7 @@
 // `fyersAdapter({ venue })` is the same adapter against a simulated venue (sim/fyers).
 import type { BrokerForm } from '../../../shared/brokers';
 import type { CandleInterval, Instrument } from '../../../shared/model';
-import { AuthError, BrokerError, TokenExpired } from '../errors';
+import { AuthError, TokenExpired } from '../errors';
 import { MissingCredentials, type BackfillRequest, type BrokerAdapter, type Credentials, type FeedContext, type MasterImportResult, type MasterOptions, type OpenedFeeds, type StoreContext, type VenueHandle } from '../types';
 import { APP_ID_ENV, APP_SECRET_ENV, BROKER, decodeFyersToken, FYERS_APP_ID_SHAPE, fyersLoopbackLogin, fyersRoots, FYERS_LOGIN_ROOT, PIN_ENV, TOKEN_ENV } from './auth';
 import { FYERS_CAPTURES } from './capture';
@@ -56,7 +56,6 @@ interface FyersAt {
 /** History into the journal, refusing another broker's instrument; every request of a session under one budget. */
 function backfillFyers(store: StoreContext, at: FyersAt, limiter: FyersRateLimiter, req: BackfillRequest) {
   const ins = req.instrument;
-  if (ins.broker !== BROKER) throw new BrokerError(`${ins.exchange}:${ins.symbol} is a ${ins.broker} instrument, not a Fyers one`, BROKER, false);
   return store.backfill(
     BROKER,
     (r) => fetchFyersHistory({ dataRoot: fyersRoots(at.restRoot).data, appId: at.appId, accessToken: at.accessToken, limiter, oi: !!ins.expiry, onPage: r.onProgress }, ins.token, r.interval, r.from, r.to),

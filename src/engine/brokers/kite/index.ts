@@ -2,7 +2,7 @@
 // history and ticker, over the modules of this folder. `kiteAdapter({ venue })` is the same
 // adapter against a simulated venue (the registry's `sim`).
 import { kiteExpiry, kiteLoopbackLogin, KITE_REST_ROOT } from './auth';
-import { AuthError, BrokerError } from '../errors';
+import { AuthError } from '../errors';
 import { KITE_ERROR_TYPES } from './rest';
 import type { AdapterJournal, BackfillRequest, BrokerAdapter, Credentials, FeedContext, MasterOptions, OpenedFeeds, StoreContext, VenueHandle } from '../types';
 import { MissingCredentials } from '../types';
@@ -35,7 +35,6 @@ export type KiteVenueFactory = (sim: { ticksPerSecond?: number; seed?: number; i
 /** Kite: pages by span, 3 requests/s, 429s retried. */
 async function backfillKite(store: StoreContext, kite: Omit<KiteHistoryOptions, 'onPage'>, req: BackfillRequest) {
   const ins = req.instrument;
-  if (ins.broker !== 'kite') throw new BrokerError(`${ins.exchange}:${ins.symbol} is a ${ins.broker} instrument, not Kite's`, 'kite', false);
   return store.backfill('kite', (r) => fetchKiteHistory({ ...kite, oi: !!ins.expiry, onPage: r.onProgress }, ins.token, r.interval, r.from, r.to), req);
 }
 

@@ -21,8 +21,8 @@ import { simHistoryCandles } from '../../sim/market/history';
 import { defaultUniverse } from '../../sim/market/market';
 import { UpstoxSimulator } from '../../sim/upstox/server';
 import { UpstoxVenue, upstoxSimVenue } from '../../sim/upstox/venue';
-import { cleanupAfterEach, until } from '../../testing';
-import { findBroker, registerBroker } from '../registry';
+import { captureOutput, cleanupAfterEach, until } from '../../testing';
+import { findBroker } from '../registry';
 import { upstoxExpiry, upstoxSession } from './auth';
 import { encodeFeedResponse, type Feed, type MarketFullFeed } from './codec';
 import { upstoxAdapter } from './index';
@@ -30,26 +30,12 @@ import { upstoxAdapter } from './index';
 const cleanups = cleanupAfterEach();
 const DAY = 86400_000;
 
-/** Registers the adapters this file uses unless the registry has them already (once the lead adds them). */
-function ensureRegistered(): void {
-  if (!findBroker('sim-upstox')) cleanups.push(registerBroker(upstoxAdapter({ id: 'sim-upstox', name: 'Simulator (Upstox protocol)', venue: upstoxSimVenue })));
-  if (!findBroker('upstox')) cleanups.push(registerBroker(upstoxAdapter()));
-}
 
 /** stdout and stderr of `tickdesk decode` as text. */
 async function decode(args: string[]): Promise<{ out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
-  try {
-    assert.equal(await decodeCommand(args), 0);
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
-  return { out, err };
+  const r = await captureOutput(() => decodeCommand(args));
+  assert.equal(r.code, 0);
+  return r;
 }
 
 test('capabilities as data: modes, the 30-level book, v3 intervals with their spans and rate, logins; simulated = none', () => {
@@ -81,7 +67,6 @@ test('capabilities as data: modes, the 30-level book, v3 intervals with their sp
 });
 
 test('recorded through the real Recorder: the instrument file, full ticks, the 30-level book as depth snapshots; history charted; the capture decodes to what was recorded', { timeout: 30_000 }, async () => {
-  ensureRegistered();
   const dir = mkdtempSync(join(tmpdir(), 'tickdesk-upstox-rec-'));
   const capturePath = join(dir, 'upstox.capture');
   const universe = defaultUniverse({ optionStrikes: 2 });
@@ -167,7 +152,6 @@ test('recorded through the real Recorder: the instrument file, full ticks, the 3
 });
 
 test('`tickdesk decode upstox FILE`: hand-made frames, each feed merged on its key’s snapshot, damage counted', async () => {
-  ensureRegistered();
   const path = join(mkdtempSync(join(tmpdir(), 'tickdesk-upstox-capture-')), 'u.capture');
   const T = Date.UTC(2026, 11, 1, 4, 0);
   const ff = (p: Partial<MarketFullFeed>): Feed => ({
@@ -237,7 +221,6 @@ test('`tickdesk decode upstox FILE`: hand-made frames, each feed merged on its k
 });
 
 test('the real adapter on the simulator’s hosts: an expired token → login needed; a new session of the same user resumes feed and history', { timeout: 20_000 }, async () => {
-  ensureRegistered();
   const sim = new UpstoxSimulator({ ticksPerSecond: 2000, seed: 4, instruments: defaultUniverse({ optionStrikes: 2 }) });
   await sim.start();
   cleanups.push(() => sim.stop());

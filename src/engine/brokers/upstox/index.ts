@@ -5,7 +5,7 @@
 // folder. `upstoxAdapter({ venue })` is the same adapter against a simulated venue (sim/upstox).
 import type { BrokerForm } from '../../../shared/brokers';
 import type { CandleInterval, Instrument } from '../../../shared/model';
-import { AuthError, BrokerError, TokenExpired } from '../errors';
+import { AuthError, TokenExpired } from '../errors';
 import { MissingCredentials, type BackfillRequest, type BrokerAdapter, type FeedContext, type MasterImportResult, type MasterOptions, type OpenedFeeds, type StoreContext, type VenueHandle } from '../types';
 import { API_KEY_ENV, API_SECRET_ENV, BROKER, decodeUpstoxToken, TOKEN_ENV, UPSTOX_LOGIN_ROOT, upstoxExpiry, upstoxLoopbackLogin, upstoxPastedSession, upstoxRoots } from './auth';
 import { UPSTOX_CAPTURES } from './capture';
@@ -65,7 +65,6 @@ interface UpstoxAt {
 /** History into the journal, refusing another broker's instrument; every request of a session under one budget. */
 function backfillUpstox(store: StoreContext, at: UpstoxAt, limiter: UpstoxRateLimiter, req: BackfillRequest) {
   const ins = req.instrument;
-  if (ins.broker !== BROKER) throw new BrokerError(`${ins.exchange}:${ins.symbol} is a ${ins.broker} instrument, not an Upstox one`, BROKER, false);
   return store.backfill(
     BROKER,
     (r) => fetchUpstoxHistory({ apiRoot: at.apiRoot, accessToken: at.accessToken, limiter, oi: !!ins.expiry, onPage: r.onProgress }, ins.token, r.interval, r.from, r.to),

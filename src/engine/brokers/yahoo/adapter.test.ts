@@ -17,7 +17,7 @@ import { decodeCommand } from '../../cli/decode';
 import { storeContext } from '../../instruments/store-context';
 import { Recorder } from '../../recorder';
 import { yahooSimVenue } from '../../sim/yahoo/venue';
-import { cleanupAfterEach, until } from '../../testing';
+import { captureOutput, cleanupAfterEach, until } from '../../testing';
 import { AuthError, brokerError, InputError, NetworkError, RateLimited } from '../errors';
 import { findBroker, registerBroker } from '../registry';
 import { encodeLegacyFrame, encodePricingFrame, MarketHours, QuoteType } from './codec';
@@ -28,18 +28,9 @@ const DAY = 86400_000;
 
 /** Runs the decode command, its stdout and stderr captured. */
 async function decode(args: string[]): Promise<{ out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
-  try {
-    assert.equal(await decodeCommand(args), 0);
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
-  return { out, err };
+  const r = await captureOutput(() => decodeCommand(args));
+  assert.equal(r.code, 0);
+  return r;
 }
 
 test('what the real adapter declares: quotes only, no depth, chart intervals, no master, no login, its capture format', () => {

@@ -7,7 +7,6 @@
 import type { BrokerForm } from '../../../shared/brokers';
 import { marketOpen } from '../../../shared/ist';
 import type { Instrument } from '../../../shared/model';
-import { BrokerError } from '../errors';
 import { RateLimiter } from '../rate-limit';
 import { MissingCredentials, type BackfillRequest, type BrokerAdapter, type FeedContext, type MasterOptions, type OpenedFeeds, type StoreContext, type VenueHandle } from '../types';
 import { BROKER, expiry, TOKEN_ENV, YahooSession, yahooRoots, type YahooRoots } from './auth';
@@ -57,7 +56,6 @@ function importYahooSymbols(store: StoreContext, list: readonly YahooListing[], 
 /** History into the journal, refusing another broker's instrument. */
 function backfillYahoo(store: StoreContext, at: HistoryAt, req: BackfillRequest) {
   const ins = req.instrument;
-  if (ins.broker !== BROKER) throw new BrokerError(`${ins.exchange}:${ins.symbol} is a ${ins.broker} instrument, not Yahoo's`, BROKER, false);
   return store.backfill(BROKER, (r) => fetchYahooHistory({ ...at, onPage: r.onProgress }, ins.token, r.interval, r.from, r.to), req);
 }
 
