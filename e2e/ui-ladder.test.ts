@@ -108,19 +108,23 @@ async function open(url: string, size: readonly [number, number], symbol: string
   return page;
 }
 
+/** How far the book may move between the wheel stopping and the test reading the ladder. */
+const MOVED_TICKS = 8;
+
 /** Scrolled far both ways, the grid stops at the book's margin; centre brings the touch back on the canvas. */
 async function checkScroll(page: Page, name: string): Promise<void> {
   await wheel(page, 150);
   let s = await ladder(page);
   checkGrid(s, 'scrolled down');
-  // At the limit when the wheel stopped: the bottom row was the deepest bid less the margin (the book
-  // may have moved a tick or two since, under a grid that stays put).
-  if (ticks(s, s.gridTop) - ticks(s, s.gridBottom) + 1 >= s.rows) assert.ok(ticks(s, s.bottom) - ticks(s, s.gridBottom) <= 3, `at the bottom of the book: ${JSON.stringify(s)}`);
+  // At the limit when the wheel stopped: the bottom row was the deepest bid less the margin. The book
+  // keeps moving under a grid that stays put, by a few ticks on a loaded machine between the wheel
+  // and the read: MOVED_TICKS allows for that (never scrolling past the grid is checkGrid's).
+  if (ticks(s, s.gridTop) - ticks(s, s.gridBottom) + 1 >= s.rows) assert.ok(ticks(s, s.bottom) - ticks(s, s.gridBottom) <= MOVED_TICKS, `at the bottom of the book: ${JSON.stringify(s)}`);
   await page.screenshot({ path: join(ARTIFACTS, `${name}-scrolled.png`) });
   await wheel(page, -300);
   s = await ladder(page);
   checkGrid(s, 'scrolled up');
-  if (ticks(s, s.gridTop) - ticks(s, s.gridBottom) + 1 >= s.rows) assert.ok(ticks(s, s.gridTop) - ticks(s, s.top) <= 3, `at the top of the book: ${JSON.stringify(s)}`);
+  if (ticks(s, s.gridTop) - ticks(s, s.gridBottom) + 1 >= s.rows) assert.ok(ticks(s, s.gridTop) - ticks(s, s.top) <= MOVED_TICKS, `at the top of the book: ${JSON.stringify(s)}`);
   if (ticks(s, s.gridTop) - ticks(s, s.gridBottom) + 1 >= s.rows + 20) assert.ok(s.bottom > s.bestAsk, 'scrolled away from the touch');
   await page.click('[data-testid=ladder-center]');
   await page.waitForTimeout(150);
