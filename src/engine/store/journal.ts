@@ -14,6 +14,7 @@ import type { StoredCandle } from './journal/history-merge';
 import * as instruments from './journal/instruments';
 import { lastIssued, type JournalStream } from './journal/sequences';
 import * as sync from './journal/sync';
+import { TickIndexer } from './journal/tick-index';
 import * as ticks from './journal/ticks';
 
 export { RECORDER_NOT_RUNNING } from './journal/gaps';
@@ -53,6 +54,10 @@ export class Journal implements GapRecorder {
   private lastCheckpoint = Date.now();
   private readonly flushMs: number;
   private readonly maxPending: number;
+  /** The highest tick id this process committed. */
+  private lastTickId = 0;
+  /** Keeps tick_index a few seconds behind this writer (null read-only). */
+  readonly indexer: TickIndexer | null = null;
   /** Rows committed by this process since it opened the journal. */
   committed = 0;
   /** Depth snapshots committed by this process. */
@@ -80,7 +85,7 @@ export class Journal implements GapRecorder {
     // IMMEDIATE: the ids are read and taken in one write transaction, even with another writer
     // (a backfill) on the same file.
     this.writeBatch = this.db.transaction((rows: Tick[], snapshots: DepthSnapshot[]) => {
-      if (rows.length > 0) ticks.insertTicks(this.sql, rows);
+      if (rows.length > 0) this.lastTickId = ticks.insertTicks(this.sql, rows);
       if (snapshots.length > 0) depth.insertDepth(this.sql, snapshots);
       if (this.resumedFrom !== null) {
         // The first rows of this run end the outage since the journal last heard anything.
@@ -88,6 +93,8 @@ export class Journal implements GapRecorder {
         gaps.insertGap(this.sql, 'recorder', 0, this.resumedFrom, Math.max(this.resumedFrom, first), gaps.RECORDER_NOT_RUNNING);
       }
     }).immediate;
+    // A journal migrated only so far (tests of older schemas) has no tick_index: nothing to keep up.
+    if (this.sql.tickIndexed) this.indexer = new TickIndexer(this.sql, (fn) => this.db.transaction(fn).immediate());
   }
 
   /** The highest id (candles: seq) this journal ever gave in a stream; 0 when none. */
@@ -199,6 +206,7 @@ export class Journal implements GapRecorder {
       this.committed += rows.length;
       this.flushes++;
       this.lastLagMs = now - rows[0].tsReceived;
+      this.indexer?.committed(this.lastTickId, now);
       this.onCommit?.(rows, now);
     }
     if (now - this.lastCheckpoint >= CHECKPOINT_MS) this.checkpoint(now);
@@ -421,6 +429,7 @@ export class Journal implements GapRecorder {
     if (!this.db.open) return;
     if (!this.db.readonly) this.flush();
     if (this.timer) clearTimeout(this.timer);
+    this.indexer?.stop();
     this.db.close();
   }
 }

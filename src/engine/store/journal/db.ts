@@ -13,7 +13,15 @@ export type Row = Record<string, number | string | null | Buffer>;
 export class JournalDb {
   private readonly statements = new Map<string, Database.Statement>();
 
+  private indexed: boolean | undefined;
+
   constructor(readonly sqlite: Database.Database) {}
+
+  /** Whether the ticks have tick_index (migration 008); an older journal opened read-only has not. */
+  get tickIndexed(): boolean {
+    if (this.indexed === undefined) this.indexed = !!this.sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tick_index_state'").get();
+    return this.indexed;
+  }
 
   /**
    * A prepared statement, compiled on first use and kept for the life of the journal (queries run on

@@ -1,6 +1,7 @@
 // What each sink has confirmed of each stream, the sinks this journal refused, and the pruning of
 // rows every sink holds.
 import type { JournalDb, Row } from './db';
+import { unindexPruned } from './tick-index';
 
 export function setSynced(db: JournalDb, sink: string, stream: string, lastId: number): void {
   db.stmt(
@@ -35,11 +36,13 @@ export function pruneSynced(db: JournalDb, olderThanMs: number): number {
   if (!ticks.n) return 0;
   const depth = upTo('depth');
   return db.sqlite
-    .transaction(
-      () =>
+    .transaction(() => {
+      if (db.tickIndexed) unindexPruned(db, ticks.m as number, olderThanMs);
+      return (
         db.stmt('DELETE FROM ticks WHERE id <= ? AND ts_received < ?').run(ticks.m as number, olderThanMs).changes +
-        db.stmt('DELETE FROM depth WHERE id <= ? AND ts < ?').run(depth.m as number, olderThanMs).changes,
-    )
+        db.stmt('DELETE FROM depth WHERE id <= ? AND ts < ?').run(depth.m as number, olderThanMs).changes
+      );
+    })
     .immediate();
 }
 

@@ -4,6 +4,7 @@ import type { CandleInput } from '../../pipeline/candles';
 import { JOURNAL_TICK_COLUMNS, TICK_COLUMNS } from '../tick-columns';
 import type { JournalDb, Row } from './db';
 import { reserveIds } from './sequences';
+import { instrumentRange } from './tick-index';
 
 /** A tick row as stored (depth decoded back to a book). */
 export interface TickRow extends Tick {
@@ -25,9 +26,9 @@ function depthBlob(book: DepthBook | undefined): Buffer | null {
 /**
  * Inserts `rows` with ids from the ticks sequence; call inside a write transaction. Each tick is
  * bound positionally in TICK_COLUMNS order, written out rather than looped over the descriptor and
- * with no per-row parameter array: this is the hot path.
+ * with no per-row parameter array: this is the hot path. Returns the last id given.
  */
-export function insertTicks(db: JournalDb, rows: readonly Tick[]): void {
+export function insertTicks(db: JournalDb, rows: readonly Tick[]): number {
   const stmt = db.stmt(INSERT_TICK_WITH_ID_SQL);
   let id = reserveIds(db, 'ticks', rows.length);
   for (const t of rows)
@@ -54,6 +55,7 @@ export function insertTicks(db: JournalDb, rows: readonly Tick[]): void {
       t.askQty,
       depthBlob(t.depth5),
     );
+  return id - 1;
 }
 
 /** The columns read back into Tick fields as they are (all but the book). */
@@ -76,20 +78,25 @@ export function rowToTick(r: Row): TickRow {
   return t;
 }
 
+/** Bounds for an open range: SQLite compares integers, not infinities. */
+const lo = (ms: number) => (Number.isFinite(ms) ? ms : Number.MIN_SAFE_INTEGER);
+const hi = (ms: number) => (Number.isFinite(ms) ? ms : Number.MAX_SAFE_INTEGER);
+
+/** One statement per journal for an instrument-range query (its text depends on tick_index). */
+const ranged = (db: JournalDb, outer: (range: (cols: string) => string) => string) => db.stmt(outer((cols) => instrumentRange(cols, db.tickIndexed)));
+
 export function countTicks(db: JournalDb, instrumentId: number | undefined, fromMs: number, toMs: number): number {
-  const lo = Number.isFinite(fromMs) ? fromMs : Number.MIN_SAFE_INTEGER;
-  const hi = Number.isFinite(toMs) ? toMs : Number.MAX_SAFE_INTEGER;
   const r =
     instrumentId === undefined
-      ? db.stmt('SELECT count(*) AS n FROM ticks WHERE ts_exchange BETWEEN ? AND ?').get(lo, hi)
-      : db.stmt('SELECT count(*) AS n FROM ticks WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ?').get(instrumentId, lo, hi);
+      ? db.stmt('SELECT count(*) AS n FROM ticks WHERE ts_exchange BETWEEN ? AND ?').get(lo(fromMs), hi(toMs))
+      : ranged(db, (range) => `SELECT count(*) AS n FROM (${range('t.id')})`).get({ ins: instrumentId, from: lo(fromMs), to: hi(toMs) });
   return (r as Row).n as number;
 }
 
 /** Ticks of one instrument in [fromMs, toMs], in time order, streamed (constant memory). */
 export function* iterateTicks(db: JournalDb, instrumentId: number, fromMs: number, toMs: number): Generator<TickRow> {
-  const stmt = db.stmt('SELECT * FROM ticks WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ? ORDER BY ts_exchange, id');
-  for (const r of stmt.iterate(instrumentId, fromMs, toMs)) yield rowToTick(r as Row);
+  const stmt = ranged(db, (range) => `SELECT * FROM (${range('t.*')}) ORDER BY ts_exchange, id`);
+  for (const r of stmt.iterate({ ins: instrumentId, from: lo(fromMs), to: hi(toMs) })) yield rowToTick(r as Row);
 }
 
 /** Time range of the journal's ticks for one instrument (or all), ms; null when empty. */
@@ -97,7 +104,7 @@ export function tickRange(db: JournalDb, instrumentId?: number): { from: number;
   const r = (
     instrumentId === undefined
       ? db.stmt('SELECT min(ts_exchange) AS a, max(ts_exchange) AS b FROM ticks').get()
-      : db.stmt('SELECT min(ts_exchange) AS a, max(ts_exchange) AS b FROM ticks WHERE instrument_id = ?').get(instrumentId)
+      : ranged(db, (range) => `SELECT min(ts_exchange) AS a, max(ts_exchange) AS b FROM (${range('t.ts_exchange')})`).get({ ins: instrumentId, from: lo(-Infinity), to: hi(Infinity) })
   ) as Row;
   return r.a === null ? null : { from: r.a as number, to: r.b as number };
 }
@@ -106,21 +113,20 @@ type CandleRow = { tsExchange: number; ltp: number; volDelta: number | null; oi:
 
 const candleInput = (r: CandleRow): CandleInput => ({ tsExchange: r.tsExchange, ltp: r.ltp, volDelta: r.volDelta ?? 0, oi: r.oi ?? undefined });
 
+const CANDLE_COLS = 't.id, t.ts_exchange, t.ts_received, t.ltp, t.vol_delta, t.oi';
+
 /** What the candle builder needs of each tick of one instrument in [fromMs, toMs], in time order, streamed. */
 export function* candleInputs(db: JournalDb, instrumentId: number, fromMs: number, toMs: number): Generator<CandleInput> {
-  const stmt = db.stmt(
-    'SELECT ts_exchange AS tsExchange, ltp, vol_delta AS volDelta, oi FROM ticks WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ? ORDER BY ts_exchange, ts_received, id',
-  );
-  for (const r of stmt.iterate(instrumentId, fromMs, toMs)) yield candleInput(r as CandleRow);
+  const stmt = ranged(db, (range) => `SELECT ts_exchange AS tsExchange, ltp, vol_delta AS volDelta, oi FROM (${range(CANDLE_COLS)}) ORDER BY ts_exchange, ts_received, id`);
+  for (const r of stmt.iterate({ ins: instrumentId, from: lo(fromMs), to: hi(toMs) })) yield candleInput(r as CandleRow);
 }
 
 /** The same for ticks in [fromMs, toMs) received after `receivedAfter` (ms). */
 export function candleInputsReceivedAfter(db: JournalDb, instrumentId: number, fromMs: number, toMs: number, receivedAfter: number): CandleInput[] {
-  const rows = db
-    .stmt(
-      'SELECT ts_exchange AS tsExchange, ltp, vol_delta AS volDelta, oi FROM ticks WHERE instrument_id = ? AND ts_exchange >= ? AND ts_exchange < ? AND ts_received > ? ORDER BY ts_exchange, ts_received, id',
-    )
-    .all(instrumentId, fromMs, toMs, receivedAfter) as CandleRow[];
+  const rows = ranged(
+    db,
+    (range) => `SELECT ts_exchange AS tsExchange, ltp, vol_delta AS volDelta, oi FROM (${range(CANDLE_COLS)}) WHERE ts_exchange < @to AND ts_received > @after ORDER BY ts_exchange, ts_received, id`,
+  ).all({ ins: instrumentId, from: lo(fromMs), to: hi(toMs), after: receivedAfter }) as CandleRow[];
   return rows.map(candleInput);
 }
 

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { NewInstrument, Tick } from '../../../shared/model';
+import { Journal, SQLITE_MIGRATIONS_DIR } from '../journal';
+import { INDEX_MS, INDEX_ROWS, instrumentRange, sortForIndex } from './tick-index';
+
+const tmp = () => join(mkdtempSync(join(tmpdir(), 'tickdesk-tick-index-')), 'j.sqlite');
+const T0 = Date.parse('2026-11-30T04:00:00Z');
+const instrument = (i: number): NewInstrument => ({ broker: 'kite', token: String(1000 + i), exchange: 'NSE', segment: 'NSE', symbol: `S${i}`, name: `S${i}`, tickSize: 0.05, lotSize: 1 });
+const tick = (instrumentId: number, ts: number, ltp: number): Tick => ({ instrumentId, tsExchange: ts, tsReceived: ts + 3, ltp, volDelta: 1, volume: ts - T0 });
+
+/** A journal with `n` ticks over `ins` instruments, exchange times deliberately not in id order. */
+function filled(n: number, ins = 7): { j: Journal; ids: number[] } {
+  const j = new Journal(tmp(), { flushMs: 1e9, maxPendingRows: 1e9 });
+  const ids = j.upsertInstruments(Array.from({ length: ins }, (_, i) => instrument(i)));
+  for (let k = 0; k < n; k++) {
+    j.append(tick(ids[(k * 5) % ins], T0 + k * 10 + (k % 3 === 0 ? 25 : 0), 100 + (k % 97) / 20));
+    if (k % 50 === 49) j.flush();
+  }
+  j.flush();
+  return { j, ids };
+}
+
+const count = (j: Journal, sql: string) => (j.db.prepare(sql).get() as { n: number }).n;
+const upto = (j: Journal) => count(j, 'SELECT upto AS n FROM tick_index_state');
+
+/** What a plain scan of the table says an instrument's ticks are: the oracle. */
+function scanned(j: Journal, id: number, from: number, to: number): Array<[number, number]> {
+  return (
+    j.db.prepare('SELECT id, ts_exchange AS ts FROM ticks NOT INDEXED WHERE instrument_id = ? AND ts_exchange BETWEEN ? AND ? ORDER BY ts_exchange, id').all(id, from, to) as Array<{
+      id: number;
+      ts: number;
+    }>
+  ).map((r) => [r.id, r.ts]);
+}
+
+function assertReadsMatchScan(j: Journal, ids: number[], what: string): void {
+  for (const id of ids)
+    for (const [from, to] of [
+      [T0, T0 + 100_000],
+      [T0 + 1_000, T0 + 2_345],
+    ]) {
+      const want = scanned(j, id, from, to);
+      assert.deepEqual(
+        j.ticks(id, from, to).map((t) => [t.id, t.tsExchange]),
+        want,
+        `${what}: instrument ${id} [${from - T0}, ${to - T0}]`,
+      );
+      assert.equal(j.countTicks(id, from, to), want.length, `${what}: count`);
+    }
+  const want = scanned(j, ids[2], -Infinity, Infinity);
+  assert.deepEqual(j.tickRange(ids[2]), { from: want.map((w) => w[1]).sort((a, b) => a - b)[0], to: Math.max(...want.map((w) => w[1])) }, `${what}: range`);
+  // Candles from the ticks: every tick's volume once, one bar per second that has ticks.
+  const rows = scanned(j, ids[3], T0, T0 + 100_000);
+  const bars = j.candles(ids[3], '1s', T0, T0 + 100_000);
+  assert.equal(bars.reduce((v, b) => v + b.v, 0), rows.length, `${what}: candle volume`);
+  assert.equal(bars.length, new Set(rows.map((w) => Math.floor(w[1] / 1000))).size, `${what}: candle count`);
+}
+
+test('reads by instrument are the same with nothing, part or all of the ticks indexed, and mid-batch', () => {
+  const { j, ids } = filled(2_000);
+  assert.equal(count(j, 'SELECT count(*) AS n FROM tick_index'), 0, 'a young tail waits for its batch');
+  assertReadsMatchScan(j, ids, 'unindexed');
+  j.indexer!.indexNow();
+  assert.equal(count(j, 'SELECT count(*) AS n FROM tick_index'), 2_000);
+  assert.equal(upto(j), 2_000);
+  assertReadsMatchScan(j, ids, 'indexed');
+  // More rows after the batch: a tail again.
+  for (let k = 0; k < 300; k++) j.append(tick(ids[k % 7], T0 + 20_000 + k * 7, 200));
+  j.flush();
+  assertReadsMatchScan(j, ids, 'indexed + tail');
+  // A batch cut short (a crash between slices): entries written past upto must not be read twice.
+  j.db.prepare('INSERT INTO tick_index (instrument_id, ts_exchange, id) SELECT instrument_id, ts_exchange, id FROM ticks WHERE id > 2000 AND id <= 2150').run();
+  assertReadsMatchScan(j, ids, 'mid-batch');
+  j.indexer!.indexNow();
+  assert.equal(count(j, 'SELECT count(*) AS n FROM tick_index'), 2_300, 'the next batch skips what is there');
+  assertReadsMatchScan(j, ids, 'after the next batch');
+  j.close();
+});
+
+test('a batch starts once enough rows wait or the oldest has waited long enough, and runs between other work', async () => {
+  const { j, ids } = filled(100);
+  const ix = j.indexer!;
+  const t = Date.now();
+  ix.committed(100, t + 10);
+  assert.equal(ix.batches, 0, 'young and few: waits');
+  ix.committed(100, t + INDEX_MS + 1);
+  // The batch runs a slice per turn of the event loop.
+  for (let i = 0; i < 20 && ix.batches === 0; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(ix.batches, 1);
+  assert.equal(upto(j), 100);
+  // Many rows at once: a batch without waiting, in slices, while appends go on between them.
+  const many = INDEX_ROWS + 20_000;
+  for (let k = 0; k < many; k++) j.append(tick(ids[k % 7], T0 + 200_000 + k, 300));
+  j.flush();
+  assert.equal(ix.batches, 1, 'the batch has started, not finished: it yields');
+  let between = 0;
+  while (ix.batches < 2) {
+    j.append(tick(ids[0], T0 + 900_000 + between, 301));
+    j.flush();
+    between++;
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.ok(between >= 10, `commits went on between slices (${between})`);
+  assert.ok(upto(j) >= 100 + many, 'upto covers the batch');
+  assertReadsMatchScan(j, ids, 'after a batch with commits between its slices');
+  j.close();
+});
+
+test('pruning removes the index entries of the rows it deletes, and nothing else', () => {
+  const { j, ids } = filled(1_000);
+  j.indexer!.indexNow();
+  j.setSynced('db#a', 'ticks', 600);
+  const cut = (j.db.prepare('SELECT ts_received AS n FROM ticks WHERE id = 400').get() as { n: number }).n;
+  const doomed = count(j, `SELECT count(*) AS n FROM ticks WHERE id <= 600 AND ts_received < ${cut + 1}`);
+  assert.ok(doomed >= 400 && doomed < 1000);
+  const removed = j.pruneSynced(cut + 1);
+  assert.equal(removed, doomed);
+  assert.equal(count(j, 'SELECT count(*) AS n FROM tick_index'), 1000 - doomed);
+  assert.equal(count(j, 'SELECT count(*) AS n FROM tick_index WHERE id NOT IN (SELECT id FROM ticks)'), 0);
+  assertReadsMatchScan(j, ids, 'after pruning');
+  j.close();
+});
+
+test('migration 008 indexes an existing journal and drops the per-insert index', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tickdesk-008-'));
+  const old = join(dir, 'migrations');
+  mkdirSync(old);
+  for (const f of readdirSync(SQLITE_MIGRATIONS_DIR).filter((f) => f < '008')) copyFileSync(join(SQLITE_MIGRATIONS_DIR, f), join(old, f));
+  const path = join(dir, 'j.sqlite');
+  const before = new Journal(path, { migrationsDir: old, flushMs: 1e9 });
+  const ids = before.upsertInstruments([instrument(0), instrument(1)]);
+  for (let k = 0; k < 500; k++) before.append(tick(ids[k % 2], T0 + k, 100));
+  before.flush();
+  const want = before.ticks(ids[1], T0, T0 + 1000).map((t) => t.id);
+  before.close();
+  const j = new Journal(path);
+  assert.equal(count(j, 'SELECT count(*) AS n FROM tick_index'), 500);
+  assert.equal(upto(j), 500);
+  assert.equal(count(j, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'ticks_instrument_ts'"), 0);
+  assert.deepEqual(
+    j.ticks(ids[1], T0, T0 + 1000).map((t) => t.id),
+    want,
+  );
+  j.close();
+});
+
+test('the instrument range reads through tick_index and scans only the tail by id', () => {
+  const { j, ids } = filled(500);
+  j.indexer!.indexNow();
+  const detail = (j.db.prepare(`EXPLAIN QUERY PLAN ${instrumentRange('t.*', true)}`).all({ ins: ids[1], from: T0, to: T0 + 1e6 }) as Array<{ detail: string }>).map((r) => r.detail);
+  assert.ok(detail.some((d) => /SEARCH x USING PRIMARY KEY \(instrument_id=\? AND ts_exchange>\? AND ts_exchange<\?\)/.test(d)), detail.join('\n'));
+  assert.ok(detail.some((d) => /SEARCH t USING INTEGER PRIMARY KEY \(rowid>\?\)/.test(d)), detail.join('\n'));
+  assert.ok(!detail.some((d) => /^SCAN t\b/.test(d)), detail.join('\n'));
+  j.close();
+});
+
+test('sortForIndex orders by instrument, then id, for packed and for wide instrument ids', () => {
+  const ids = [10, 11, 12, 13, 14, 15];
+  const ts = [5, 4, 3, 2, 1, 0];
+  for (const ins of [
+    [3, 1, 3, 2, 1, 2],
+    [2 ** 22, 1, 2 ** 22, 2, 1, 2],
+  ]) {
+    const s = sortForIndex(ids, ins, ts);
+    assert.deepEqual(
+      [...s.order].map((p) => [ins[p], ids[p]]),
+      [
+        [1, 11],
+        [1, 14],
+        [2, 13],
+        [2, 15],
+        [ins[0], 10],
+        [ins[0], 12],
+      ],
+    );
+  }
+});

@@ -1,0 +1,217 @@
+// The ticks' per-instrument index (tick_index, migration 008), filled in sorted batches a few
+// seconds behind the writer, and the SQL that reads one instrument's ticks through it.
+//
+// Why batches: an index updated on every insert, in id order, dirties one page per row once a few
+// thousand instruments each have their own tail page; written in instrument order, a batch of N
+// rows dirties about one page per instrument. The batch is read back from the table (rows of any
+// writer, or of a run that crashed, are covered the same way), sorted here, and inserted a slice at
+// a time, each slice its own short transaction, so that the writer's commits go on between them.
+import type { JournalDb, Row } from './db';
+
+/** Index once this many rows wait… */
+export const INDEX_ROWS = 200_000;
+/** …or once the oldest waiting row is this old, ms. */
+export const INDEX_MS = 2_000;
+/** Index entries per transaction (one turn of the event loop: ~10 ms). */
+const SLICE = 8_192;
+/** Rows read back per query while collecting a batch. */
+const READ_SLICE = 65_536;
+
+const UPTO_SQL = 'SELECT upto FROM tick_index_state';
+const TAIL_SQL = 'SELECT id, instrument_id, ts_exchange FROM ticks WHERE id > ? AND id <= ? ORDER BY id LIMIT ?';
+const INSERT_SQL = 'INSERT OR IGNORE INTO tick_index (instrument_id, ts_exchange, id) VALUES (?, ?, ?)';
+const ADVANCE_SQL = 'UPDATE tick_index_state SET upto = max(upto, ?)';
+
+/** Every tick with id ≤ this is in tick_index. */
+export function indexedUpTo(db: JournalDb): number {
+  return (db.stmt(UPTO_SQL).get() as Row).upto as number;
+}
+
+/**
+ * One instrument's ticks with exchange time in [@from, @to] — the indexed rows through tick_index,
+ * the tail after `upto` by a scan of its id range — as one compound SELECT of `cols` (columns of
+ * `ticks` qualified with `t.`), in no particular order. Parameters are named: @ins, @from, @to.
+ * Read in one statement, the two parts see the same `upto`, so no row is read twice or missed
+ * while the writer indexes. Without tick_index (an older journal, read-only), the plain query.
+ */
+export function instrumentRange(cols: string, indexed: boolean): string {
+  if (!indexed) return `SELECT ${cols} FROM ticks t WHERE t.instrument_id = @ins AND t.ts_exchange BETWEEN @from AND @to`;
+  return `SELECT ${cols} FROM tick_index x CROSS JOIN ticks t ON t.id = x.id
+      WHERE x.instrument_id = @ins AND x.ts_exchange BETWEEN @from AND @to AND x.id <= (${UPTO_SQL})
+    UNION ALL
+    SELECT ${cols} FROM ticks t
+      WHERE t.id > (${UPTO_SQL}) AND t.instrument_id = @ins AND t.ts_exchange BETWEEN @from AND @to`;
+}
+
+/** Deletes the index entries of the ticks a prune is about to delete (same conditions). */
+export function unindexPruned(db: JournalDb, upToId: number, receivedBefore: number): void {
+  db.stmt(
+    `DELETE FROM tick_index WHERE (instrument_id, ts_exchange, id) IN
+       (SELECT instrument_id, ts_exchange, id FROM ticks WHERE id <= ? AND id <= (${UPTO_SQL}) AND ts_received < ?)`,
+  ).run(upToId, receivedBefore);
+}
+
+/**
+ * Keeps tick_index up with a writer: `committed(lastId)` after each commit starts a batch when
+ * enough rows wait (or the oldest has waited long enough); the batch runs in slices between other
+ * work. One batch at a time; `stop()` abandons one in flight (entries already written stay: the
+ * next batch skips them).
+ */
+export class TickIndexer {
+  private upto: number;
+  private last = 0;
+  private since = 0;
+  private running = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** Batches finished and entries written by this process (for tests and the bench). */
+  batches = 0;
+  entries = 0;
+
+  constructor(
+    private readonly db: JournalDb,
+    private readonly inTransaction: <T>(fn: () => T) => T,
+  ) {
+    this.upto = indexedUpTo(db);
+    this.last = this.upto;
+  }
+
+  /** Rows committed but not yet indexed, as far as this writer knows. */
+  get waiting(): number {
+    return Math.max(0, this.last - this.upto);
+  }
+
+  committed(lastId: number, now = Date.now()): void {
+    if (this.stopped) return;
+    if (this.last <= this.upto) this.since = now;
+    this.last = Math.max(this.last, lastId);
+    if (this.running) return;
+    if (this.waiting >= INDEX_ROWS || now - this.since >= INDEX_MS) this.start();
+    else if (!this.timer && this.waiting > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        if (!this.running && this.waiting > 0) this.start();
+      }, INDEX_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Indexes everything committed now, at once (tests; a writer that is about to stop need not). */
+  indexNow(): void {
+    this.clearTimer();
+    const hi = this.maxId();
+    if (hi > indexedUpTo(this.db)) this.writeSlices(this.collect(indexedUpTo(this.db), hi), hi, false);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.clearTimer();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private maxId(): number {
+    return ((this.db.stmt('SELECT max(id) AS m FROM ticks').get() as Row).m as number) ?? 0;
+  }
+
+  private start(): void {
+    this.clearTimer();
+    this.running = true;
+    const from = indexedUpTo(this.db);
+    const hi = this.maxId();
+    if (hi <= from) {
+      this.upto = Math.max(this.upto, from);
+      this.running = false;
+      return;
+    }
+    const entries = this.collect(from, hi);
+    this.writeSlices(entries, hi, true);
+  }
+
+  /** The rows (from, hi], sorted by instrument then id (≈ exchange time): the index's order. */
+  private collect(from: number, hi: number): Sorted {
+    const ids: number[] = [];
+    const ins: number[] = [];
+    const ts: number[] = [];
+    const read = this.db.stmt(TAIL_SQL).raw();
+    for (let after = from; after < hi; ) {
+      const rows = read.all(after, hi, READ_SLICE) as Array<[number, number, number]>;
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        ids.push(r[0]);
+        ins.push(r[1]);
+        ts.push(r[2]);
+      }
+      after = rows[rows.length - 1][0];
+    }
+    return sortForIndex(ids, ins, ts);
+  }
+
+  /** Writes the sorted entries a slice per transaction, then advances upto to `hi`. */
+  private writeSlices(s: Sorted, hi: number, yieldBetween: boolean): void {
+    const insert = this.db.stmt(INSERT_SQL);
+    let at = 0;
+    const step = (): void => {
+      if (this.stopped && yieldBetween) {
+        this.running = false;
+        return;
+      }
+      const end = Math.min(s.order.length, at + SLICE);
+      const last = end === s.order.length;
+      this.inTransaction(() => {
+        for (let k = at; k < end; k++) {
+          const p = s.order[k];
+          insert.run(s.ins[p], s.ts[p], s.ids[p]);
+        }
+        if (last) this.db.stmt(ADVANCE_SQL).run(hi);
+      });
+      this.entries += end - at;
+      at = end;
+      if (!last) {
+        if (yieldBetween) setImmediate(step);
+        else step();
+        return;
+      }
+      this.batches++;
+      this.upto = Math.max(this.upto, hi);
+      this.running = false;
+      if (yieldBetween && this.last > this.upto) this.committed(this.last);
+    };
+    step();
+  }
+}
+
+interface Sorted {
+  ids: number[];
+  ins: number[];
+  ts: number[];
+  /** Positions into the arrays above, in index order. */
+  order: Uint32Array;
+}
+
+/**
+ * Orders rows by (instrument, id). Ids rise with arrival, so within an instrument this is exchange
+ * time order up to the feed's own reorderings: close enough to the index's order for its pages to
+ * be written once per batch. One numeric sort of packed keys (instrument × 2^32 + position) when
+ * instrument ids fit 2^21, else a comparator.
+ */
+export function sortForIndex(ids: number[], ins: number[], ts: number[]): Sorted {
+  const n = ids.length;
+  const order = new Uint32Array(n);
+  let maxIns = 0;
+  for (let i = 0; i < n; i++) if (ins[i] > maxIns) maxIns = ins[i];
+  if (maxIns < 2 ** 21 && n < 2 ** 32) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = ins[i] * 4294967296 + i;
+    keys.sort();
+    for (let i = 0; i < n; i++) order[i] = keys[i] % 4294967296;
+  } else {
+    const idx = Array.from({ length: n }, (_, i) => i);
+    idx.sort((a, b) => ins[a] - ins[b] || ids[a] - ids[b]);
+    order.set(idx);
+  }
+  return { ids, ins, ts, order };
+}
