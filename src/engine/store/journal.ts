@@ -14,6 +14,7 @@ import type { StoredCandle } from './journal/history-merge';
 import * as instruments from './journal/instruments';
 import { lastIssued, type JournalStream } from './journal/sequences';
 import * as sync from './journal/sync';
+import { Checkpointer } from './journal/checkpointer';
 import { TickIndexer } from './journal/tick-index';
 import * as ticks from './journal/ticks';
 
@@ -58,6 +59,8 @@ export class Journal implements GapRecorder {
   private lastTickId = 0;
   /** Keeps tick_index a few seconds behind this writer (null read-only). */
   readonly indexer: TickIndexer | null = null;
+  /** Checkpoints on a worker thread (null read-only). */
+  readonly checkpointer: Checkpointer | null = null;
   /** Rows committed by this process since it opened the journal. */
   committed = 0;
   /** Depth snapshots committed by this process. */
@@ -85,7 +88,10 @@ export class Journal implements GapRecorder {
     // IMMEDIATE: the ids are read and taken in one write transaction, even with another writer
     // (a backfill) on the same file.
     this.writeBatch = this.db.transaction((rows: Tick[], snapshots: DepthSnapshot[]) => {
-      if (rows.length > 0) this.lastTickId = ticks.insertTicks(this.sql, rows);
+      if (rows.length > 0) {
+        this.lastTickId = ticks.insertTicks(this.sql, rows);
+        this.indexer?.wrote(this.lastTickId - rows.length + 1, rows);
+      }
       if (snapshots.length > 0) depth.insertDepth(this.sql, snapshots);
       if (this.resumedFrom !== null) {
         // The first rows of this run end the outage since the journal last heard anything.
@@ -93,6 +99,7 @@ export class Journal implements GapRecorder {
         gaps.insertGap(this.sql, 'recorder', 0, this.resumedFrom, Math.max(this.resumedFrom, first), gaps.RECORDER_NOT_RUNNING);
       }
     }).immediate;
+    if (path !== ':memory:' && path !== '') this.checkpointer = new Checkpointer(path);
     // A journal migrated only so far (tests of older schemas) has no tick_index: nothing to keep up.
     if (this.sql.tickIndexed) this.indexer = new TickIndexer(this.sql, (fn) => this.db.transaction(fn).immediate());
   }
@@ -213,9 +220,13 @@ export class Journal implements GapRecorder {
     return rows.length > 0 ? rows.length : snapshots.length;
   }
 
-  /** A passive checkpoint: copies what it can of the WAL into the file (syncing both), never waits. */
+  /**
+   * A passive checkpoint: copies what it can of the WAL into the file (syncing both), never waits;
+   * on the checkpointer's thread, or on this one when that cannot run.
+   */
   private checkpoint(now: number): void {
     this.lastCheckpoint = now;
+    if (this.checkpointer?.request()) return;
     try {
       this.db.pragma('wal_checkpoint(PASSIVE)');
     } catch {
@@ -430,6 +441,7 @@ export class Journal implements GapRecorder {
     if (!this.db.readonly) this.flush();
     if (this.timer) clearTimeout(this.timer);
     this.indexer?.stop();
+    this.checkpointer?.close();
     this.db.close();
   }
 }

@@ -110,6 +110,42 @@ test('a batch starts once enough rows wait or the oldest has waited long enough,
   j.close();
 });
 
+test("a batch comes from the writer's own memory, and is read back when another writer's rows are among it", () => {
+  const { j, ids } = filled(1_000);
+  j.indexer!.indexNow();
+  assert.equal(j.indexer!.readBack, 0, 'all rows were this writer\'s');
+  // A second writer on the same file (a second recorder) commits between this one's commits.
+  const other = new Journal(j.path, { flushMs: 1e9 });
+  for (let k = 0; k < 30; k++) {
+    j.append(tick(ids[k % 7], T0 + 50_000 + k, 111));
+    j.flush();
+    other.append(tick(ids[(k + 3) % 7], T0 + 50_000 + k, 222));
+    other.flush();
+  }
+  j.append(tick(ids[0], T0 + 60_000, 111));
+  j.flush();
+  j.indexer!.indexNow();
+  assert.equal(j.indexer!.readBack, 1);
+  assert.equal(count(j, 'SELECT count(*) AS n FROM tick_index'), 1_061);
+  assert.equal(count(j, 'SELECT count(*) AS n FROM tick_index x JOIN ticks t ON t.id = x.id AND t.instrument_id = x.instrument_id AND t.ts_exchange = x.ts_exchange'), 1_061);
+  assertReadsMatchScan(j, ids, 'two writers');
+  // A rolled-back commit leaves nothing behind in memory that the next batch would trust.
+  assert.throws(() =>
+    j.db.transaction(() => {
+      j.append(tick(ids[1], T0 + 70_000, 1));
+      j.flush();
+      throw new Error('rolled back');
+    })(),
+  );
+  j.append(tick(ids[2], T0 + 70_001, 2));
+  j.flush();
+  j.indexer!.indexNow();
+  assert.equal(count(j, 'SELECT count(*) AS n FROM tick_index x JOIN ticks t ON t.id = x.id AND t.instrument_id = x.instrument_id AND t.ts_exchange = x.ts_exchange'), count(j, 'SELECT count(*) AS n FROM ticks'));
+  assert.equal(count(j, 'SELECT count(*) AS n FROM tick_index WHERE id NOT IN (SELECT id FROM ticks)'), 0);
+  other.close();
+  j.close();
+});
+
 test('pruning removes the index entries of the rows it deletes, and nothing else', () => {
   const { j, ids } = filled(1_000);
   j.indexer!.indexNow();

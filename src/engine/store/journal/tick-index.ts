@@ -30,17 +30,19 @@ export function indexedUpTo(db: JournalDb): number {
 /**
  * One instrument's ticks with exchange time in [@from, @to] — the indexed rows through tick_index,
  * the tail after `upto` by a scan of its id range — as one compound SELECT of `cols` (columns of
- * `ticks` qualified with `t.`), in no particular order. Parameters are named: @ins, @from, @to.
+ * `ticks` qualified with `t.`), in no particular order. Parameters are named: @ins, @from, @to, and
+ * @after with `afterId` (only rows with a larger id: a reader that remembers what it has read).
  * Read in one statement, the two parts see the same `upto`, so no row is read twice or missed
  * while the writer indexes. Without tick_index (an older journal, read-only), the plain query.
  */
-export function instrumentRange(cols: string, indexed: boolean): string {
-  if (!indexed) return `SELECT ${cols} FROM ticks t WHERE t.instrument_id = @ins AND t.ts_exchange BETWEEN @from AND @to`;
+export function instrumentRange(cols: string, indexed: boolean, opts: { afterId?: boolean } = {}): string {
+  const after = (alias: string) => (opts.afterId ? ` AND ${alias}.id > @after` : '');
+  if (!indexed) return `SELECT ${cols} FROM ticks t WHERE t.instrument_id = @ins AND t.ts_exchange BETWEEN @from AND @to${after('t')}`;
   return `SELECT ${cols} FROM tick_index x CROSS JOIN ticks t ON t.id = x.id
-      WHERE x.instrument_id = @ins AND x.ts_exchange BETWEEN @from AND @to AND x.id <= (${UPTO_SQL})
+      WHERE x.instrument_id = @ins AND x.ts_exchange BETWEEN @from AND @to AND x.id <= (${UPTO_SQL})${after('x')}
     UNION ALL
     SELECT ${cols} FROM ticks t
-      WHERE t.id > (${UPTO_SQL}) AND t.instrument_id = @ins AND t.ts_exchange BETWEEN @from AND @to`;
+      WHERE t.id > (${UPTO_SQL}) AND t.instrument_id = @ins AND t.ts_exchange BETWEEN @from AND @to${after('t')}`;
 }
 
 /** Deletes the index entries of the ticks a prune is about to delete (same conditions). */
@@ -63,10 +65,18 @@ export class TickIndexer {
   private since = 0;
   private running = false;
   private stopped = false;
+  /**
+   * What this writer committed since the last batch, in id order from `first`: the batch is
+   * taken from here instead of read back from the table when it covers the whole range (no other
+   * writer's rows in between); `broken` when a commit did not follow on.
+   */
+  private mine: { first: number; ins: number[]; ts: number[]; broken: boolean } = { first: 0, ins: [], ts: [], broken: false };
   private timer: NodeJS.Timeout | null = null;
   /** Batches finished and entries written by this process (for tests and the bench). */
   batches = 0;
   entries = 0;
+  /** Batches that had to read their rows back from the table (another writer's rows among them). */
+  readBack = 0;
 
   constructor(
     private readonly db: JournalDb,
@@ -79,6 +89,17 @@ export class TickIndexer {
   /** Rows committed but not yet indexed, as far as this writer knows. */
   get waiting(): number {
     return Math.max(0, this.last - this.upto);
+  }
+
+  /** The rows a commit of this writer just wrote, with ids from `firstId` up (call before committed()). */
+  wrote(firstId: number, rows: readonly { instrumentId: number; tsExchange: number }[]): void {
+    const m = this.mine;
+    if (m.ins.length === 0) m.first = firstId;
+    else if (firstId !== m.first + m.ins.length) m.broken = true;
+    for (const r of rows) {
+      m.ins.push(r.instrumentId);
+      m.ts.push(r.tsExchange);
+    }
   }
 
   committed(lastId: number, now = Date.now()): void {
@@ -100,7 +121,8 @@ export class TickIndexer {
   indexNow(): void {
     this.clearTimer();
     const hi = this.maxId();
-    if (hi > indexedUpTo(this.db)) this.writeSlices(this.collect(indexedUpTo(this.db), hi), hi, false);
+    const from = indexedUpTo(this.db);
+    if (hi > from) this.writeSlices(this.batch(from, hi), hi, false);
   }
 
   stop(): void {
@@ -127,8 +149,23 @@ export class TickIndexer {
       this.running = false;
       return;
     }
-    const entries = this.collect(from, hi);
-    this.writeSlices(entries, hi, true);
+    this.writeSlices(this.batch(from, hi), hi, true);
+  }
+
+  /** The rows (from, hi] in index order: from what this writer remembers when that is all of them. */
+  private batch(from: number, hi: number): Sorted {
+    const m = this.mine;
+    this.mine = { first: 0, ins: [], ts: [], broken: false };
+    const end = m.first + m.ins.length - 1;
+    if (m.broken || m.ins.length === 0 || m.first > from + 1 || end !== hi) {
+      this.readBack++;
+      return this.collect(from, hi);
+    }
+    const skip = from + 1 - m.first;
+    const n = m.ins.length - skip;
+    const ids = new Array<number>(n);
+    for (let i = 0; i < n; i++) ids[i] = from + 1 + i;
+    return sortForIndex(ids, skip > 0 ? m.ins.slice(skip) : m.ins, skip > 0 ? m.ts.slice(skip) : m.ts);
   }
 
   /** The rows (from, hi], sorted by instrument then id (≈ exchange time): the index's order. */
