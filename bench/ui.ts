@@ -1,6 +1,8 @@
 // UI benches in headless Chromium, driven through the real live path: ticks enter the engine's
-// pipeline, cross the bridge (WebSocket), and are drawn by the real renderer.
-//  A. frame work: the ladder at 200 levels updating 20×/s while the chart takes 1,000 ticks/s
+// pipeline, cross the bridge (WebSocket), and are drawn by the real renderer. Both run with the
+// workstation as a trader loads it: four charts (2×2, linked: the instrument at four intervals),
+// each with every indicator on.
+//  A. frame work: the ladder at 200 levels updating 20×/s while the charts take 1,000 ticks/s
 //     (main-thread busy time per frame, from a Chromium trace).
 //  B. tick-to-screen latency at 10,000 ticks/s over 200 instruments (engine ingest → the watchlist
 //     cell shows the price, at the next animation frame).
@@ -14,6 +16,11 @@ import { EngineService } from '../src/engine/service';
 import { defaultUniverse } from '../src/engine/sim/market/market';
 import { buildRenderer, RENDERER_OUT, rendererIsStale } from '../src/engine/ui-build';
 import { DEPTH_FIELDS, type Instrument, type Tick } from '../src/shared/model';
+
+/** Every indicator of the chart's menu (features/chart/indicator-plots.ts CHART_INDICATORS). */
+const ALL_INDICATORS = ['vwap', 'ema20', 'sma50', 'bb20', 'st10', 'rsi14', 'macd'];
+/** BENCH_UI_CHARTS=1: one chart without indicators (what the page cost before the grid), to compare on the same machine. */
+const ONE_CHART = process.env.BENCH_UI_CHARTS === '1';
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -44,17 +51,38 @@ async function setup() {
   return { recorder, server, browser, close, instruments: recorder.journal.instruments().filter((i) => i.segment !== 'INDICES') };
 }
 
-async function openPage(browser: Browser, url: string, watch: Instrument[], selected: Instrument, interval: string) {
+/** The page with `watch` in its watchlist and four charts of `selected` at `intervals`, every indicator on. */
+async function openPage(browser: Browser, url: string, watch: Instrument[], selected: Instrument, intervals: string[]) {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   const layout = {
-    state: { watchlist: watch.map((i) => i.id), selectedId: selected.id, interval, instruments: Object.fromEntries(watch.map((i) => [i.id, i])) },
+    state: { watchlist: watch.map((i) => i.id), selectedId: selected.id, interval: intervals[0], instruments: Object.fromEntries(watch.map((i) => [i.id, i])) },
     version: 0,
   };
-  await page.addInitScript((l) => localStorage.setItem('tickdesk.layout.v1', JSON.stringify(l)), layout);
+  const key = `${selected.exchange}:${selected.symbol}`;
+  const charts = {
+    state: { grid: ONE_CHART ? 1 : 4, linked: true, focused: 0, slots: intervals.map((interval) => ({ instrumentId: selected.id, key, interval, indicators: ONE_CHART ? [] : ALL_INDICATORS })) },
+    version: 1,
+  };
+  await page.addInitScript(
+    ([l, c]) => {
+      localStorage.setItem('tickdesk.layout.v1', JSON.stringify(l));
+      localStorage.setItem('tickdesk.charts.v1', JSON.stringify(c));
+    },
+    [layout, charts] as const,
+  );
   await page.goto(url);
   await page.waitForSelector('[data-testid=watch-row]');
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=chart][data-indicators]').length === n, ONE_CHART ? 1 : 4);
   await page.waitForTimeout(1000);
   return page;
+}
+
+/** "4 charts (1s, 1m, 5m, 15m), 7 indicators each": what the page shows, read back from it. */
+async function chartsShown(page: Awaited<ReturnType<typeof openPage>>): Promise<string> {
+  const shown = await page.$$eval('[data-testid=chart-pane]', (els) =>
+    els.map((p) => ({ interval: p.getAttribute('data-interval'), indicators: (p.querySelector('[data-testid=chart]')?.getAttribute('data-indicators') ?? '').split(',').filter(Boolean).length })),
+  );
+  return `${shown.length} chart${shown.length > 1 ? 's' : ''} (${shown.map((s) => s.interval).join(', ')}), ${[...new Set(shown.map((s) => s.indicators))].join('/')} indicators each`;
 }
 
 function book200(mid: number, tick: number, seq: number): Float64Array {
@@ -134,7 +162,8 @@ export async function benchUi(): Promise<void> {
   try {
     // --- A: frame work -------------------------------------------------------------------
     const infy = env.instruments.find((i) => i.symbol === 'INFY')!;
-    const page = await openPage(browser, server.url, [infy], infy, '1s');
+    const page = await openPage(browser, server.url, [infy], infy, ['1s', '1m', '5m', '15m']);
+    const chartsA = await chartsShown(page);
     let px = 1850;
     let vol = 0;
     const inject = (k: number) => {
@@ -154,13 +183,14 @@ export async function benchUi(): Promise<void> {
     const wallFrames = frameWork(trace, true).sort((a, b) => a - b);
     if (process.env.TRACE_OUT) (await import('node:fs')).writeFileSync(process.env.TRACE_OUT, JSON.stringify(trace));
     await page.close();
-    console.log(`\nUI frame work (headless Chromium): ladder at ${levels} levels updating 20×/s, chart at ${Math.round(sent / 8)} ticks/s`);
+    console.log(`\nUI frame work (headless Chromium): ladder at ${levels} levels updating 20×/s, ${chartsA} at ${Math.round(sent / 8)} ticks/s`);
     console.log(`  main-thread CPU per frame  p50 ${pct(frames, 50).toFixed(2)} ms, p95 ${pct(frames, 95).toFixed(2)} ms, p99 ${pct(frames, 99).toFixed(2)} ms  (target p95 ≤ 8 ms; ${frames.length} frames)`);
     console.log(`  main-thread wall per frame p50 ${pct(wallFrames, 50).toFixed(2)} ms, p95 ${pct(wallFrames, 95).toFixed(2)} ms  (software compositing, engine on the same 2 cores)`);
 
     // --- B: tick-to-screen latency -------------------------------------------------------
     const watch = env.instruments.slice(0, 200);
-    const page2 = await openPage(browser, server.url, watch, watch[0], '1m');
+    const page2 = await openPage(browser, server.url, watch, watch[0], ['1m', '5m', '15m', '1h']);
+    const chartsB = await chartsShown(page2);
     await page2.evaluate(() => {
       const w = window as unknown as { __shown: Array<[string, string, number]> };
       w.__shown = [];
@@ -207,7 +237,7 @@ export async function benchUi(): Promise<void> {
     }
     lat.sort((a, b) => a - b);
     await page2.close();
-    console.log(`\nUI tick-to-screen latency (headless Chromium): ${Math.round(sentB / 6)} ticks/s over ${watch.length} watchlist rows`);
+    console.log(`\nUI tick-to-screen latency (headless Chromium): ${Math.round(sentB / 6)} ticks/s over ${watch.length} watchlist rows, ${chartsB}`);
     console.log(`  p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${lat.at(-1)} ms  (target p99 ≤ 100 ms; ${lat.length} price changes seen on screen)`);
   } finally {
     await env.close();

@@ -28,8 +28,9 @@ test('backfill pages the history into the journal with a progress line; export r
   const header = lines[0].split(',');
   const first = lines[1].split(',');
   const infy = defaultUniverse().find((i) => i.symbol === 'INFY')!;
-  const minute = Date.parse('2026-10-30T09:15:00+05:30') / 60_000;
-  assert.equal(Number(first[header.indexOf('open')]), simHistoryPrice(infy.token, infy.basePrice, infy.tickSize, minute));
+  // The day's first bar opens at the pre-open auction's equilibrium price, found at 09:08.
+  const auction = Date.parse('2026-10-30T09:08:00+05:30') / 60_000;
+  assert.equal(Number(first[header.indexOf('open')]), simHistoryPrice(infy.token, infy.basePrice, infy.tickSize, auction));
   // Again: the same buckets replaced, not duplicated.
   assert.equal(run(['backfill', '--broker', 'sim', '--instrument', 'NSE:INFY', '--interval', '1m', '--from', '2026-10-30', '--to', '2026-10-30 15:30', '--journal', path]).status, 0);
   assert.equal(run(['export', '--instrument', 'NSE:INFY', '--kind', 'candles', '--interval', '1m', '--from', '2026-10-30', '--to', '2026-10-31', '--journal', path]).stdout.trim().split('\n').length, 376);
@@ -53,7 +54,8 @@ test('backfill --sink: the candles reach the database (broker_candles) before th
     const infy = defaultUniverse().find((i) => i.symbol === 'INFY')!;
     const first = Date.parse('2026-10-26T09:15:00+05:30') / 1000;
     assert.equal(Number(rows[0].t), first);
-    assert.equal(rows[0].open, simHistoryPrice(infy.token, infy.basePrice, infy.tickSize, first / 60));
+    // The 09:15 bar opens at the 09:08 pre-open auction's price.
+    assert.equal(rows[0].open, simHistoryPrice(infy.token, infy.basePrice, infy.tickSize, first / 60 - 7));
   });
   await cleanupDatabases();
 });

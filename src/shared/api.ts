@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { BrokerId, type BrokerInfo } from './brokers';
 import { CandleInterval, Instrument } from './model';
+import type { SessionPhase } from './nse-calendar';
 
 const InstrumentId = z.number().int().positive();
 const TimeMs = z.number().int();
@@ -39,6 +40,20 @@ export const Requests = {
     })
     .strict(),
   unwatch: z.object({}).strict(),
+  /**
+   * The page's other charts (a grid of up to 4): candles of each instrument at its interval stream
+   * as `candles` events from now on, beside the watched instrument's. Replaces the previous set;
+   * [] stops them all. Each answered with its history (up to `limit` bars).
+   */
+  charts: z
+    .object({
+      streams: z
+        .array(z.object({ instrumentId: InstrumentId, interval: CandleInterval }).strict())
+        .max(4)
+        .refine((list) => new Set(list.map((s) => `${s.instrumentId}/${s.interval}`)).size === list.length, 'each instrument and interval at most once'),
+      limit: z.number().int().min(1).max(20_000).default(2000),
+    })
+    .strict(),
   /**
    * Fetch the broker's history for one instrument into the journal, in the background; progress
    * comes as `progress` events, then `watch` again to see it.
@@ -88,6 +103,11 @@ export const Requests = {
       rate: z.number().min(-0.05).max(0.5).default(0.065),
     })
     .strict(),
+  /**
+   * The volume traded at each price by one instrument in the current trading session (from its
+   * 09:00 IST pre-open; the last session's while the market is closed), from the journal.
+   */
+  volumeAtPrice: z.object({ instrumentId: InstrumentId }).strict(),
   getTicks: z
     .object({
       instrumentId: InstrumentId,
@@ -155,6 +175,8 @@ export interface EngineStatus {
    * "market closed" over ticking prices). Absent from engines before it was added.
    */
   simulated?: boolean;
+  /** A simulated market on the exchange's clock (`--sim-clock nse`): its phase and what to say. */
+  market?: { phase: SessionPhase; text: string } | null;
   feeds: FeedStatus[];
   /** Logins started from the UI. */
   logins: LoginState[];
@@ -191,6 +213,8 @@ export interface Trade {
   ltq?: number;
   /** Volume since the previous tick: what actually traded. */
   volDelta?: number;
+  /** The day's cumulative volume after this trade (where the feed sends it): the seam with a journal read. */
+  volume?: number;
 }
 
 export interface DepthUpdate {
@@ -210,6 +234,10 @@ export interface ChainSide {
   bid?: number | null;
   ask?: number | null;
   volume?: number | null;
+  /** OI − the previous session's closing OI; null when that is not known (`prevOiFrom` says where it came from). */
+  oiChange?: number | null;
+  prevOi?: number | null;
+  prevOiFrom?: 'broker' | 'journal' | 'sim' | null;
   /** Annualised implied volatility (0.15 = 15 %), solved from the LTP; null with `ivReason`. */
   iv?: number | null;
   ivReason?: string | null;
@@ -231,6 +259,36 @@ export interface ChainAnalytics {
   pcrOi: number | null;
   pcrVolume: number | null;
   maxPain: number | null;
+  /** Σ change in OI of the calls and of the puts whose previous OI is known (null: none is), and their ratio. */
+  ceOiChange?: number | null;
+  peOiChange?: number | null;
+  pcrOiChange?: number | null;
+  /** Options with a known change in OI, of those with an OI. */
+  oiChangeKnown?: number;
+  oiSides?: number;
+}
+
+/** One instrument's traded volume at price over a session (Requests.volumeAtPrice). */
+export interface SessionVolumeAtPrice {
+  instrumentId: number;
+  /** The session: its opening moment and the next session's (ms UTC). */
+  from: number;
+  until: number;
+  /** Prices as tick indices (price / tickSize, rounded), ascending, and the volume at each. */
+  tickSize: number;
+  ticks: number[];
+  volumes: number[];
+  total: number;
+  trades: number;
+  /** First and last trade counted; null without trades. */
+  first: number | null;
+  last: { price: number; ts: number } | null;
+  /**
+   * Where live trades take over: a live trade is new when its cumulative `volume` exceeds
+   * seamVolume or, for a feed without cumulative volume (seamVolume null), its time exceeds seamTs.
+   */
+  seamVolume: number | null;
+  seamTs: number | null;
 }
 
 export interface OptionChain {
@@ -269,6 +327,7 @@ export interface Responses {
   getCandles: Bar[];
   watch: { instrumentId: number; interval: CandleInterval; candles: Bar[]; depth: DepthUpdate | null; tape: Trade[] };
   unwatch: { ok: true };
+  charts: { streams: Array<{ instrumentId: number; interval: CandleInterval; candles: Bar[] }> };
   getTicks: Trade[];
   backfill: { id: number; label: string };
   loginStart: { url: string };
@@ -276,12 +335,13 @@ export interface Responses {
   optionUnderlyings: Array<{ underlying: string; exchange: string; expiries: string[] }>;
   refreshInstruments: { instruments: number };
   optionChain: OptionChain;
+  volumeAtPrice: SessionVolumeAtPrice;
 }
 
 /** Event streams the engine pushes, coalesced per frame by the bridge. */
 export interface Events {
   quotes: Quote[];
-  /** Bars of the watched instrument that changed in this frame, oldest first. */
+  /** Bars of the watched instrument, or of one of the page's `charts`, that changed in this frame, oldest first. */
   candles: { instrumentId: number; interval: CandleInterval; bars: Bar[] };
   /** The latest book of the watched instrument. */
   depth: DepthUpdate;

@@ -114,6 +114,8 @@ export interface Tick {
   /** Volume since the previous tick of this instrument (enrichment; 0 on the first tick seen). */
   volDelta?: number;
   oi?: number;
+  /** The previous session's closing OI, where the broker's feed says it (Dhan's code 6); not journaled. */
+  prevOi?: number;
   totalBuyQty?: number;
   totalSellQty?: number;
   open?: number;

@@ -86,6 +86,14 @@ export interface ExpiryChain {
   pcrOi: number | null;
   /** Σ PE volume / Σ CE volume. */
   pcrVolume: number | null;
+  /** Σ change in OI of the calls, and of the puts, whose previous OI is known; null when none is. */
+  ceOiChange: number | null;
+  peOiChange: number | null;
+  /** Σ PE OI change / Σ CE OI change; null unless both are positive (a negative ratio reads as nonsense). */
+  pcrOiChange: number | null;
+  /** Options with a change in OI, of those with an OI (the totals cover the former). */
+  oiChangeKnown: number;
+  oiSides: number;
   /** The settlement strike at which option holders would be paid least, weighted by OI. */
   maxPain: number | null;
   /** That least payout, in rupees when OI is in shares. */
@@ -289,6 +297,24 @@ function summary(
   pain: { strike: number; payout: number } | null,
   atmIndex: number,
 ): ExpiryChain {
+  const chg = { ce: 0, pe: 0, ceKnown: 0, peKnown: 0, sides: 0 };
+  for (const r of rows) {
+    for (const [s, ce] of [
+      [r.ce, true],
+      [r.pe, false],
+    ] as const) {
+      if (!s || s.oi === null) continue;
+      chg.sides++;
+      if (s.oiChange === null) continue;
+      if (ce) {
+        chg.ce += s.oiChange;
+        chg.ceKnown++;
+      } else {
+        chg.pe += s.oiChange;
+        chg.peKnown++;
+      }
+    }
+  }
   return {
     underlying: config.underlying.toUpperCase(),
     expiry,
@@ -304,6 +330,11 @@ function summary(
     atm: atmIndex >= 0 ? rows[atmIndex].strike : null,
     pcrOi: putCallRatio(sums.peOi, sums.ceOi),
     pcrVolume: putCallRatio(sums.peVol, sums.ceVol),
+    ceOiChange: chg.ceKnown > 0 ? chg.ce : null,
+    peOiChange: chg.peKnown > 0 ? chg.pe : null,
+    pcrOiChange: chg.ceKnown > 0 && chg.peKnown > 0 && chg.pe > 0 ? putCallRatio(chg.pe, chg.ce) : null,
+    oiChangeKnown: chg.ceKnown + chg.peKnown,
+    oiSides: chg.sides,
     maxPain: pain?.strike ?? null,
     maxPainPayout: pain?.payout ?? null,
     rows,

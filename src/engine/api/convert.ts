@@ -22,6 +22,7 @@ export function toTrade(t: Tick): Trade {
   const tr: Trade = { ts: t.tsExchange, ltp: t.ltp };
   if (t.ltq !== undefined) tr.ltq = t.ltq;
   if (t.volDelta !== undefined) tr.volDelta = t.volDelta;
+  if (t.volume !== undefined) tr.volume = t.volume;
   return tr;
 }
 

@@ -99,12 +99,14 @@ test('every method answers through the bridge from its own handler', { timeout: 
       getCandles: { instrumentId: infy.id, interval: '1m' },
       watch: { instrumentId: infy.id, interval: '1m' },
       unwatch: {},
+      charts: { streams: [{ instrumentId: infy.id, interval: '5m' }] },
       backfill: { instrumentId: infy.id, interval: '1d', days: 5 },
       loginStart: { broker: 'kite' },
       loginToken: { broker: 'dhan', accessToken: 'x'.repeat(20) },
       optionUnderlyings: {},
       refreshInstruments: {},
       optionChain: { underlying: 'nifty', exchange: 'NFO', expiry: nifty.expiries[0], around: 2 },
+      volumeAtPrice: { instrumentId: infy.id },
       getTicks: { instrumentId: infy.id, limit: 5 },
     };
     assert.deepEqual(Object.keys(calls).sort(), Object.keys(Requests).sort());
@@ -132,6 +134,10 @@ test('every method answers through the bridge from its own handler', { timeout: 
     assert.deepEqual(w.candles.slice(0, -1), bars.slice(0, w.candles.length - 1), 'the same history as getCandles (the newest bar may have grown)');
     assert.ok(w.tape.length >= 1);
     assert.deepEqual(a.unwatch.result, { ok: true });
+    assert.deepEqual(
+      a.charts.result.streams.map((c: any) => [c.instrumentId, c.interval, c.candles.length >= 1 && c.candles.every((bar: any) => bar.t % 300 === 0)]),
+      [[infy.id, '5m', true]],
+    );
     assert.equal(a.backfill.result.label, 'NSE:INFY 1d');
     assert.ok(Number.isInteger(a.backfill.result.id) && a.backfill.result.id > 0);
     assert.deepEqual(a.loginStart.error, { code: 'bad-request', message: 'this engine records from a simulator: there is nothing to log in to' });
@@ -172,7 +178,7 @@ test('every method answers through the bridge from its own handler', { timeout: 
 });
 
 test('call: a name that is no method of the API is a bad request, even one every object has', () => {
-  const page: PageInterest = { subscribe: () => {}, unsubscribe: () => {}, watch: () => {}, unwatch: () => {} };
+  const page: PageInterest = { subscribe: () => {}, unsubscribe: () => {}, watch: () => {}, unwatch: () => {}, charts: () => {} };
   for (const name of ['constructor', 'toString', '__proto__', 'dropTables']) {
     assert.throws(
       () => service.call(page, name as Method, {} as never),
@@ -218,8 +224,74 @@ test('watch: a trade ingested a moment before, not yet committed, is in the tape
   // Straight into the pipeline: queued for the journal's next flush (up to flushMs away), and the
   // page is not watching yet, so the live stream will not carry it either.
   recorder.pipeline.ingest({ instrumentId: infy.id, tsExchange: now, tsReceived: now, ltp: last.ltp, ltq, volume: (last.volume ?? 0) + ltq });
-  const page: PageInterest = { subscribe: () => {}, unsubscribe: () => {}, watch: () => {}, unwatch: () => {} };
+  const page: PageInterest = { subscribe: () => {}, unsubscribe: () => {}, watch: () => {}, unwatch: () => {}, charts: () => {} };
   const r = engineHandlers(service).watch(page, { instrumentId: infy.id, interval: '1m', limit: 10 }) as Awaited<ReturnType<EngineHandlers['watch']>>;
   assert.ok(r.tape.some((t) => t.ltq === ltq && t.volDelta === ltq), 'the trade is in the tape');
   assert.ok(r.candles.at(-1)!.v >= ltq, 'and in the last candle\'s volume');
+});
+
+test('charts: two more streams at two intervals stream their bars beside the watch; dropping one stops it; bad sets are refused', { timeout: 60_000 }, async () => {
+  const b = memoryBridge();
+  try {
+    const infy = recorder.journal.findInstrument('NSE:INFY')!;
+    const rel = recorder.journal.findInstrument('NSE:RELIANCE')!;
+    await b.call('watch', { instrumentId: infy.id, interval: '1m' });
+    const r = (await b.call('charts', { streams: [{ instrumentId: infy.id, interval: '5m' }, { instrumentId: rel.id, interval: '15m' }], limit: 50 })).result;
+    assert.deepEqual(
+      r.streams.map((s: any) => [s.instrumentId, s.interval]),
+      [
+        [infy.id, '5m'],
+        [rel.id, '15m'],
+      ],
+    );
+    const [h5, h15]: Array<Array<{ t: number; o: number; v: number }>> = r.streams.map((s: any) => s.candles);
+    assert.ok(h5.length >= 1 && h5.length <= 50 && h5.every((bar) => bar.t % 300 === 0), '5-minute history');
+    assert.ok(h15.length >= 1 && h15.every((bar) => bar.t % 900 === 0), '15-minute history');
+
+    const candles = (from: number, id: number, iv: string) => b.events.slice(from).filter((e) => e.event === 'candles' && e.data.instrumentId === id && e.data.interval === iv).flatMap((e) => e.data.bars);
+    await until(() => candles(0, infy.id, '5m').length > 0 && candles(0, rel.id, '15m').length > 0 && candles(0, infy.id, '1m').length > 0, 'bars of the watch and of both charts');
+    // Live bars continue the history they were answered with: the open bar grows from the last one.
+    for (const [hist, live, sec] of [
+      [h5, candles(0, infy.id, '5m'), 300],
+      [h15, candles(0, rel.id, '15m'), 900],
+    ] as const) {
+      const first = live[0];
+      const last = hist.at(-1)!;
+      assert.ok(first.t >= last.t && first.t % sec === 0, `the first live bar (${first.t}) is not before the history's last (${last.t})`);
+      if (first.t === last.t) assert.ok(first.o === last.o && first.v >= last.v, 'the same bar, grown');
+      assert.ok(live.every((bar: any) => bar.h >= Math.max(bar.o, bar.c) && bar.l <= Math.min(bar.o, bar.c)));
+    }
+
+    // RELIANCE 15m dropped: its bars stop; INFY 5m and the watch go on.
+    assert.deepEqual((await b.call('charts', { streams: [{ instrumentId: infy.id, interval: '5m' }], limit: 5 })).result.streams.length, 1);
+    const mark = b.events.length;
+    await until(() => b.events.slice(mark).filter((e) => e.event === 'candles' && e.data.instrumentId === infy.id && e.data.interval === '5m').length >= 3, 'three more frames of INFY 5m');
+    await until(() => recorder.journal.countTicks(rel.id) > 0 && service.quote(rel.id) !== undefined, 'RELIANCE still ticking');
+    assert.deepEqual(candles(mark, rel.id, '15m'), [], 'no RELIANCE 15m bars after it was dropped');
+    assert.ok(candles(mark, infy.id, '1m').length > 0, 'the watch goes on');
+    await b.call('charts', { streams: [] });
+    const mark2 = b.events.length;
+    await until(() => candles(mark2, infy.id, '1m').length >= 3, 'the watch alone');
+    assert.deepEqual(candles(mark2, infy.id, '5m'), [], '[] stops every chart stream');
+
+    // Refused, each as a bad request, and the page's streams are left as they were.
+    const bad: Array<[unknown, RegExp]> = [
+      [{ streams: Array.from({ length: 5 }, (_, i) => ({ instrumentId: infy.id, interval: ['1m', '3m', '5m', '15m', '1h'][i] })) }, /expected array to have <=4 items/],
+      [{ streams: [{ instrumentId: infy.id, interval: '5m' }, { instrumentId: infy.id, interval: '5m' }] }, /each instrument and interval at most once/],
+      [{ streams: [{ instrumentId: infy.id, interval: '7m' }] }, /at streams\[0\]\.interval/],
+      [{ streams: [{ instrumentId: 987_654_321, interval: '5m' }] }, /no instrument with id 987654321/],
+      [{ streams: [{ instrumentId: infy.id, interval: '5m', depth: true }] }, /Unrecognized key: "depth"/],
+      [{ streams: 'all' }, /expected array, received string/],
+    ];
+    for (const [params, message] of bad) {
+      const e = (await b.call('charts', params as never)).error;
+      assert.equal(e?.code, 'bad-request', JSON.stringify(params));
+      assert.match(e.message, message);
+    }
+    const mark3 = b.events.length;
+    await until(() => candles(mark3, infy.id, '1m').length >= 2, 'the watch after the refusals');
+    assert.deepEqual(candles(mark3, infy.id, '5m'), [], 'a refused set starts nothing');
+  } finally {
+    b.close();
+  }
 });

@@ -5,6 +5,9 @@
 import type { Method, Quote, Responses, ValidParams } from '../../shared/api';
 import { INTERVAL_SECONDS, type CandleInterval, type Instrument, type Tick } from '../../shared/model';
 import { buildChain, type ChainSide as AnalyticsSide } from '../analytics/chain';
+import { PreviousOi } from '../analytics/prev-oi';
+import { nextSessionStart, sessionStart } from '../analytics/session';
+import { lastOiBetween, SessionVolumeCache } from '../store/journal/session-reads';
 import { brokerInfo } from '../brokers/catalog';
 import type { BrokerAdapter } from '../brokers/types';
 import { brokerIds, brokers, findBroker } from '../brokers/registry';
@@ -47,6 +50,15 @@ function chartBars(journal: Journal, instrumentId: number, interval: CandleInter
 }
 
 export function engineHandlers(engine: EngineService): EngineHandlers {
+  // The previous session's closing OI (the change in OI's base): the broker's value, else the
+  // journal's (read once per option per session), else the simulator's (analytics/prev-oi.ts).
+  const previousOi = new PreviousOi({
+    broker: (id) => engine.lastTick(id)?.prevOi,
+    journal: (ids, from, to) => lastOiBetween(engine.journal.db, ids, from, to),
+    sim: (ins) => engine.simulatedPreviousOi(ins),
+  });
+  // The session's volume at price per instrument, read on from where the last answer left off.
+  const sessionVolume = new SessionVolumeCache();
   return {
     status: () => engine.status(),
 
@@ -93,6 +105,24 @@ export function engineHandlers(engine: EngineService): EngineHandlers {
       return { ok: true };
     },
 
+    charts: (page, { streams, limit }) => {
+      for (const s of streams) engine.instrument(s.instrumentId); // an unknown instrument refuses the whole set
+      const answered = streams.map((s) => ({ ...s, candles: chartBars(engine.journal, s.instrumentId, s.interval, undefined, undefined, limit) }));
+      page.charts(answered.map((s) => ({ instrumentId: s.instrumentId, interval: s.interval, lastBar: s.candles.at(-1) ?? null })));
+      return { streams: answered };
+    },
+
+    volumeAtPrice: (_page, { instrumentId }) => {
+      const ins = engine.instrument(instrumentId);
+      // Everything published is then in the journal: the seam (the largest cumulative volume read)
+      // is the last trade the page needs no more of; the live tape continues after it.
+      engine.journal.flush();
+      const now = Date.now();
+      const from = sessionStart(now);
+      const v = sessionVolume.read(engine.journal.db, instrumentId, from, ins.tickSize);
+      return { instrumentId, from, until: nextSessionStart(now), tickSize: ins.tickSize, ...v };
+    },
+
     getTicks: (_page, { instrumentId, from, to, limit }) => {
       engine.instrument(instrumentId);
       engine.journal.flush();
@@ -131,7 +161,9 @@ export function engineHandlers(engine: EngineService): EngineHandlers {
         const t = engine.lastTick(i.id);
         if (t) ticks.set(i.id, t);
       }
-      const full = buildChain(wanted, ticks, { underlying: u, exchange, model, rate, spotId: spotIns?.id }, Date.now()).find((e) => e.expiry === expiry);
+      const prev = previousOi.of(wanted);
+      const prevOis = new Map([...prev].map(([id, p]) => [id, p.oi]));
+      const full = buildChain(wanted, ticks, { underlying: u, exchange, model, rate, spotId: spotIns?.id }, Date.now(), prevOis).find((e) => e.expiry === expiry);
       const analyticsOf = new Map<number, AnalyticsSide>();
       for (const r of full?.rows ?? []) for (const s of [r.ce, r.pe]) if (s) analyticsOf.set(s.instrumentId, s);
       const side = (i: Instrument | undefined) => {
@@ -143,10 +175,13 @@ export function engineHandlers(engine: EngineService): EngineHandlers {
           ltp: q?.ltp,
           oi: q?.oi,
           ...(a ? { change: a.change, bid: a.bid, ask: a.ask, volume: a.volume, iv: a.iv, ivReason: a.ivReason, greeks: a.greeks, itm: a.itm } : {}),
+          oiChange: a?.oiChange ?? null,
+          prevOi: prev.get(i.id)?.oi ?? null,
+          prevOiFrom: prev.get(i.id)?.from ?? null,
         };
       };
       const analytics = full
-        ? { model: full.model, priceFrom: full.priceFrom, underlyingPrice: full.underlyingPrice, rate: full.rate, years: full.years, pcrOi: full.pcrOi, pcrVolume: full.pcrVolume, maxPain: full.maxPain }
+        ? { model: full.model, priceFrom: full.priceFrom, underlyingPrice: full.underlyingPrice, rate: full.rate, years: full.years, pcrOi: full.pcrOi, pcrVolume: full.pcrVolume, maxPain: full.maxPain, ceOiChange: full.ceOiChange, peOiChange: full.peOiChange, pcrOiChange: full.pcrOiChange, oiChangeKnown: full.oiChangeKnown, oiSides: full.oiSides }
         : null;
       return { underlying: u, exchange, expiry, spot, atm: chain.atm, rows: chain.rows.map((r) => ({ strike: r.strike, ce: side(r.ce), pe: side(r.pe) })), analytics };
     },

@@ -1,6 +1,6 @@
 // A connected page as the Engine API sees it. Handlers record what the page asked for (quotes of
-// some instruments, one watched instrument); the engine tells every page what happens as it
-// happens. What reaches the page, and when, is the bridge's business (bridge/page-coalescer.ts).
+// some instruments, one watched instrument, the candles of its other charts); the engine tells
+// every page what happens as it happens. What reaches the page, and when, is the bridge's business (bridge/page-coalescer.ts).
 import type { Bar, DepthUpdate, Progress, Quote } from '../../shared/api';
 import type { CandleInterval, Tick } from '../../shared/model';
 
@@ -14,13 +14,22 @@ export interface Watch {
   fullDepth: boolean;
 }
 
-/** What one page has asked for; the handlers of subscribe, unsubscribe, watch and unwatch change it. */
+/** One of a page's other charts: live bars of an instrument at an interval, continuing `lastBar`. */
+export interface ChartStream {
+  instrumentId: number;
+  interval: CandleInterval;
+  lastBar: Bar | null;
+}
+
+/** What one page has asked for; the handlers of subscribe, unsubscribe, watch, unwatch and charts change it. */
 export interface PageInterest {
   subscribe(instrumentIds: readonly number[]): void;
   unsubscribe(instrumentIds: readonly number[]): void;
   /** Focuses `w`; what was pending for the instrument watched before is dropped. */
   watch(w: Watch): void;
   unwatch(): void;
+  /** Replaces the page's chart streams (candles only, beside the watch's); [] stops them. */
+  charts(streams: readonly ChartStream[]): void;
 }
 
 /** What the engine tells every open page, on the engine's time (every tick, every book). */

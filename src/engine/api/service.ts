@@ -76,6 +76,11 @@ export class EngineService {
     return this.lastTicks.get(instrumentId);
   }
 
+  /** A simulated venue's OI for an instrument at its previous session's close; undefined where none says. */
+  simulatedPreviousOi(ins: Instrument): number | undefined {
+    return this.recorder.adapter.protocol === ins.broker ? this.recorder.venue?.previousOi?.(ins.token) : undefined;
+  }
+
   /** The latest full-depth book (20/200 levels) of an instrument; null when no depth feed has sent one. */
   fullBook(instrumentId: number): DepthUpdate | null {
     const b = this.books.get(instrumentId);
@@ -248,6 +253,7 @@ export class EngineService {
     // Everything here reaches the page: no token may ride along in a detail (shared/redact).
     return {
       simulated: this.recorder.adapter.simulated,
+      market: this.recorder.marketState(),
       feeds: feeds.map((f) => ({ ...f, detail: redactSecrets(f.detail) })),
       logins: [...this.logins.values()].map(({ broker, state, detail }) => ({ broker, state, detail: redactSecrets(detail) })),
       notices: this.recorder.notices.slice(-5).map(redactSecrets),

@@ -144,3 +144,57 @@ test('watching another instrument drops what was pending for the first; progress
   idle.onProgress({ id: 2, task: 'instruments', label: 'kite instruments', fraction: 1, detail: '10 rows', done: true });
   assert.deepEqual(idle.drain(), [{ event: 'progress', data: { id: 2, task: 'instruments', label: 'kite instruments', fraction: 1, detail: '10 rows', done: true } }]);
 });
+
+test('charts: each stream its own bars at its own interval beside the watch, seeded from its history; a new set drops the old', () => {
+  const page = new PageCoalescer();
+  page.watch({ instrumentId: 7, interval: '1m', lastBar: null, fullDepth: false });
+  page.charts([
+    { instrumentId: 7, interval: '5m', lastBar: { t: T0 / 1000, o: 90, h: 95, l: 89, c: 94, v: 100 } },
+    { instrumentId: 8, interval: '15m', lastBar: null },
+  ]);
+  feed(page, tick(7, 10, 96));
+  feed(page, tick(8, 11, 500));
+  feed(page, tick(7, 70, 97)); // a new minute, the same five minutes
+  feed(page, tick(9, 71, 1)); // no stream of this page
+  const candles = page.drain().filter((e) => e.event === 'candles');
+  assert.deepEqual(candles, [
+    {
+      event: 'candles',
+      data: {
+        instrumentId: 7,
+        interval: '1m',
+        bars: [
+          { t: T0 / 1000, o: 96, h: 96, l: 96, c: 96, v: 10 },
+          { t: T0 / 1000 + 60, o: 97, h: 97, l: 97, c: 97, v: 10 },
+        ],
+      },
+    },
+    { event: 'candles', data: { instrumentId: 7, interval: '5m', bars: [{ t: T0 / 1000, o: 90, h: 97, l: 89, c: 97, v: 120 }] } },
+    { event: 'candles', data: { instrumentId: 8, interval: '15m', bars: [{ t: T0 / 1000, o: 500, h: 500, l: 500, c: 500, v: 10 }] } },
+  ]);
+  page.charts([{ instrumentId: 8, interval: '15m', lastBar: { t: T0 / 1000, o: 500, h: 500, l: 500, c: 500, v: 10 } }]);
+  feed(page, tick(7, 301, 98)); // the next five minutes: the watch's only
+  feed(page, tick(8, 302, 501));
+  assert.deepEqual(
+    page.drain().filter((e) => e.event === 'candles'),
+    [
+      {
+        event: 'candles',
+        data: {
+          instrumentId: 7,
+          interval: '1m',
+          bars: [
+            { t: T0 / 1000 + 60, o: 97, h: 97, l: 97, c: 97, v: 10 }, // closed: its final state
+            { t: T0 / 1000 + 300, o: 98, h: 98, l: 98, c: 98, v: 10 },
+          ],
+        },
+      },
+      { event: 'candles', data: { instrumentId: 8, interval: '15m', bars: [{ t: T0 / 1000, o: 500, h: 501, l: 500, c: 501, v: 20 }] } },
+    ],
+    'the 5m stream is gone; the 15m one continues',
+  );
+  page.charts([]);
+  page.unwatch();
+  feed(page, tick(8, 303, 502));
+  assert.deepEqual(page.drain(), [], 'no streams, no bars');
+});

@@ -15,12 +15,12 @@ import { fyersAdapter } from './fyers';
 import { kiteAdapter } from './kite';
 import { upstoxAdapter } from './upstox';
 import { yahooAdapter } from './yahoo';
-import type { BrokerAdapter } from './types';
+import type { BrokerAdapter, SimMarketRequest } from './types';
 
 /** A simulated Dhan as the adapter takes it: the venue plus its universe keyed Dhan's way. */
-function dhanSimVenue(sim: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] }): DhanSimVenue {
+function dhanSimVenue(sim: SimMarketRequest): DhanSimVenue {
   const universe = (sim.instruments as SimInstrument[] | undefined) ?? defaultUniverse();
-  const venue = new DhanVenue({ instruments: universe, ticksPerSecond: sim.ticksPerSecond, seed: sim.seed });
+  const venue = new DhanVenue({ instruments: universe, ticksPerSecond: sim.ticksPerSecond, seed: sim.seed, clock: sim.clock, now: sim.now });
   return {
     start: () => venue.start(),
     stop: () => venue.stop(),

@@ -3,6 +3,7 @@
 // its instrument master, how it fetches history and opens its feeds, and how its error codes map
 // onto errors.ts. The recorder, the Engine API and the CLI read these; none names a broker.
 import type { BrokerForm, BrokerId, LoginKind as SharedLoginKind } from '../../shared/brokers';
+import type { MarketClock } from '../../shared/nse-calendar';
 import type { z } from 'zod';
 import type { ConnectRequest, EngineStart } from '../../shared/desktop';
 import type { Candle, CandleInterval, DepthSnapshot, FeedState, Instrument, NewInstrument, Tick } from '../../shared/model';
@@ -156,7 +157,18 @@ export interface FeedRequest {
   restRoot?: string;
   silenceMs?: number;
   /** A simulated venue's market. */
-  sim?: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] };
+  sim?: SimMarketRequest;
+}
+
+/** A simulated venue's market: its pace, seed, instruments (sim/market SimInstrument[]) and clock. */
+export interface SimMarketRequest {
+  ticksPerSecond?: number;
+  seed?: number;
+  instruments?: unknown[];
+  /** Default 'always'; 'nse' follows NSE's sessions and holidays (`--sim-clock nse`). */
+  clock?: MarketClock;
+  /** The market's clock (tests drive it; default Date.now). */
+  now?: () => number;
 }
 
 /** What the recorder hands an adapter to record into (its journal, master import and backfill too). */
@@ -266,6 +278,11 @@ export interface Credentials {
 export interface VenueHandle<Roots, Creds> {
   start(): Promise<{ roots: Roots; credentials: Creds }>;
   stop(): Promise<void>;
+  /**
+   * The simulated market's open interest at the previous session's close, by the instrument's
+   * token as this broker writes it; where the venue knows it (the change in OI's last resort).
+   */
+  previousOi?(token: string): number | undefined;
 }
 
 /** One instrument's history, resolved and ready to fetch (`tickdesk backfill`). */

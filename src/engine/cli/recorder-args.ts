@@ -56,6 +56,9 @@ export const RECORDER_HELP = `  --broker B               ${wrap(brokerIds().join
   --rate N                 simulator only: market events per second (default 3000)
   --seed N                 simulator only: random seed (default: time-based)
   --sim-instruments FILE   simulator only: its instrument list, a Kite-format instruments CSV
+  --sim-clock always|nse   simulator only: trade around the clock (default), or on NSE's calendar:
+                           sessions (pre-open auction 09:08, 09:15–15:30, closing session), no
+                           ticks at night, at weekends or on exchange holidays
   --ws-root URL            override the broker WebSocket root (e.g. a local simulator)
   --rest-root URL          override the broker REST root (Dhan: one root for /v2, /app and /api-data)
   --login-port N           the 127.0.0.1 port of the broker app's redirect URL, for "Log in" in the UI (8421)
@@ -81,6 +84,7 @@ export const RECORDER_ARGS = {
   rate: { type: 'string' },
   seed: { type: 'string' },
   'sim-instruments': { type: 'string' },
+  'sim-clock': { type: 'string' },
   'ws-root': { type: 'string' },
   'rest-root': { type: 'string' },
   'login-port': { type: 'string' },
@@ -132,6 +136,9 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
     if (adopted) ({ apiKey, clientId, accessToken } = adopted);
   }
   if (sinkUrl && !/^postgres(ql)?:\/\//.test(sinkUrl)) throw new UsageError('--sink must be a postgres:// URL');
+  const clock = values['sim-clock'];
+  if (clock !== undefined && clock !== 'always' && clock !== 'nse') throw new UsageError(`--sim-clock must be always or nse (got "${clock}")`);
+  if (clock !== undefined && !adapter.simulated) throw new UsageError(`--sim-clock is for the simulators (--broker ${orList(brokers().filter((b) => b.simulated).map((b) => b.id))}); ${adapter.name} keeps the exchange's hours`);
   const list = values.instruments;
   if (!adapter.has.live.all && (!list || list === 'all')) throw new UsageError(`--broker ${broker} needs --instruments ${adapter.instrumentsHint}`);
   return {
@@ -165,6 +172,7 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
       instruments: values['sim-instruments']
         ? universeFromKiteRows(parseKiteInstrumentsCsv(readFileSync(values['sim-instruments'], 'utf8')))
         : undefined,
+      clock,
     },
   };
 }
@@ -205,7 +213,11 @@ export async function runUntilStopped(
   let lastCommitted = recorder.stats().committed;
   let lastAt = started;
   let notices = 0;
+  let marketText = '';
   timers.ticker = setInterval(() => {
+    // A simulator on NSE's clock says when its market opens or closes, in the notices the page shows too.
+    const market = recorder.marketState();
+    if (market && market.text !== marketText) recorder.notices.push(`simulated NSE market: ${(marketText = market.text)}`);
     const s = recorder.stats();
     const now = Date.now();
     const rate = ((s.committed - lastCommitted) * 1000) / Math.max(1, now - lastAt);
@@ -218,7 +230,7 @@ export async function runUntilStopped(
       : '';
     progress.update(
       `${((now - started) / 1000).toFixed(0)}s | ${Math.round(rate)} ticks/s | committed ${s.committed} | ${rejectsSummary(s.rejectedByReason, s.reanchored)} | ` +
-        `reconnects ${s.reconnects} | journal lag ${s.lagMs} ms, ${s.pending} pending | ${s.instruments} instruments | ${s.state}${depthPart}${sink}`,
+        `reconnects ${s.reconnects} | journal lag ${s.lagMs} ms, ${s.pending} pending | ${s.instruments} instruments | ${s.state}${market ? ` | ${market.text}` : ''}${depthPart}${sink}`,
     );
   }, 1000);
   if (Number.isFinite(durationMs)) timers.deadline = setTimeout(() => stop('done'), durationMs);

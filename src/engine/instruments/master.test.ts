@@ -46,7 +46,8 @@ test("Dhan's scrip master streams into the journal once a day; Kite and Dhan row
   assert.ok(progress.at(-1)!.bytes! > 1000);
 
   const reliance = j.instrumentBySegmentToken('dhan', 'NSE_EQ', '2885')!;
-  assert.deepEqual([reliance.exchange, reliance.symbol, reliance.tickSize, reliance.lotSize], ['NSE', 'RELIANCE', 0.05, 1]);
+  // ₹0.10: NSE's tick for a share priced ₹1,000–5,000.
+  assert.deepEqual([reliance.exchange, reliance.symbol, reliance.tickSize, reliance.lotSize], ['NSE', 'RELIANCE', 0.1, 1]);
   const nifty = j.instrumentBySegmentToken('dhan', 'IDX_I', '1001')!;
   assert.equal(nifty.symbol, 'NIFTY', "Dhan's name for NIFTY 50");
   // A monthly option by its trading symbol; a weekly of the same month (which shares that symbol in

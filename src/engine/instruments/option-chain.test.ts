@@ -11,7 +11,9 @@ test('underlyings with expiries; the spot is the index for index options', () =>
   const u = optionUnderlyings(all, '2026-11-20');
   assert.deepEqual(u.map((x) => [x.exchange, x.underlying]), [['NFO', 'NIFTY']]);
   assert.equal(u[0].expiries.length, 2, 'the weekly and the monthly');
-  assert.ok(u[0].expiries.every((e) => new Date(`${e}T00:00:00Z`).getUTCDay() === 2), 'NSE index options expire on Tuesdays');
+  // NSE index options expire on Tuesdays, or the trading day before one that is a holiday: the
+  // November monthly on Monday the 23rd (Tuesday 24 Nov 2026 is Guru Nanak Jayanti).
+  assert.deepEqual(u[0].expiries, ['2026-11-23', '2026-12-01']);
   assert.equal(spotInstrument(all, 'NIFTY', 'NFO')!.symbol, 'NIFTY 50', 'Kite lists the NIFTY index as NIFTY 50');
   assert.equal(spotInstrument(all, 'BANKNIFTY', 'NFO')!.symbol, 'NIFTY BANK');
   assert.equal(optionUnderlyings(all, '2030-01-01').length, 0, 'expired contracts are not offered');

@@ -4,9 +4,10 @@
 // `tickdesk record`/`serve` and by the engine host inside the desktop app.
 import type { InstrumentRejects, RejectReason } from '../../shared/api';
 import type { DepthSnapshot, FeedState, Instrument } from '../../shared/model';
+import { nseMarketState, type SessionPhase } from '../../shared/nse-calendar';
 import type { StoredSession } from '../auth/session-store';
 import { broker as brokerOf } from '../brokers/registry';
-import type { BrokerAdapter, FeedContext, HistorySource, LiveMode, LoginConfig, LoginTarget, OpenedFeeds, RunningFeed } from '../brokers/types';
+import type { BrokerAdapter, SimMarketRequest, FeedContext, HistorySource, LiveMode, LoginConfig, LoginTarget, OpenedFeeds, RunningFeed } from '../brokers/types';
 import { CaptureWriter } from '../capture/capture';
 import { worstState } from '../feed/sharded';
 import type { MasterProgress } from '../instruments/master';
@@ -34,8 +35,8 @@ export interface RecorderOptions {
   wsRoot?: string;
   restRoot?: string;
   capturePath?: string;
-  /** Simulated brokers only: the venue's market (instruments: sim/market SimInstrument[]). */
-  sim?: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] };
+  /** Simulated brokers only: the venue's market (instruments: sim/market SimInstrument[]; clock). */
+  sim?: SimMarketRequest;
   silenceMs?: number;
   validation?: Partial<ValidationOptions>;
   flushMs?: number;
@@ -159,6 +160,16 @@ export class Recorder {
   /** The simulated venue behind a simulated broker, once started (null for real brokers). */
   get venue(): OpenedFeeds['venue'] | null {
     return this.opened?.venue ?? null;
+  }
+
+  /**
+   * The simulated market's state on NSE's clock (`sim.clock` 'nse'), as a status line says it
+   * ("market closed — opens Mon 09:15 IST"); null for a real broker's market, or a simulator that
+   * trades around the clock.
+   */
+  marketState(): { phase: SessionPhase; text: string } | null {
+    const sim = this.opts.sim;
+    return this.adapter.simulated && sim?.clock === 'nse' ? nseMarketState((sim.now ?? Date.now)()) : null;
   }
 
   /** The broker whose protocol is spoken (the simulators speak Kite's or Dhan's). */

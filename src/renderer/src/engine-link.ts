@@ -1,12 +1,14 @@
 // Owns the engine connection: connects (with retry), keeps quotes subscribed for the watchlist,
-// watches the selected instrument (loading its history when the journal has little), routes events
-// into the store and live data, and says when what the page shows stops being live: the engine
-// gone or silent, or a server that refuses this page's token.
+// watches the selected instrument (loading its history when the journal has little), streams the
+// candles of the grid's other charts, routes events into the store and live data, and says when
+// what the page shows stops being live: the engine gone or silent, or a server that refuses this
+// page's token.
 import type { Bar, RequestParams } from '../../shared/api';
 import type { BrokerInfo } from '../../shared/brokers';
 import type { CandleInterval, Instrument } from '../../shared/model';
 import { BridgeClient, connect, pageToken, serverAnswers } from './bridge/client';
 import { useApp } from './store/app';
+import { bindChartsToApp, keyOf, shownSlots, useCharts } from './store/charts';
 import { live } from './store/live';
 
 /** The engine sends its status every second: this long without a word means it is not responding. */
@@ -17,8 +19,22 @@ const HISTORY_BARS = 300;
 const historyTried = new Set<string>();
 
 let client: BridgeClient | null = null;
+/** The watched stream ("id/interval"), and the other charts' streams asked of the engine. */
 let watchKey = '';
+let chartsKey = '';
+let chartStreams = new Set<string>();
+/** Streams whose history changed (a backfill finished): drawn afresh when it comes. */
+const reload = new Set<string>();
+/** Streams answered on this connection: the first answer after a (re)connect is drawn afresh too. */
+let answered = new Set<string>();
 let subscribed = new Set<number>();
+
+const streamKey = (instrumentId: number, interval: CandleInterval) => `${instrumentId}/${interval}`;
+function historyKind(key: string): 'history' | 'reload' {
+  const first = !answered.has(key);
+  answered.add(key);
+  return reload.delete(key) || first ? 'reload' : 'history';
+}
 
 export function bridge(): BridgeClient | null {
   return client;
@@ -48,22 +64,126 @@ async function syncSubscriptions(): Promise<void> {
   }
 }
 
+/** A chart that would open with a few candles: the broker's history (progress events), then its stream again. */
+function historyIfShort(c: BridgeClient, instrumentId: number, interval: CandleInterval, bars: number): void {
+  const key = streamKey(instrumentId, interval);
+  if (bars >= HISTORY_BARS || interval === '1s' || historyTried.has(key)) return;
+  historyTried.add(key);
+  c.request('backfill', { instrumentId, interval }).catch(() => undefined); // no history here: the journal's is all
+}
+
 async function syncWatch(): Promise<void> {
   const c = client;
   const { selectedId, interval } = useApp.getState();
   if (!c || c.closed || selectedId === null) return;
-  const key = `${selectedId}/${interval}`;
+  const key = streamKey(selectedId, interval);
   if (key === watchKey) return;
   watchKey = key;
-  const r = await c.request('watch', { instrumentId: selectedId, interval });
+  let r;
+  try {
+    r = await c.request('watch', { instrumentId: selectedId, interval });
+  } catch {
+    if (watchKey === key) watchKey = ''; // an id the engine no longer knows: the chart's key is resolved again
+    return;
+  }
   if (watchKey !== key) return; // superseded while in flight
-  live.pushBars(r.candles, true);
+  live.pushBars({ instrumentId: selectedId, interval, bars: r.candles, kind: historyKind(key) });
   live.setDepth(r.depth);
   live.resetTape(r.tape);
-  // A chart that would open with a few candles: the broker's history, then watch again (progress).
-  if (r.candles.length < HISTORY_BARS && interval !== '1s' && !historyTried.has(key)) {
-    historyTried.add(key);
-    c.request('backfill', { instrumentId: selectedId, interval }).catch(() => undefined); // no history here: the journal's is all
+  historyIfShort(c, selectedId, interval, r.candles.length);
+}
+
+/** The grid's charts other than the watched one: each instrument and interval streamed once. */
+function wantedCharts(): Array<{ instrumentId: number; interval: CandleInterval }> {
+  const { selectedId, interval } = useApp.getState();
+  const watched = selectedId !== null ? streamKey(selectedId, interval) : '';
+  const seen = new Set([watched]);
+  const out: Array<{ instrumentId: number; interval: CandleInterval }> = [];
+  for (const s of shownSlots(useCharts.getState())) {
+    if (s.instrumentId === null || seen.has(streamKey(s.instrumentId, s.interval))) continue;
+    seen.add(streamKey(s.instrumentId, s.interval));
+    out.push({ instrumentId: s.instrumentId, interval: s.interval });
+  }
+  return out;
+}
+
+async function syncCharts(): Promise<void> {
+  const c = client;
+  if (!c || c.closed) return;
+  const streams = wantedCharts();
+  const key = streams.map((s) => streamKey(s.instrumentId, s.interval)).join(',');
+  chartStreams = new Set(streams.map((s) => streamKey(s.instrumentId, s.interval)));
+  live.keepStreams(new Set([...chartStreams, watchKey]));
+  if (key === chartsKey) return;
+  chartsKey = key;
+  let r;
+  try {
+    r = await c.request('charts', { streams });
+  } catch {
+    if (chartsKey === key) chartsKey = ''; // asked again after the next change (an id resolved anew)
+    return;
+  }
+  if (chartsKey !== key) return; // superseded while in flight
+  for (const s of r.streams) {
+    live.pushBars({ instrumentId: s.instrumentId, interval: s.interval, bars: s.candles, kind: historyKind(streamKey(s.instrumentId, s.interval)) });
+    historyIfShort(c, s.instrumentId, s.interval, s.candles.length);
+  }
+}
+
+let syncQueued = false;
+/** The watch and the charts' streams brought in line once the store changes of this turn are done. */
+function syncStreams(): void {
+  if (syncQueued) return;
+  syncQueued = true;
+  queueMicrotask(() => {
+    syncQueued = false;
+    void syncWatch();
+    void syncCharts();
+  });
+}
+
+const resolving = new Set<string>();
+
+/** An instrument as the engine knows it now: by id when that id is still the same EXCHANGE:SYMBOL, else by the key. */
+async function findInstrument(c: BridgeClient, instrumentId: number | null, key: string | null): Promise<Instrument | null> {
+  if (instrumentId !== null) {
+    const ins = await c.request('getInstrument', { instrumentId }).catch(() => null);
+    if (ins && (!key || keyOf(ins) === key)) return ins;
+  }
+  if (!key) return null;
+  const at = key.indexOf(':');
+  const [exchange, symbol] = [key.slice(0, at), key.slice(at + 1)];
+  const hits = await c.request('searchInstruments', { query: symbol, limit: 50 }).catch(() => []);
+  return hits.find((h) => h.exchange === exchange && h.symbol === symbol) ?? null;
+}
+
+/**
+ * Charts whose instrument this page has no details of (a restored layout, an engine restarted with
+ * new ids): found again by EXCHANGE:SYMBOL, and their details kept for the caption and the price format.
+ */
+async function resolveCharts(): Promise<void> {
+  const c = client;
+  if (!c || c.closed) return;
+  const slots = shownSlots(useCharts.getState());
+  for (let i = 0; i < slots.length; i++) {
+    const { instrumentId, key } = slots[i];
+    const known = instrumentId !== null ? useApp.getState().instruments[instrumentId] : undefined;
+    if (known && (!key || keyOf(known) === key)) {
+      if (!key) useCharts.getState().setInstrument(i, instrumentId, keyOf(known));
+      continue;
+    }
+    const what = `${instrumentId}|${key}`;
+    if ((instrumentId === null && !key) || resolving.has(what)) continue;
+    resolving.add(what);
+    try {
+      const ins = await findInstrument(c, instrumentId, key);
+      if (!ins) continue;
+      useApp.setState((s) => ({ instruments: { ...s.instruments, [ins.id]: ins } }));
+      const now = useCharts.getState().slots[i];
+      if (now.instrumentId === instrumentId && now.key === key) useCharts.getState().setInstrument(i, ins.id, keyOf(ins));
+    } finally {
+      resolving.delete(what);
+    }
   }
 }
 
@@ -85,20 +205,32 @@ function attach(c: BridgeClient): void {
   c.on('quotes', (qs) => useApp.getState().applyQuotes(qs));
   c.on('status', (s) => useApp.getState().setStatus(s));
   c.on('candles', (e) => {
-    const { selectedId, interval } = useApp.getState();
-    if (e.instrumentId === selectedId && e.interval === interval) live.pushBars(e.bars, false);
+    const key = streamKey(e.instrumentId, e.interval);
+    if (key === watchKey || chartStreams.has(key)) live.pushBars({ ...e, kind: 'update' });
   });
   c.on('depth', (d) => {
     if (d.instrumentId === useApp.getState().selectedId) live.setDepth(d);
   });
   c.on('progress', (p) => {
     useApp.getState().setProgress(p);
-    // A finished backfill of what the chart shows: load the chart again, history included.
-    const { selectedId, interval, instruments } = useApp.getState();
-    const ins = selectedId !== null ? instruments[selectedId] : undefined;
-    if (p.task === 'backfill' && p.done && !p.error && ins && p.label === `${ins.exchange}:${ins.symbol} ${interval}`) {
+    // A finished backfill of what a chart shows: load that chart again, history included.
+    if (p.task !== 'backfill' || !p.done || p.error) return;
+    const { instruments } = useApp.getState();
+    const labelOf = (key: string) => {
+      const [id, interval] = key.split('/');
+      const ins = instruments[Number(id)];
+      return ins ? `${keyOf(ins)} ${interval}` : '';
+    };
+    if (watchKey && p.label === labelOf(watchKey)) {
+      reload.add(watchKey);
       watchKey = '';
       void syncWatch();
+    }
+    const again = [...chartStreams].filter((k) => p.label === labelOf(k));
+    if (again.length) {
+      for (const k of again) reload.add(k);
+      chartsKey = '';
+      void syncCharts();
     }
   });
   c.on('tape', (t) => {
@@ -132,9 +264,16 @@ function refusedMessage(): string {
 export async function connectEngine(): Promise<void> {
   let delay = 500;
   let refusals = 0;
+  // The focused chart is the selection: the two stores agree before anything is asked of the engine.
+  bindChartsToApp(useApp);
   useApp.subscribe((s, prev) => {
     if (s.watchlist !== prev.watchlist) void syncSubscriptions();
-    if (s.selectedId !== prev.selectedId || s.interval !== prev.interval) void syncWatch();
+    if (s.selectedId !== prev.selectedId || s.interval !== prev.interval) syncStreams();
+  });
+  useCharts.subscribe((s, prev) => {
+    if (s.slots === prev.slots && s.grid === prev.grid) return;
+    void resolveCharts();
+    syncStreams();
   });
   watchSilence();
   for (;;) {
@@ -159,6 +298,8 @@ export async function connectEngine(): Promise<void> {
       client = c;
       subscribed = new Set();
       watchKey = '';
+      chartsKey = '';
+      answered = new Set();
       attach(c);
       const closed = new Promise<void>((r) => c.on('close', () => r()));
       useApp.getState().setConnection('connected');
@@ -168,7 +309,9 @@ export async function connectEngine(): Promise<void> {
       // A first start (no list holds anything) gets a few instruments; a list emptied on purpose stays empty.
       if (st.lists.every((l) => l.ids.length === 0)) await seedWatchlist(c);
       await syncSubscriptions();
+      await resolveCharts();
       await syncWatch();
+      await syncCharts();
       await closed;
       useApp.getState().heard(c.lastReceived);
       useApp.getState().setConnection('disconnected', 'engine connection closed');
@@ -188,12 +331,11 @@ export async function searchInstruments(query: string): Promise<Instrument[]> {
   return client.request('searchInstruments', { query, limit: 30 });
 }
 
-/** Fetches the broker's history for the chart's instrument and interval; progress arrives as events. */
-export async function backfillChart(): Promise<string | null> {
-  const { selectedId, interval } = useApp.getState();
-  if (!client || client.closed || selectedId === null) return 'not connected';
+/** Fetches the broker's history for a chart's instrument and interval; progress arrives as events. */
+export async function backfillChart(instrumentId: number | null, interval: CandleInterval): Promise<string | null> {
+  if (!client || client.closed || instrumentId === null) return 'not connected';
   try {
-    await client.request('backfill', { instrumentId: selectedId, interval });
+    await client.request('backfill', { instrumentId, interval });
     return null;
   } catch (e) {
     return (e as Error).message;

@@ -13,6 +13,7 @@ import { Tape } from './features/tape/Tape';
 import { Watchlist } from './features/watchlist/Watchlist';
 import { connectEngine } from './engine-link';
 import { useLayout } from './store/layout';
+import { installTheme } from './theme';
 import './styles.css';
 
 // The panels take no props: a drag of a splitter re-lays the grid without re-rendering them.
@@ -80,6 +81,7 @@ function App() {
   );
 }
 
+installTheme(); // <html data-theme> and the palette's custom properties, before the first paint
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

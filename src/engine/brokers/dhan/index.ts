@@ -5,7 +5,7 @@
 import type { BrokerForm } from '../../../shared/brokers';
 import type { Instrument } from '../../../shared/model';
 import { AuthError } from '../errors';
-import { MissingCredentials, type BackfillRequest, type BrokerAdapter, type FeedContext, type MasterOptions, type OpenedFeeds, type StoreContext, type VenueHandle } from '../types';
+import { MissingCredentials, type BackfillRequest, type BrokerAdapter, type FeedContext, type MasterOptions, type OpenedFeeds, type StoreContext, type SimMarketRequest, type VenueHandle } from '../types';
 import { dhanLoopbackLogin, dhanPastedSession, dhanRoots, dhanTokenWarnings, fetchDhanProfile } from './auth';
 import { DHAN_ERROR_CODES } from './rest';
 import { dhanDesktop } from './desktop';
@@ -41,7 +41,7 @@ export interface DhanSimVenue extends VenueHandle<DhanRoots, DhanCredentials> {
   startDepth(instruments: Array<{ securityId: number; segment: 'NSE_EQ' | 'NSE_FNO'; token: number }>): Promise<string>;
 }
 
-export type DhanVenueFactory = (sim: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] }) => DhanSimVenue;
+export type DhanVenueFactory = (sim: SimMarketRequest) => DhanSimVenue;
 
 /** Full depth: 20 levels for up to 250 instruments, 200 levels for up to 5. */
 const DHAN_DEPTH = [
@@ -158,7 +158,7 @@ async function openDhanFeeds(ctx: FeedContext, venueOf: DhanVenueFactory | undef
   let scripUrl = dhanScripMasterUrl(r.restRoot);
   let venue: DhanSimVenue | null = null;
   if (venueOf) {
-    const v = (venue = venueOf({ ticksPerSecond: r.sim?.ticksPerSecond ?? 3000, seed: r.sim?.seed, instruments: r.sim?.instruments }));
+    const v = (venue = venueOf({ ...r.sim, ticksPerSecond: r.sim?.ticksPerSecond ?? 3000, seed: r.sim?.seed }));
     ctx.onStop(() => v.stop());
     const { roots, credentials } = await v.start();
     ({ clientId, accessToken: token } = credentials);

@@ -49,7 +49,7 @@ test('75 days of 1m candles: two requests, every candle as the market’s histor
   assert.equal(sim.hits.get('/data/history'), 2);
   const ins = sim.listing('NSE:SBIN-EQ')!.ins;
   assert.deepEqual(got, simHistoryCandles(ins, 1, from, to, Date.now()));
-  assert.equal(got.length, 55 * 375, '55 weekdays of 375 minutes (June 1 is a Monday)');
+  assert.equal(got.length, 54 * 375, '55 weekdays (June 1 is a Monday) less Muharram on 26 June: 54 trading days of 375 minutes');
 });
 
 test('daily candles with open interest for a future; a weekend range is no_data, not an error', async () => {

@@ -5,7 +5,7 @@
 import type { BrokerForm } from '../../../shared/brokers';
 import type { CandleInterval, Instrument } from '../../../shared/model';
 import { AuthError, TokenExpired } from '../errors';
-import { MissingCredentials, type BackfillRequest, type BrokerAdapter, type Credentials, type FeedContext, type MasterImportResult, type MasterOptions, type OpenedFeeds, type StoreContext, type VenueHandle } from '../types';
+import { MissingCredentials, type BackfillRequest, type BrokerAdapter, type Credentials, type FeedContext, type MasterImportResult, type MasterOptions, type OpenedFeeds, type StoreContext, type SimMarketRequest, type VenueHandle } from '../types';
 import { APP_ID_ENV, APP_SECRET_ENV, BROKER, decodeFyersToken, FYERS_APP_ID_SHAPE, fyersLoopbackLogin, fyersRoots, FYERS_LOGIN_ROOT, PIN_ENV, TOKEN_ENV } from './auth';
 import { FYERS_CAPTURES } from './capture';
 import { MAX_TOPICS_PER_CONNECTION } from './codec';
@@ -30,7 +30,7 @@ export interface FyersCredentials {
 }
 
 /** A simulated Fyers, made for a recording (its market options) or a backfill. */
-export type FyersVenueFactory = (sim: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] }) => VenueHandle<FyersRoots, FyersCredentials>;
+export type FyersVenueFactory = (sim: SimMarketRequest) => VenueHandle<FyersRoots, FyersCredentials>;
 
 /** An app's id and secret, once, and the redirect URL registered for it (desktop "Connect broker"). */
 const FYERS_FORM: BrokerForm = {
@@ -160,7 +160,7 @@ async function openFyersFeeds(ctx: FeedContext, venueOf: FyersVenueFactory | und
   let appId = appIdOf(r);
   let venue: VenueHandle<FyersRoots, FyersCredentials> | undefined;
   if (venueOf) {
-    const v = (venue = venueOf({ ticksPerSecond: r.sim?.ticksPerSecond ?? 3000, seed: r.sim?.seed, instruments: r.sim?.instruments }));
+    const v = (venue = venueOf({ ...r.sim, ticksPerSecond: r.sim?.ticksPerSecond ?? 3000, seed: r.sim?.seed }));
     ctx.onStop(() => v.stop());
     const { roots, credentials } = await v.start();
     ({ apiKey: appId, accessToken } = credentials);

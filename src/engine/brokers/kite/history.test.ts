@@ -2,7 +2,9 @@
 // the simulator whose history is a pure function of (instrument, minute).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { istDay } from '../../../shared/ist';
 import { bucketStart, INTERVAL_SECONDS, type CandleInterval } from '../../../shared/model';
+import { isTradingDay } from '../../../shared/nse-calendar';
 import { simHistoryCandles } from '../../sim/market/history';
 import { KiteSimulator, simHistoryPrice } from '../../sim/kite/server';
 import { defaultUniverse } from '../../sim/market/market';
@@ -60,14 +62,17 @@ test('150 days of minute candles in three pages: every trading minute once, valu
   const pages: number[] = [];
   const candles = await fetchKiteHistory({ restRoot: sim.restUrl, apiKey: sim.apiKey, accessToken: 'sim_access_token', onPage: (p) => pages.push(p.page) }, String(infy.token), '1m', from, to);
   assert.deepEqual(pages, [1, 2, 3]);
-  let weekdays = 0;
-  for (let d = from; d < to; d += 86400_000) if (![0, 6].includes(new Date(d + 19_800_000).getUTCDay())) weekdays++;
-  assert.equal(candles.length, weekdays * 375, '09:15–15:30: 375 minutes a weekday');
+  // NSE's trading days: weekdays less its holidays (eight in this range: Holi, Ram Navami, …).
+  let tradingDays = 0;
+  for (let d = from; d < to; d += 86400_000) if (isTradingDay(istDay(d))) tradingDays++;
+  assert.equal(candles.length, tradingDays * 375, '09:15–15:30: 375 minutes a trading day');
   for (let i = 1; i < candles.length; i++) assert.ok(candles[i].t > candles[i - 1].t, 'strictly increasing: no bucket twice');
   // Page boundaries fall inside the range: the minutes around them are all there.
   for (const c of [candles[0], candles[20_000], candles.at(-1)!]) {
     const minute = c.t / 60;
-    assert.equal(c.o, simHistoryPrice(infy.token, infy.basePrice, infy.tickSize, minute));
+    // A day's first minute (09:15) opens at the pre-open auction's 09:08 equilibrium price.
+    const opensAt = c === candles[0] ? minute - 7 : minute;
+    assert.equal(c.o, simHistoryPrice(infy.token, infy.basePrice, infy.tickSize, opensAt));
     assert.equal(c.c, simHistoryPrice(infy.token, infy.basePrice, infy.tickSize, minute + 1));
   }
   assert.equal(sim.historicalStats.served, 3);

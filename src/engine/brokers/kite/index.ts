@@ -4,7 +4,7 @@
 import { kiteExpiry, kiteLoopbackLogin, KITE_REST_ROOT } from './auth';
 import { AuthError } from '../errors';
 import { KITE_ERROR_TYPES } from './rest';
-import type { AdapterJournal, BackfillRequest, BrokerAdapter, Credentials, FeedContext, MasterOptions, OpenedFeeds, StoreContext, VenueHandle } from '../types';
+import type { AdapterJournal, BackfillRequest, BrokerAdapter, Credentials, FeedContext, MasterOptions, OpenedFeeds, StoreContext, SimMarketRequest, VenueHandle } from '../types';
 import { MissingCredentials } from '../types';
 import { kiteDesktop } from './desktop';
 import { KITE_CAPTURES } from './capture';
@@ -30,7 +30,7 @@ export interface KiteCredentials {
 }
 
 /** A simulated Kite, made for a recording (its market options) or a backfill (`ticksPerSecond` 1). */
-export type KiteVenueFactory = (sim: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] }) => VenueHandle<KiteRoots, KiteCredentials>;
+export type KiteVenueFactory = (sim: SimMarketRequest) => VenueHandle<KiteRoots, KiteCredentials>;
 
 /** Kite: pages by span, 3 requests/s, 429s retried. */
 async function backfillKite(store: StoreContext, kite: Omit<KiteHistoryOptions, 'onPage'>, req: BackfillRequest) {
@@ -129,7 +129,7 @@ async function openKiteFeeds(ctx: FeedContext, venueOf: KiteVenueFactory | undef
   let { apiKey, accessToken, wsRoot, restRoot } = r;
   let venue: VenueHandle<KiteRoots, KiteCredentials> | undefined;
   if (venueOf) {
-    venue = venueOf({ ticksPerSecond: r.sim?.ticksPerSecond ?? 3000, seed: r.sim?.seed ?? Date.now() % 1e9, instruments: r.sim?.instruments });
+    venue = venueOf({ ...r.sim, ticksPerSecond: r.sim?.ticksPerSecond ?? 3000, seed: r.sim?.seed ?? Date.now() % 1e9 });
     const v = venue;
     ctx.onStop(() => v.stop());
     const { roots, credentials } = await v.start();

@@ -6,7 +6,7 @@
 import type { BrokerForm } from '../../../shared/brokers';
 import type { CandleInterval, Instrument } from '../../../shared/model';
 import { AuthError, TokenExpired } from '../errors';
-import { MissingCredentials, type BackfillRequest, type BrokerAdapter, type FeedContext, type MasterImportResult, type MasterOptions, type OpenedFeeds, type StoreContext, type VenueHandle } from '../types';
+import { MissingCredentials, type BackfillRequest, type BrokerAdapter, type FeedContext, type MasterImportResult, type MasterOptions, type OpenedFeeds, type StoreContext, type SimMarketRequest, type VenueHandle } from '../types';
 import { API_KEY_ENV, API_SECRET_ENV, BROKER, decodeUpstoxToken, TOKEN_ENV, UPSTOX_LOGIN_ROOT, upstoxExpiry, upstoxLoopbackLogin, upstoxPastedSession, upstoxRoots } from './auth';
 import { UPSTOX_CAPTURES } from './capture';
 import type { FeedMode } from './codec';
@@ -32,7 +32,7 @@ export interface UpstoxCredentials {
 }
 
 /** A simulated Upstox, made for a recording (its market options) or a backfill. */
-export type UpstoxVenueFactory = (sim: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] }) => VenueHandle<UpstoxRoots, UpstoxCredentials>;
+export type UpstoxVenueFactory = (sim: SimMarketRequest) => VenueHandle<UpstoxRoots, UpstoxCredentials>;
 
 /**
  * The 30-level book (full_d30, Upstox Plus) for up to 50 instruments: Upstox publishes no cap for
@@ -168,7 +168,7 @@ async function openUpstoxFeeds(ctx: FeedContext, venueOf: UpstoxVenueFactory | u
   let { accessToken, restRoot } = r;
   let venue: VenueHandle<UpstoxRoots, UpstoxCredentials> | undefined;
   if (venueOf) {
-    const v = (venue = venueOf({ ticksPerSecond: r.sim?.ticksPerSecond ?? 3000, seed: r.sim?.seed, instruments: r.sim?.instruments }));
+    const v = (venue = venueOf({ ...r.sim, ticksPerSecond: r.sim?.ticksPerSecond ?? 3000, seed: r.sim?.seed }));
     ctx.onStop(() => v.stop());
     const { roots, credentials } = await v.start();
     accessToken = credentials.accessToken;

@@ -82,8 +82,9 @@ test('1m over 20 days: three contiguous requests of at most 8 days, every served
   assert.ok(sim.chartRequests.every((r) => r.interval === '1m' && r.crumb === undefined));
   const { rows, nulls } = await servedRows(sim, '1m');
   assert.ok(nulls > 20, `the simulator served null bars (${nulls})`);
-  // 14 whole weekdays of 375 minutes, then Friday 09:15–12:00 IST (166 bars: 12:00 is forming).
-  assert.equal(rows.length + nulls, 14 * 375 + 166);
+  // 14 whole weekdays less two exchange holidays (Diwali Balipratipada on 10 Nov, Guru Nanak
+  // Jayanti on 24 Nov): 12 days of 375 minutes, then Friday 09:15–12:00 IST (166 bars: 12:00 is forming).
+  assert.equal(rows.length + nulls, 12 * 375 + 166);
   assert.deepEqual(got, rows satisfies Candle[]);
   for (let i = 1; i < got.length; i++) assert.ok(got[i].t > got[i - 1].t);
   assert.deepEqual(pages, [0, 0, 0]);
@@ -111,7 +112,7 @@ test('daily: one request; bars stamped at the 09:15 IST open land on their IST d
   const daily = rows.slice(0, -1).map((r) => ({ ...r, t: r.t - 33300 }));
   assert.deepEqual(got, daily);
   assert.equal(got.at(-1)!.t, istMidnight(0) / 1000);
-  assert.equal(got.length, 23, 'the weekdays from Wednesday 28 Oct to Friday 27 Nov');
+  assert.equal(got.length, 21, 'the trading days from Wednesday 28 Oct to Friday 27 Nov: 23 weekdays less 10 and 24 Nov, holidays');
   assert.ok(got.every((c) => c.v === 0), 'an index has no volume');
 });
 

@@ -8,7 +8,7 @@ import type { BrokerForm } from '../../../shared/brokers';
 import { marketOpen } from '../../../shared/ist';
 import type { Instrument } from '../../../shared/model';
 import { RateLimiter } from '../rate-limit';
-import { MissingCredentials, type BackfillRequest, type BrokerAdapter, type FeedContext, type MasterOptions, type OpenedFeeds, type StoreContext, type VenueHandle } from '../types';
+import { MissingCredentials, type BackfillRequest, type BrokerAdapter, type FeedContext, type MasterOptions, type OpenedFeeds, type StoreContext, type SimMarketRequest, type VenueHandle } from '../types';
 import { BROKER, expiry, TOKEN_ENV, YahooSession, yahooRoots, type YahooRoots } from './auth';
 import { YAHOO_CAPTURES } from './capture';
 import { YahooFeed } from './feed';
@@ -31,7 +31,7 @@ export interface YahooSimVenue extends VenueHandle<YahooRoots, YahooCredentials>
   readonly allHours: boolean;
 }
 
-export type YahooVenueFactory = (sim: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] }) => YahooSimVenue;
+export type YahooVenueFactory = (sim: SimMarketRequest) => YahooSimVenue;
 
 /**
  * Symbols one recording subscribes. Yahoo publishes no cap; this is Tickdesk's, for one socket
@@ -124,7 +124,7 @@ async function openYahooFeeds(ctx: FeedContext, venueOf: YahooVenueFactory | und
   let list: YahooListing[] = [...builtInListings(), ...extra];
   let venue: YahooSimVenue | undefined;
   if (venueOf) {
-    const v = (venue = venueOf({ ticksPerSecond: r.sim?.ticksPerSecond ?? 1000, seed: r.sim?.seed ?? Date.now() % 1e9, instruments: r.sim?.instruments }));
+    const v = (venue = venueOf({ ...r.sim, ticksPerSecond: r.sim?.ticksPerSecond ?? 1000, seed: r.sim?.seed ?? Date.now() % 1e9 }));
     ctx.onStop(() => v.stop());
     const started = await v.start();
     ({ roots } = started);

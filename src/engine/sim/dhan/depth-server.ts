@@ -3,7 +3,7 @@
 // one instrument a socket, up to 200 levels). Books are the market model's deep books (shared with
 // the live-feed simulator when one is given, so both feeds tell one story) and evolve realistically.
 import type { WebSocket } from 'ws';
-import { marketOpen } from '../../../shared/ist';
+import { sessionPhase } from '../../../shared/nse-calendar';
 import { encodeDepthDisconnect, encodeDepthSide } from '../../brokers/dhan/depth-codec';
 import type { OrderBook, BookLevel } from '../market/book';
 import { MarketModel, kiteToken } from '../market/market';
@@ -35,7 +35,7 @@ export interface DhanDepthSimOptions extends DhanSocketOptions {
   keepSent?: boolean;
   /** Sockets per client id per feed before the oldest is evicted with 805 (5); ignored with `pool`. */
   maxSocketsPerFeed?: number;
-  /** Like the real 20-level server, send nothing outside 09:15–15:30 IST (off: the simulator is "forced on"). */
+  /** Like the real 20-level server, send nothing outside 09:15–15:30 IST or on a holiday (off: the simulator is "forced on"). */
   marketHours?: boolean;
   now?: () => number;
   /** Reproduce §4.5: the 200-level server resets the TCP connection of an APP-type token on subscribe. */
@@ -226,7 +226,7 @@ export class DhanDepthSimulator extends DhanSocketServer<Conn> {
   private publish(): void {
     const now = (this.opts.now ?? Date.now)();
     if (now < this.silentUntil) return;
-    const closed = this.opts.marketHours && !marketOpen(now);
+    const closed = this.opts.marketHours && sessionPhase(now, 'cash') !== 'open';
     const faults = this.faults.splice(0);
     for (const c of this.conns) {
       if (c.ws.readyState !== c.ws.OPEN || (closed && c.feed === 20)) continue;

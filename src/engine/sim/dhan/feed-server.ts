@@ -3,7 +3,7 @@
 // socket), binary LE packets from the shared market model, several packets per frame.
 import type { WebSocket } from 'ws';
 import { encodeFeedPacket, type DhanPacket } from '../../brokers/dhan/codec';
-import { MarketModel, type SimInstrument, type SimQuote } from '../market/market';
+import { MarketModel, type SimClock, type SimInstrument, type SimQuote } from '../market/market';
 import type { DhanFeedKind } from './pool';
 import { DhanSocketServer, type DhanConn, type DhanSocketOptions } from './socket-server';
 
@@ -31,6 +31,10 @@ export interface DhanFeedSimOptions extends DhanSocketOptions {
   seed?: number;
   /** Sockets per client id; a further one evicts the oldest with 805 (5); ignored with `pool`. */
   maxSockets?: number;
+  /** The market's clock (default Date.now). */
+  now?: () => number;
+  /** When the market trades (market.ts SimClock; default around the clock). */
+  clock?: SimClock;
 }
 
 export class DhanFeedSimulator extends DhanSocketServer<Conn> {
@@ -42,7 +46,7 @@ export class DhanFeedSimulator extends DhanSocketServer<Conn> {
 
   constructor(private readonly opts: DhanFeedSimOptions) {
     super(opts, opts.maxSockets);
-    this.market = new MarketModel({ instruments: opts.instruments, seed: opts.seed ?? 5 });
+    this.market = new MarketModel({ instruments: opts.instruments, seed: opts.seed ?? 5, now: opts.now, clock: opts.clock });
     // The security id is the instrument's exchange token, as in Dhan's scrip master.
     for (const i of opts.instruments) this.bySecurity.set(i.exchangeToken, i);
   }
@@ -96,7 +100,7 @@ export class DhanFeedSimulator extends DhanSocketServer<Conn> {
 
   private prevClose(q: SimQuote, securityId: number): Buffer {
     const segment = SEGMENT_CODE[dhanSegmentOf(this.bySecurity.get(securityId)!)];
-    return encodeFeedPacket({ code: 6, kind: 'prevClose', segment, securityId, prevClose: q.close, prevOi: q.oi });
+    return encodeFeedPacket({ code: 6, kind: 'prevClose', segment, securityId, prevClose: q.close, prevOi: this.market.previousOi(q.token) ?? 0 });
   }
 
   /** Packets for one mode: 15 → code 2; 17 → codes 4 + 5 (OI, derivatives); 21 → code 8 (§5). */

@@ -3,7 +3,7 @@
 // market. Every token the REST simulator issues is accepted by the feeds and every one it revokes
 // or expires is refused there, as on Dhan, where one login serves every feed.
 import type { SimulatedVenue } from '../venue';
-import { defaultUniverse, type SimInstrument } from '../market/market';
+import { defaultUniverse, type SimClock, type SimInstrument } from '../market/market';
 import { DhanDepthSimulator, type DhanDepthSimOptions } from './depth-server';
 import { DhanFeedSimulator } from './feed-server';
 import { DhanRestSimulator } from './rest-server';
@@ -13,6 +13,10 @@ export interface DhanVenueOptions {
   instruments?: SimInstrument[];
   ticksPerSecond?: number;
   seed?: number;
+  /** The market's clock and history's (default Date.now). */
+  now?: () => number;
+  /** When the market trades (market.ts SimClock; default around the clock). */
+  clock?: SimClock;
 }
 
 export interface DhanVenueRoots {
@@ -45,9 +49,10 @@ export class DhanVenue implements SimulatedVenue<DhanVenueRoots, DhanVenueCreden
 
   constructor(opts: DhanVenueOptions = {}) {
     const instruments = opts.instruments ?? defaultUniverse();
-    this.feed = new DhanFeedSimulator({ instruments, tokens: [], ticksPerSecond: opts.ticksPerSecond ?? 3000, seed: opts.seed });
+    this.feed = new DhanFeedSimulator({ instruments, tokens: [], ticksPerSecond: opts.ticksPerSecond ?? 3000, seed: opts.seed, now: opts.now, clock: opts.clock });
     this.rest = new DhanRestSimulator({
       instruments,
+      now: opts.now,
       clientId: this.feed.clientId,
       onIssued: (t) => {
         this.live.add(t);

@@ -28,7 +28,7 @@ import {
 } from '../../brokers/fyers/codec';
 import { formatFyersMaster } from '../../brokers/fyers/instruments';
 import { simHistoryCandles } from '../market/history';
-import { defaultUniverse, MarketModel, type SimInstrument, type SimQuote } from '../market/market';
+import { defaultUniverse, MarketModel, type SimClock, type SimInstrument, type SimQuote } from '../market/market';
 import { SimServer, type SimServerOptions } from '../server';
 import { fyersListings, fyersMasterRow, type FyersSimListing } from './master';
 
@@ -59,6 +59,8 @@ export interface FyersSimOptions extends SimServerOptions {
   restPerSecond?: number;
   restPerMinute?: number;
   now?: () => number;
+  /** When the market trades (market.ts SimClock; default around the clock). */
+  clock?: SimClock;
 }
 
 interface TokenState {
@@ -137,7 +139,7 @@ export class FyersSimulator extends SimServer {
     this.appId = opts.appId ?? 'SIMAPP1-100';
     this.appSecret = opts.appSecret ?? 'sim-fyers-secret';
     this.fyId = opts.fyId ?? 'XS00001';
-    this.market = new MarketModel({ instruments: opts.instruments ?? defaultUniverse(), seed: opts.seed ?? 7, now: this.now });
+    this.market = new MarketModel({ instruments: opts.instruments ?? defaultUniverse(), seed: opts.seed ?? 7, now: this.now, clock: opts.clock });
     this.listings = fyersListings(this.market.instruments);
     this.byTicker = new Map(this.listings.map((l) => [l.ticker, l]));
     for (const l of this.listings) {

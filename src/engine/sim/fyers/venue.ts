@@ -2,6 +2,7 @@
 // access token it issued, in the shapes the Fyers adapter takes (brokers/fyers/index.ts:
 // FyersRoots, FyersCredentials). `fyersSimVenue` is the factory the registry hands the adapter.
 import type { FyersCredentials, FyersRoots } from '../../brokers/fyers';
+import type { SimMarketRequest } from '../../brokers/types';
 import type { SimInstrument } from '../market/market';
 import type { SimulatedVenue } from '../venue';
 import { FyersSimulator, type FyersSimOptions } from './server';
@@ -26,6 +27,6 @@ export class FyersVenue implements SimulatedVenue<FyersRoots, FyersCredentials> 
 }
 
 /** A simulated Fyers for a recording or a backfill (its market options from FeedRequest.sim). */
-export function fyersSimVenue(sim: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] }): FyersVenue {
-  return new FyersVenue({ instruments: sim.instruments as SimInstrument[] | undefined, ticksPerSecond: sim.ticksPerSecond, seed: sim.seed });
+export function fyersSimVenue(sim: SimMarketRequest): FyersVenue {
+  return new FyersVenue({ instruments: sim.instruments as SimInstrument[] | undefined, ticksPerSecond: sim.ticksPerSecond, seed: sim.seed, clock: sim.clock, now: sim.now });
 }

@@ -17,7 +17,7 @@ import { formatKiteInstrumentsCsv, type KiteInstrumentRow } from '../../brokers/
 import { istWallClock } from '../../../shared/ist';
 import { simHistoryCandles } from '../market/history';
 export { simHistoryPrice } from '../market/history';
-import { MarketModel, defaultUniverse, type SimInstrument } from '../market/market';
+import { MarketModel, defaultUniverse, type SimClock, type SimInstrument } from '../market/market';
 import { SimServer } from '../server';
 
 export interface KiteSimOptions {
@@ -47,7 +47,10 @@ export interface KiteSimOptions {
   historicalPerSecond?: number;
   /** Sends the instruments dump at this many bytes a second (a slow line; default: at once). */
   instrumentsBytesPerSecond?: number;
+  /** The market's clock and history's (default Date.now). */
   now?: () => number;
+  /** When the market trades (market.ts SimClock; default around the clock). */
+  clock?: SimClock;
 }
 
 interface Sub {
@@ -97,7 +100,7 @@ export class KiteSimulator extends SimServer {
     this.apiKey = options.apiKey ?? 'sim_api_key';
     this.apiSecret = options.apiSecret ?? 'sim_api_secret';
     this.accessTokens = new Set(options.accessTokens ?? ['sim_access_token']);
-    this.market = new MarketModel({ instruments: options.instruments ?? defaultUniverse(), seed: options.seed ?? 1 });
+    this.market = new MarketModel({ instruments: options.instruments ?? defaultUniverse(), seed: options.seed ?? 1, now: options.now, clock: options.clock });
     this.opts = {
       ticksPerSecond: options.ticksPerSecond ?? 2000,
       batchMs: options.batchMs ?? 20,

@@ -40,4 +40,9 @@ export class KiteVenue implements SimulatedVenue<KiteVenueRoots, KiteVenueCreden
   stop(): Promise<void> {
     return this.simulator.stop();
   }
+
+  /** A derivative's OI at the previous session's close, by Kite instrument token. */
+  previousOi(token: string): number | undefined {
+    return this.simulator.market.previousOi(Number(token));
+  }
 }

@@ -1,7 +1,9 @@
 // A seeded market model: random-walk prices on each instrument's tick size, cumulative volume and
 // VWAP, OI for derivatives, and a 5-level book that moves with the price. Broker servers in this
-// folder read its state and put it on their own wire formats.
-import { IST_MS } from '../../../shared/ist';
+// folder read its state and put it on their own wire formats. It trades around the clock, or on
+// NSE's calendar (`clock: 'nse'`): sessions, holidays, the pre-open auction, the closing session.
+import { istDay } from '../../../shared/ist';
+import { istMidnightOf, lastPrintAt, sessionAt, sessionWindows, type MarketClock, type SessionKind, type SessionWindow } from '../../../shared/nse-calendar';
 import { DEPTH_FIELDS, type DepthBook } from '../../../shared/model';
 import type { KiteInstrumentRow } from '../../brokers/kite/instruments';
 import { OrderBook } from './book';
@@ -9,6 +11,8 @@ import { atmVol, fairOnTick, fairPrice, roundToTick, spotPrice, type PricedInstr
 import { gaussian, mulberry32 } from './random';
 import { linkUnderlyings, underlyingOf } from './underlying';
 import { futureSymbol, nseIndexExpiries, optionSymbol } from './expiry';
+import { closingPrice, sessionKindOf } from './session';
+import { equityTickSize, indexFutureTickSize, nseTickSize } from './ticks';
 import { yearsToExpiry } from '../../analytics/options';
 
 export type { SimUnderlying } from './pricing';
@@ -61,11 +65,33 @@ export interface SimQuote {
   seq: number;
 }
 
+/**
+ * When the simulated market trades: 'always' (the demo keeps moving at night), or 'nse': NSE's
+ * calendar (shared/nse-calendar.ts) — nothing trades outside an instrument's sessions or on an
+ * exchange holiday (last prices stay where they were), the 09:08 pre-open auction prints the
+ * equilibrium price, and shares trade at the closing price in the 15:40–16:00 closing session.
+ */
+export type SimClock = MarketClock;
+
 export interface MarketOptions {
   instruments: SimInstrument[];
   seed?: number;
   levels?: number;
   now?: () => number;
+  /** Default 'always'. */
+  clock?: SimClock;
+}
+
+/** An instrument's place in NSE's day (clock 'nse'). */
+interface SessionState {
+  /** Today's session pattern (a future's can change with the day). */
+  kind: SessionKind;
+  /** The trading day the quote's open, high, low and volume are of. */
+  day: string;
+  /** Today's pre-open auction has printed. */
+  auctioned: boolean;
+  /** The day's first print is still to come: it sets open, high and low. */
+  fresh: boolean;
 }
 
 
@@ -73,11 +99,10 @@ export function kiteToken(exchangeToken: number, segmentCode: number): number {
   return exchangeToken * 256 + segmentCode;
 }
 
-/** The last session's close (15:30 IST on the last weekday before `ms`'s IST day). */
-function previousSessionClose(ms: number): number {
-  let day = Math.floor((ms + IST_MS) / 86400_000) - 1;
-  while ([0, 6].includes(new Date(day * 86400_000).getUTCDay())) day--;
-  return day * 86400_000 - IST_MS + (15 * 60 + 30) * 60_000;
+/** The moment of a trading day's first print: the pre-open auction, or the continuous session's start. */
+function firstPrintOf(kind: SessionKind, day: string): number {
+  const first = sessionWindows(day, kind)[0];
+  return first.auctionAt ?? first.start;
 }
 
 export class MarketModel {
@@ -99,6 +124,16 @@ export class MarketModel {
   private readonly priced = new Map<number, PricedInstrument>();
   /** Each path's price at the last time asked for (every event of a step() shares one time). */
   private readonly spots = new Map<number, { t: number; price: number }>();
+  readonly clock: SimClock;
+  /** Clock 'nse': each instrument's session state, by its index in `instruments`. */
+  private readonly sessions: SessionState[] = [];
+  private readonly indexOf = new Map<number, number>();
+  /** The IST day the session kinds were worked out for. */
+  private sessionDay = '';
+  /** Closing prices worked out, by token and day. */
+  private readonly closes = new Map<string, number>();
+  /** Each derivative's OI when the model started: the previous session's close (OI does not move overnight). */
+  private readonly closeOi = new Map<number, number>();
 
   constructor(opts: MarketOptions) {
     this.instruments = opts.instruments;
@@ -106,13 +141,33 @@ export class MarketModel {
     this.rnd = mulberry32(opts.seed ?? 1);
     this.tickRnd = mulberry32((opts.seed ?? 1) ^ 0x71c4);
     this.now = opts.now ?? Date.now;
+    this.clock = opts.clock ?? 'always';
     const t = this.now();
+    const today = istDay(t);
+    this.sessionDay = today;
     for (const ins of this.instruments) this.byToken.set(ins.token, ins);
     for (const ins of linkUnderlyings(this.instruments)) this.priced.set(ins.token, ins);
-    const prevClose = previousSessionClose(t);
-    for (const ins of this.instruments) {
-      const ltp = this.fairTick(ins.token, t);
-      const close = this.fairTick(ins.token, prevClose);
+    for (const [i, ins] of this.instruments.entries()) {
+      this.indexOf.set(ins.token, i);
+      const kind = sessionKindOf(ins, today);
+      // Around the clock: the fair price now, after the last trading day's close. On NSE's clock:
+      // the last price printed (at the last session's end, the auction, or the close), and the
+      // close of the trading day before that print's.
+      let ltp = this.fairTick(ins.token, t);
+      let open = ltp;
+      let at = t;
+      let day = today;
+      if (this.clock === 'nse') {
+        const print = lastPrintAt(t, kind);
+        if (print) {
+          ({ at, day } = print);
+          ltp = this.printPrice(ins.token, kind, print.phase, at, day);
+          open = this.fairTick(ins.token, firstPrintOf(kind, day));
+        }
+        const auction = sessionWindows(today, kind)[0]?.auctionAt;
+        this.sessions.push({ kind, day, auctioned: day === today && auction !== undefined && at >= auction, fresh: false });
+      }
+      const close = this.previousClose(ins.token, kind, day) ?? ltp;
       const isDerivative = ins.instrumentType !== 'EQ';
       const q: SimQuote = {
         token: ins.token,
@@ -122,20 +177,21 @@ export class MarketModel {
         volume: 0,
         totalBuyQty: 0,
         totalSellQty: 0,
-        open: ltp,
-        high: ltp,
-        low: ltp,
+        open,
+        high: Math.max(open, ltp),
+        low: Math.min(open, ltp),
         close,
-        lastTradeTime: t,
+        lastTradeTime: at,
         oi: isDerivative ? 10_000 * ins.lotSize : 0,
         oiDayHigh: isDerivative ? 10_000 * ins.lotSize : 0,
         oiDayLow: isDerivative ? 10_000 * ins.lotSize : 0,
-        tsExchange: t,
+        tsExchange: at,
         depth: new Float64Array(this.levels * DEPTH_FIELDS),
         tsModel: t,
         seq: 0,
       };
       this.rebuildBook(q, ins);
+      if (isDerivative) this.closeOi.set(ins.token, q.oi);
       this.quotes.set(ins.token, q);
       this.byIndex.push(q);
       this.turnover.set(ins.token, 0);
@@ -148,6 +204,11 @@ export class MarketModel {
 
   instrument(token: number): SimInstrument | undefined {
     return this.byToken.get(token);
+  }
+
+  /** A derivative's open interest at the previous session's close; undefined for anything else. */
+  previousOi(token: number): number | undefined {
+    return this.closeOi.get(token);
   }
 
   /** The fair price of an instrument at `ms` (unrounded) and the least it may trade at. */
@@ -173,6 +234,37 @@ export class MarketModel {
     return Math.max(f.floor, roundToTick(f.price, this.byToken.get(token)!.tickSize));
   }
 
+  /** The closing price of `day` (session.ts), worked out once. */
+  private closeOf(token: number, day: string): number | undefined {
+    const key = `${token}:${day}`;
+    let c = this.closes.get(key);
+    if (c === undefined) {
+      const ins = this.byToken.get(token)!;
+      c = closingPrice((ms) => this.fairTick(token, ms), ins, day, ins.tickSize);
+      if (c === undefined) return undefined;
+      if (this.closes.size > 100_000) this.closes.clear();
+      this.closes.set(key, c);
+    }
+    return c;
+  }
+
+  /** The close of the last trading day before `day`: a quote's previous close. */
+  private previousClose(token: number, kind: SessionKind, day: string): number | undefined {
+    const prev = lastPrintAt(istMidnightOf(day) - 1, kind);
+    return prev && this.closeOf(token, prev.day);
+  }
+
+  /**
+   * The price printed at `at` in a session of `phase`: the closing session trades at the day's
+   * close, and an index, once its session has ended, shows its closing value; otherwise the fair
+   * price then (the auction's equilibrium price, the last trade of a session).
+   */
+  private printPrice(token: number, kind: SessionKind, phase: SessionWindow['phase'], at: number, day: string): number {
+    const ended = phase === 'open' && kind === 'index' && !sessionAt(at, kind);
+    if (phase === 'closing' || ended) return this.closeOf(token, day) ?? this.fairTick(token, at);
+    return this.fairTick(token, at);
+  }
+
   /**
    * Gives an instrument a full order book of up to `levels` a side. From then on its price,
    * volume and 5-level depth come from that book, which the model steers towards its random-walk
@@ -185,7 +277,7 @@ export class MarketModel {
     const q = this.quotes.get(token);
     if (!ins || !q) throw new Error(`no instrument with token ${token}`);
     const book = new OrderBook(ins.exchangeToken, q.ltp, ins.tickSize, ins.lotSize, levels, mulberry32(ins.exchangeToken ^ 0x5eed));
-    this.deep.set(token, { book, fair: this.fairTick(token, this.now()) });
+    this.deep.set(token, { book, fair: this.clock === 'nse' ? q.ltp : this.fairTick(token, this.now()) });
     this.fromBook(q, ins, book, 0, this.now());
     return book;
   }
@@ -199,6 +291,8 @@ export class MarketModel {
     const q = this.quotes.get(token);
     if (!d || !q) return undefined;
     const t = this.now();
+    // On NSE's clock the book rests outside continuous trading: no adds, cancels or trades.
+    if (this.clock === 'nse' && sessionAt(t, this.sessionOf(token).kind)?.phase !== 'open') return q;
     d.fair = roundToTick(this.fairTick(token, t) + this.bounce(this.byToken.get(token)!.tickSize), this.byToken.get(token)!.tickSize);
     let traded = 0;
     for (let k = 0; k < events; k++) {
@@ -223,6 +317,7 @@ export class MarketModel {
     const n = this.byIndex.length;
     if (n === 0) return changed;
     const t = this.now();
+    if (this.clock === 'nse') return this.stepSessions(count, t);
     for (let k = 0; k < count; k++) {
       const idx = Math.floor(this.rnd() * n);
       const q = this.byIndex[idx];
@@ -230,6 +325,101 @@ export class MarketModel {
       changed.push(q);
     }
     return changed;
+  }
+
+  /** An instrument's session state (clock 'nse'), its kind brought up to today's. */
+  private sessionOf(token: number): SessionState {
+    return this.sessions[this.indexOf.get(token)!];
+  }
+
+  /**
+   * step() on NSE's clock: an event for an instrument in continuous trading is a trade or a book
+   * change as around the clock; in the pre-open, the first event after 09:08 prints the auction's
+   * equilibrium price; in the closing session a share trades at the day's close; otherwise nothing
+   * happens. The first print of a trading day starts the day's open, high, low and volume.
+   */
+  private stepSessions(count: number, t: number): SimQuote[] {
+    const changed: SimQuote[] = [];
+    const day = istDay(t);
+    if (day !== this.sessionDay) {
+      this.sessionDay = day;
+      for (const [i, ins] of this.instruments.entries()) this.sessions[i].kind = sessionKindOf(ins, day);
+    }
+    const windows = new Map<SessionKind, SessionWindow | undefined>();
+    const windowOf = (kind: SessionKind) => {
+      if (!windows.has(kind)) windows.set(kind, sessionAt(t, kind));
+      return windows.get(kind);
+    };
+    const n = this.byIndex.length;
+    for (let k = 0; k < count; k++) {
+      const idx = Math.floor(this.rnd() * n);
+      const q = this.byIndex[idx];
+      const ins = this.instruments[idx];
+      const s = this.sessions[idx];
+      const w = windowOf(s.kind);
+      if (!w) continue;
+      if (w.phase === 'pre-open' && (s.auctioned || t < w.auctionAt!)) continue;
+      if (w.phase === 'closing' && (s.day !== day || this.deep.has(q.token))) continue;
+      if (s.day !== day) this.newDay(q, s, day);
+      if (w.phase === 'open') this.advance(q, ins, t);
+      else if (w.phase === 'pre-open') this.auction(q, ins, s, w.auctionAt!, t);
+      else this.atClose(q, ins, s, t);
+      if (s.fresh) {
+        q.open = q.high = q.low = q.ltp;
+        s.fresh = false;
+      }
+      changed.push(q);
+    }
+    return changed;
+  }
+
+  /** A new trading day's first print is coming: the day's figures start again (OI carries over). */
+  private newDay(q: SimQuote, s: SessionState, day: string): void {
+    q.close = this.previousClose(q.token, s.kind, day) ?? q.ltp;
+    q.volume = 0;
+    q.atp = q.ltp;
+    this.turnover.set(q.token, 0);
+    q.oiDayHigh = q.oiDayLow = q.oi;
+    // The OI the last session closed with is the previous OI from now on.
+    if (this.closeOi.has(q.token)) this.closeOi.set(q.token, q.oi);
+    s.day = day;
+    s.auctioned = false;
+    s.fresh = true;
+  }
+
+  /** The pre-open call auction: one print at the equilibrium price (the fair price at 09:08). */
+  private auction(q: SimQuote, ins: SimInstrument, s: SessionState, at: number, t: number): void {
+    s.auctioned = true;
+    const price = this.fairTick(q.token, at);
+    const d = this.deep.get(q.token);
+    if (d) {
+      d.fair = price;
+      d.book.step(price);
+      this.fromBook(q, ins, d.book, d.book.lastTradedQty, t);
+      return;
+    }
+    q.ltp = price;
+    if (ins.segment === 'INDICES') {
+      q.high = Math.max(q.high, price);
+      q.low = Math.min(q.low, price);
+    } else {
+      // The auction matches a good part of the opening interest at once.
+      this.trade(q, ins, ins.lotSize * (20 + Math.floor(this.rnd() * 200)), t);
+      this.rebuildBook(q, ins);
+    }
+    q.tsExchange = t;
+    q.tsModel = t;
+    q.seq++;
+  }
+
+  /** The closing session: a share trades at the day's closing price, and only there. */
+  private atClose(q: SimQuote, ins: SimInstrument, s: SessionState, t: number): void {
+    q.ltp = this.closeOf(q.token, s.day) ?? q.ltp;
+    this.trade(q, ins, ins.lotSize * (1 + Math.floor(this.rnd() * 20)), t);
+    this.rebuildBook(q, ins);
+    q.tsExchange = t;
+    q.tsModel = t;
+    q.seq++;
   }
 
   private advance(q: SimQuote, ins: SimInstrument, t: number): void {
@@ -400,9 +590,10 @@ export function defaultUniverse(opts: { optionStrikes?: number; from?: Date } = 
     [1394, 'HINDUNILVR', 'HINDUSTAN UNILEVER', 2500],
     [236, 'ASIANPAINT', 'ASIAN PAINTS', 2900],
   ];
+  // Tick sizes by NSE's price bands (ticks.ts): ₹0.01 for TATASTEEL, 0.05 for SBIN, 1.00 for MARUTI.
   for (const [et, sym, name, px] of equities)
-    add({ exchangeToken: et, symbol: sym, name, exchange: 'NSE', segment: 'NSE', instrumentType: 'EQ', tickSize: 0.05, lotSize: 1, basePrice: px }, 1);
-  add({ exchangeToken: 500325, symbol: 'RELIANCE', name: 'RELIANCE INDUSTRIES', exchange: 'BSE', segment: 'BSE', instrumentType: 'EQ', tickSize: 0.05, lotSize: 1, basePrice: 2900 }, 4);
+    add({ exchangeToken: et, symbol: sym, name, exchange: 'NSE', segment: 'NSE', instrumentType: 'EQ', tickSize: equityTickSize(px), lotSize: 1, basePrice: px }, 1);
+  add({ exchangeToken: 500325, symbol: 'RELIANCE', name: 'RELIANCE INDUSTRIES', exchange: 'BSE', segment: 'BSE', instrumentType: 'EQ', tickSize: equityTickSize(2900), lotSize: 1, basePrice: 2900 }, 4);
 
   const at = (opts.from ?? new Date()).getTime();
   const { weekly, monthly } = nseIndexExpiries(at);
@@ -416,8 +607,9 @@ export function defaultUniverse(opts: { optionStrikes?: number; from?: Date } = 
     const basePrice = fairOnTick({ ...i, token, basePrice: 0 }, at);
     out.push({ ...i, token, basePrice });
   };
-  priced({ exchangeToken: et++, symbol: futureSymbol('NIFTY', monthly), name: 'NIFTY', exchange: 'NFO', segment: 'NFO-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 0.1, lotSize: 75, underlying: nifty }, 2);
-  priced({ exchangeToken: et++, symbol: futureSymbol('BANKNIFTY', monthly), name: 'BANKNIFTY', exchange: 'NFO', segment: 'NFO-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: 0.2, lotSize: 35, underlying: banknifty }, 2);
+  // Index futures tick by the index's level (0.10 for NIFTY, 0.20 for BANKNIFTY); options by 0.05.
+  priced({ exchangeToken: et++, symbol: futureSymbol('NIFTY', monthly), name: 'NIFTY', exchange: 'NFO', segment: 'NFO-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: indexFutureTickSize(nifty.basePrice), lotSize: 75, underlying: nifty }, 2);
+  priced({ exchangeToken: et++, symbol: futureSymbol('BANKNIFTY', monthly), name: 'BANKNIFTY', exchange: 'NFO', segment: 'NFO-FUT', instrumentType: 'FUT', expiry: monthly, tickSize: indexFutureTickSize(banknifty.basePrice), lotSize: 35, underlying: banknifty }, 2);
   const strikes = opts.optionStrikes ?? 40;
   const spot = spotPrice(nifty, at);
   const atm = Math.round(spot / 50) * 50;
@@ -448,6 +640,7 @@ export function universeFromKiteRows(
   return linkUnderlyings(rows.map((r): SimInstrument => {
     const type = (['EQ', 'FUT', 'CE', 'PE'].includes(r.instrumentType) ? r.instrumentType : 'EQ') as SimInstrument['instrumentType'];
     const guess = r.segment === 'INDICES' ? 20000 : type === 'CE' || type === 'PE' ? 100 : 1000;
+    const basePrice = r.lastPrice > 0 ? r.lastPrice : guess;
     return {
       token: r.instrumentToken,
       exchangeToken: r.exchangeToken,
@@ -458,9 +651,10 @@ export function universeFromKiteRows(
       instrumentType: type,
       expiry: r.expiry || undefined,
       strike: r.strike || undefined,
-      tickSize: r.tickSize > 0 ? r.tickSize : 0.05,
+      // The dump's tick size; where it has none, the band's (a derivative's: 0.05 until linked).
+      tickSize: r.tickSize > 0 ? r.tickSize : (nseTickSize({ segment: r.segment, exchange: r.exchange, instrumentType: type, basePrice }) ?? 0.05),
       lotSize: r.lotSize > 0 ? r.lotSize : 1,
-      basePrice: r.lastPrice > 0 ? r.lastPrice : guess,
+      basePrice,
     };
   }));
 }

@@ -9,7 +9,7 @@ import { decodeFeedResponse, parseFeedFailure, subscribeRequest, type FeedRespon
 import { authorizeUpstoxFeed } from '../../brokers/upstox/rest';
 import { defaultUniverse } from '../market/market';
 import { cleanupAfterEach, until } from '../../testing';
-import { isoIstSeconds, UpstoxSimulator } from './server';
+import { isoIstSeconds, upstoxSegmentStatus, UpstoxSimulator } from './server';
 
 const cleanups = cleanupAfterEach();
 
@@ -71,6 +71,27 @@ test('the socket: market_info first; a text request and a malformed one are answ
   // Live deltas for what is subscribed, once the market moves.
   sim.step(400);
   await until(() => frames.some((x) => x.type === 'live_feed'), 'a live feed');
+});
+
+test("on NSE's clock the segments' status follows the calendar, each change a market_info frame", async () => {
+  const ist = (s: string) => Date.parse(`${s}+05:30`);
+  assert.deepEqual(
+    ['09:05', '09:10', '10:00', '15:35', '15:45', '16:30'].map((t) => upstoxSegmentStatus('NSE_EQ', ist(`2026-03-04T${t}:00`))),
+    ['PRE_OPEN_START', 'PRE_OPEN_END', 'NORMAL_OPEN', 'NORMAL_CLOSE', 'CLOSING_START', 'CLOSING_END'],
+  );
+  assert.deepEqual(['09:05', '09:10', '15:45'].map((t) => upstoxSegmentStatus('NSE_FO', ist(`2026-03-04T${t}:00`))), ['PRE_OPEN_START', 'PRE_OPEN_END', 'NORMAL_CLOSE']);
+  assert.equal(upstoxSegmentStatus('NCD_FO', ist('2026-03-04T16:30:00')), 'NORMAL_OPEN', 'currency trades to 17:00');
+  let now = ist('2026-03-03T11:00:00'); // Holi
+  const sim = await simulator({ clock: 'nse', now: () => now });
+  const { frames } = await socket(sim, sim.issueToken({ at: ist('2026-03-04T04:00:00') })); // good to Thursday 03:30
+  const statuses = () => frames.filter((f) => f.type === 'market_info').map((f) => f.marketInfo!.segmentStatus.get('NSE_EQ'));
+  await until(() => statuses().length === 1, 'market_info');
+  assert.deepEqual(statuses(), ['CLOSING_END'], "a holiday: Monday's session has ended");
+  for (const [t, want] of [['2026-03-04T09:01:00', 'PRE_OPEN_START'], ['2026-03-04T09:08:00', 'PRE_OPEN_END'], ['2026-03-04T09:15:00', 'NORMAL_OPEN']] as const) {
+    now = ist(t);
+    await until(() => statuses().at(-1) === want, want);
+  }
+  assert.deepEqual(statuses(), ['CLOSING_END', 'PRE_OPEN_START', 'PRE_OPEN_END', 'NORMAL_OPEN'], 'one frame a change');
 });
 
 test('a client that leaves pings unanswered is closed; one that answers is kept while idle', async () => {

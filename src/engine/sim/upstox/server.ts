@@ -21,6 +21,7 @@ import type { Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { WebSocket } from 'ws';
 import { IST_MS } from '../../../shared/ist';
+import { lastPrintAt, sessionAt, type SessionKind } from '../../../shared/nse-calendar';
 import { ANALYTICS_TOKEN_MS, upstoxExpiry } from '../../brokers/upstox/auth';
 import {
   encodeFeedFailure,
@@ -37,7 +38,7 @@ import {
 } from '../../brokers/upstox/codec';
 import { capsProblem, UPSTOX_CAPS, type UpstoxCaps } from '../../brokers/upstox/feed';
 import { simHistoryCandles } from '../market/history';
-import { defaultUniverse, MarketModel, type SimInstrument, type SimQuote } from '../market/market';
+import { defaultUniverse, MarketModel, type SimClock, type SimInstrument, type SimQuote } from '../market/market';
 import { SimServer, type SimServerOptions } from '../server';
 import { GLOBAL_INDEX_RECORD, upstoxListings, type UpstoxSimListing } from './master';
 
@@ -70,6 +71,8 @@ export interface UpstoxSimOptions extends SimServerOptions {
   /** A socket sent nothing for this long is pinged; one that leaves a ping unanswered this long is closed. */
   pingMs?: number;
   now?: () => number;
+  /** When the market trades (market.ts SimClock; default around the clock). */
+  clock?: SimClock;
 }
 
 interface TokenState {
@@ -110,6 +113,22 @@ function addMonths(day: string, n: number): string {
   return new Date(Date.UTC(y, m - 1 + n, Math.min(d, last))).toISOString().slice(0, 10);
 }
 
+/** The session patterns of Upstox's segments. */
+const SEGMENT_SESSIONS: Readonly<Record<string, SessionKind>> = {
+  NSE_EQ: 'cash', BSE_EQ: 'cash', NSE_INDEX: 'index', BSE_INDEX: 'index', NSE_FO: 'futures', BSE_FO: 'futures', NCD_FO: 'currency', BCD_FO: 'currency', MCX_FO: 'commodity', MCX_INDEX: 'commodity',
+};
+
+/** A segment's status at `ms` by NSE's calendar: the pre-open's two stages, open, the closing session, closed. */
+export function upstoxSegmentStatus(segment: string, ms: number): MarketStatus {
+  const kind = SEGMENT_SESSIONS[segment] ?? 'cash';
+  const w = sessionAt(ms, kind);
+  if (w?.phase === 'pre-open') return ms < w.auctionAt! ? 'PRE_OPEN_START' : 'PRE_OPEN_END';
+  if (w?.phase === 'open') return 'NORMAL_OPEN';
+  if (w?.phase === 'closing') return 'CLOSING_START';
+  const last = lastPrintAt(ms, kind);
+  return last?.phase === 'closing' ? 'CLOSING_END' : 'NORMAL_CLOSE';
+}
+
 export class UpstoxSimulator extends SimServer {
   readonly market: MarketModel;
   readonly apiKey: string;
@@ -147,11 +166,29 @@ export class UpstoxSimulator extends SimServer {
     this.apiSecret = opts.apiSecret ?? 'sim-upstox-secret';
     this.userId = opts.userId ?? '7SIM01';
     this.caps = { ...UPSTOX_CAPS, ...opts.caps };
-    this.market = new MarketModel({ instruments: opts.instruments ?? defaultUniverse(), seed: opts.seed ?? 7, now: this.now, levels: 30 });
+    this.market = new MarketModel({ instruments: opts.instruments ?? defaultUniverse(), seed: opts.seed ?? 7, now: this.now, levels: 30, clock: opts.clock });
     this.listings = upstoxListings(this.market.instruments);
     this.byKey = new Map(this.listings.map((l) => [l.key, l]));
     for (const l of this.listings) this.byToken.set(l.ins.token, l);
     for (const l of this.listings) this.status.set(l.segment, 'NORMAL_OPEN');
+    if (opts.clock === 'nse') this.followCalendar();
+  }
+
+  /**
+   * On NSE's clock each segment's status follows the calendar (shared/nse-calendar.ts), and a
+   * change goes out as a market_info frame, as Upstox announces the session's stages.
+   */
+  private followCalendar(): void {
+    const t = this.now();
+    let changed = false;
+    for (const segment of this.status.keys()) {
+      const status = upstoxSegmentStatus(segment, t);
+      if (this.status.get(segment) !== status) {
+        this.status.set(segment, status);
+        changed = true;
+      }
+    }
+    if (changed) for (const c of this.conns) this.send(c, this.marketInfoFrame());
   }
 
   protected override started(): void {
@@ -425,6 +462,7 @@ export class UpstoxSimulator extends SimServer {
     this.carry -= events;
     const changed = new Set([...this.stepped, ...this.market.step(events)]);
     this.stepped.clear();
+    if (this.market.clock === 'nse') this.followCalendar();
     for (const q of changed) this.updateMinuteBar(q);
     for (const conn of this.conns) {
       // A token that ran out ends its socket (the client meets the 401 at authorize).
@@ -436,7 +474,8 @@ export class UpstoxSimulator extends SimServer {
       const feeds = new Map<string, Feed>();
       for (const q of changed) {
         const l = this.byToken.get(q.token);
-        if (!l || this.status.get(l.segment) !== 'NORMAL_OPEN') continue;
+        // On NSE's clock the market decides what trades (the 09:08 auction, the closing session too).
+        if (!l || (this.market.clock !== 'nse' && this.status.get(l.segment) !== 'NORMAL_OPEN')) continue;
         const mode = conn.subs.get(l.key);
         if (mode) feeds.set(l.key, this.feedOf(conn, l.key, mode, false));
       }

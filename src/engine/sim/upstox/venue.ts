@@ -3,6 +3,7 @@
 // adapter takes (brokers/upstox/index.ts: UpstoxRoots, UpstoxCredentials). `upstoxSimVenue` is the
 // factory the registry hands the adapter.
 import type { UpstoxCredentials, UpstoxRoots } from '../../brokers/upstox';
+import type { SimMarketRequest } from '../../brokers/types';
 import type { SimInstrument } from '../market/market';
 import type { SimulatedVenue } from '../venue';
 import { UpstoxSimulator, type UpstoxSimOptions } from './server';
@@ -26,6 +27,6 @@ export class UpstoxVenue implements SimulatedVenue<UpstoxRoots, UpstoxCredential
 }
 
 /** A simulated Upstox for a recording or a backfill (its market options from FeedRequest.sim). */
-export function upstoxSimVenue(sim: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] }): UpstoxVenue {
-  return new UpstoxVenue({ instruments: sim.instruments as SimInstrument[] | undefined, ticksPerSecond: sim.ticksPerSecond, seed: sim.seed });
+export function upstoxSimVenue(sim: SimMarketRequest): UpstoxVenue {
+  return new UpstoxVenue({ instruments: sim.instruments as SimInstrument[] | undefined, ticksPerSecond: sim.ticksPerSecond, seed: sim.seed, clock: sim.clock, now: sim.now });
 }

@@ -10,8 +10,8 @@ import { cleanupAfterEach, until } from '../../testing';
 import { YahooSimulator, type YahooSimOptions } from './server';
 
 const cleanups = cleanupAfterEach();
-/** Tuesday 24 Nov 2026, 11:00 IST. */
-const NOW = Date.UTC(2026, 10, 24, 5, 30);
+/** Wednesday 25 Nov 2026, 11:00 IST (the day after Guru Nanak Jayanti, an exchange holiday). */
+const NOW = Date.UTC(2026, 10, 25, 5, 30);
 const S = NOW / 1000;
 
 async function start(o: YahooSimOptions = {}) {
@@ -56,12 +56,12 @@ test('chart: column arrays of one length, gmtoffset 19800, float32 prices, whole
 test('chart: daily bars at 09:15 IST with adjclose and the live row; an index has volume 0; no data is quote:[{}]', async () => {
   const { get } = await start({ nullBarRate: 0 });
   const d = JSON.parse((await get(`/v8/finance/chart/%5ENSEI?period1=${S - 3 * 86400}&period2=${S}&interval=1d`)).text).chart.result[0];
-  // Sat, Sun; Mon 23 at 09:15 IST; Tue 24 at 09:15 and the live row at 11:00.
-  assert.deepEqual(d.timestamp, [S - 86400 - 6300, S - 6300, S]);
+  // Sun; Mon 23 at 09:15 IST; Tue 24 none (a holiday); Wed 25 at 09:15 and the live row at 11:00.
+  assert.deepEqual(d.timestamp, [S - 2 * 86400 - 6300, S - 6300, S]);
   assert.deepEqual(d.indicators.quote[0].volume, [0, 0, 0]);
   assert.deepEqual(d.indicators.adjclose[0].adjclose, d.indicators.quote[0].close);
   assert.equal(d.meta.instrumentType, 'INDEX');
-  const weekend = JSON.parse((await get(`/v8/finance/chart/INFY.NS?period1=${S - 3 * 86400}&period2=${S - 2 * 86400}&interval=5m`)).text).chart.result[0];
+  const weekend = JSON.parse((await get(`/v8/finance/chart/INFY.NS?period1=${S - 4 * 86400}&period2=${S - 3 * 86400}&interval=5m`)).text).chart.result[0];
   assert.equal(weekend.timestamp, undefined);
   assert.deepEqual(weekend.indicators, { quote: [{}] });
 });
@@ -84,8 +84,9 @@ test("chart errors as Yahoo answers them: plain-text 429s, result:null with a co
   const backwards = await get(`/v8/finance/chart/INFY.NS?period1=${S}&period2=${S - 60}&interval=5m`);
   assert.deepEqual([backwards.status, JSON.parse(backwards.text).chart.error.code], [400, 'Bad Request']);
   const ranged = await get('/v8/finance/chart/INFY.NS?range=5d&interval=15m');
-  // Five days back is Thursday 11:00: 11:00–15:15 (18 bars), Friday and Monday whole (25 each), Tuesday 09:15–10:45 (7).
-  assert.equal(JSON.parse(ranged.text).chart.result[0].timestamp.length, 18 + 25 + 25 + 7);
+  // Five days back is Friday 11:00: 11:00–15:15 (18 bars), Monday whole (25), Tuesday none (a
+  // holiday), Wednesday 09:15–10:45 (7).
+  assert.equal(JSON.parse(ranged.text).chart.result[0].timestamp.length, 18 + 25 + 7);
 });
 
 test('streamer: ?version=2 JSON envelopes and legacy bare base64, a snapshot then changes; an idle socket is dropped', async () => {

@@ -9,12 +9,13 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { IST_MS, marketOpen } from '../../../shared/ist';
+import { IST_MS } from '../../../shared/ist';
+import { sessionPhase } from '../../../shared/nse-calendar';
 import { encodeLegacyFrame, encodePricingFrame, MarketHours, parseControl, QuoteType, type PricingData } from '../../brokers/yahoo/codec';
 import { YAHOO_INTERVAL_LIMITS, type YahooInterval } from '../../brokers/yahoo/history';
 import { yahooSymbolOf, type YahooListing } from '../../brokers/yahoo/instruments';
 import { hash2, simHistoryCandles } from '../market/history';
-import { defaultUniverse, MarketModel, type SimInstrument, type SimQuote } from '../market/market';
+import { defaultUniverse, MarketModel, type SimClock, type SimInstrument, type SimQuote } from '../market/market';
 import { SimServer, type SimServerOptions } from '../server';
 
 export interface YahooSimOptions extends SimServerOptions {
@@ -27,10 +28,12 @@ export interface YahooSimOptions extends SimServerOptions {
   batchMs?: number;
   /** A socket whose client has sent nothing for this long is dropped (Yahoo: reported ~20–25 min). */
   idleDropMs?: number;
-  /** Send nothing outside NSE hours (09:15–15:30 IST, by `now`), as the real stream is quiet then. */
+  /** Send nothing outside NSE hours (09:15–15:30 IST on trading days, by `now`), as the real stream is quiet then. */
   marketHours?: boolean;
-  /** The clock for market hours and history (default Date.now). */
+  /** The clock for the market, market hours and history (default Date.now). */
   now?: () => number;
+  /** When the market trades (market.ts SimClock; default around the clock). */
+  clock?: SimClock;
   /** The share of chart bars that come back all null (Yahoo's empty bars); default 1 %. */
   nullBarRate?: number;
   /** Chart requests answered per second before plain-text 429s. */
@@ -85,8 +88,8 @@ export class YahooSimulator extends SimServer {
 
   constructor(private readonly opts: YahooSimOptions = {}) {
     super(opts);
-    this.market = new MarketModel({ instruments: opts.instruments ?? defaultUniverse(), seed: opts.seed ?? 1 });
     this.now = opts.now ?? Date.now;
+    this.market = new MarketModel({ instruments: opts.instruments ?? defaultUniverse(), seed: opts.seed ?? 1, now: this.now, clock: opts.clock });
     this.idleDropMs = opts.idleDropMs ?? 20 * 60_000;
     for (const ins of this.market.instruments) {
       const symbol = yahooSymbolOf(ins);
@@ -204,7 +207,7 @@ export class YahooSimulator extends SimServer {
   }
 
   private closed(): boolean {
-    return !!this.opts.marketHours && !marketOpen(this.now());
+    return !!this.opts.marketHours && sessionPhase(this.now(), 'cash') !== 'open';
   }
 
   /** One batch: step the market, drop idle sockets, send each socket its snapshots and changes. */
@@ -346,7 +349,7 @@ export class YahooSimulator extends SimServer {
     // While the market is open, the daily chart carries today's bar twice: the day so far, and a
     // live row at the last trade (yfinance folds them together; so does parseChart).
     const last = rows.at(-1);
-    if (daily && last && last.c !== null && marketOpen(now) && Math.floor((last.t * 1000 + IST_MS) / 86400_000) === Math.floor((now + IST_MS) / 86400_000)) {
+    if (daily && last && last.c !== null && sessionPhase(now, 'cash') === 'open' && Math.floor((last.t * 1000 + IST_MS) / 86400_000) === Math.floor((now + IST_MS) / 86400_000)) {
       rows.push({ ...last, t: Math.floor(now / 1000) });
     }
     const dayStart = Math.floor((now + IST_MS) / 86400_000) * 86400 - IST_MS / 1000;

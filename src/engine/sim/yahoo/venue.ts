@@ -2,6 +2,7 @@
 // port) in the shapes the Yahoo adapter takes (brokers/yahoo/index.ts: YahooRoots, no credentials),
 // with the symbols of its universe as the venue's symbol list.
 import type { YahooSimVenue } from '../../brokers/yahoo';
+import type { SimMarketRequest } from '../../brokers/types';
 import type { SimulatedVenue } from '../venue';
 import type { SimInstrument } from '../market/market';
 import { YahooSimulator, type YahooSimOptions } from './server';
@@ -28,15 +29,16 @@ type YahooSimVenueRoots = { ws: string; rest: string; crumb: string; fc: string 
 
 /**
  * What the adapter's `venue` option takes (`yahooAdapter({ venue: yahooSimVenue })`): a simulated
- * Yahoo over the market model (its universe, or the default one), trading around the clock.
+ * Yahoo over the market model (its universe, or the default one), trading around the clock unless
+ * it keeps NSE's (`clock: 'nse'`).
  */
-export function yahooSimVenue(sim: { ticksPerSecond?: number; seed?: number; instruments?: unknown[] }): YahooSimVenue & { simulator: YahooSimulator } {
-  const venue = new YahooVenue({ instruments: sim.instruments as SimInstrument[] | undefined, ticksPerSecond: sim.ticksPerSecond, seed: sim.seed });
+export function yahooSimVenue(sim: SimMarketRequest): YahooSimVenue & { simulator: YahooSimulator } {
+  const venue = new YahooVenue({ instruments: sim.instruments as SimInstrument[] | undefined, ticksPerSecond: sim.ticksPerSecond, seed: sim.seed, clock: sim.clock, now: sim.now });
   return {
     start: () => venue.start(),
     stop: () => venue.stop(),
     listings: venue.simulator.listings,
-    allHours: true,
+    allHours: sim.clock !== 'nse',
     simulator: venue.simulator,
   };
 }

@@ -1,10 +1,25 @@
-// Hot data outside React state: the watched instrument's book and tape, and candle listeners.
-// Canvas and chart code read these on requestAnimationFrame; React never re-renders for them.
+// Hot data outside React state: the watched instrument's book and tape, and candle listeners (every
+// chart hears every stream's bars and keeps its own). Canvas and chart code read these on
+// requestAnimationFrame; React never re-renders for them.
 import type { Bar, DepthUpdate, Trade } from '../../../shared/api';
+import type { CandleInterval } from '../../../shared/model';
 
 type Listener = () => void;
 
 export const TAPE_SIZE = 200;
+
+/** Bars of one instrument at one interval. */
+export interface BarsEvent {
+  instrumentId: number;
+  interval: CandleInterval;
+  bars: Bar[];
+  /**
+   * 'history': a stream's history as it starts (a chart already showing this stream keeps its view
+   * and takes only what is newer); 'reload': history that changed (a backfill), drawn afresh;
+   * 'update': live bars to apply in order.
+   */
+  kind: 'history' | 'reload' | 'update';
+}
 
 /** The watched book as a typed array (DepthBook layout), decoded once per update. */
 export interface LiveBook {
@@ -21,7 +36,9 @@ class LiveData {
   tapeVersion = 0;
   private readonly depthListeners = new Set<Listener>();
   private readonly tapeListeners = new Set<Listener>();
-  private readonly barListeners = new Set<(bars: Bar[], replace: boolean) => void>();
+  private readonly barListeners = new Set<(e: BarsEvent) => void>();
+  /** Each stream's bars as they stand (history, then live bars), for a chart that opens after its history came. */
+  private readonly streams = new Map<string, Bar[]>();
 
   setDepth(d: DepthUpdate | LiveBook | null): void {
     this.depth = d && { instrumentId: d.instrumentId, ts: d.ts, levels: d.levels, book: d.book instanceof Float64Array ? d.book : Float64Array.from(d.book) };
@@ -42,9 +59,29 @@ class LiveData {
     for (const f of this.tapeListeners) f();
   }
 
-  /** `replace`: a full history (after a watch); otherwise updates to apply in order. */
-  pushBars(bars: Bar[], replace: boolean): void {
-    for (const f of this.barListeners) f(bars, replace);
+  pushBars(e: BarsEvent): void {
+    const key = `${e.instrumentId}/${e.interval}`;
+    if (e.kind !== 'update') this.streams.set(key, e.bars.slice());
+    else {
+      const list = this.streams.get(key);
+      if (list)
+        for (const b of e.bars) {
+          const last = list.at(-1);
+          if (last?.t === b.t) list[list.length - 1] = b;
+          else if (!last || b.t > last.t) list.push(b);
+        }
+    }
+    for (const f of this.barListeners) f(e);
+  }
+
+  /** The bars of a stream as they stand now (undefined before its history came). */
+  barsOf(instrumentId: number, interval: CandleInterval): readonly Bar[] | undefined {
+    return this.streams.get(`${instrumentId}/${interval}`);
+  }
+
+  /** Forgets every stream but these ("id/interval"): they are no longer streamed. */
+  keepStreams(keys: ReadonlySet<string>): void {
+    for (const k of this.streams.keys()) if (!keys.has(k)) this.streams.delete(k);
   }
 
   onDepth(f: Listener): () => void {
@@ -55,7 +92,7 @@ class LiveData {
     this.tapeListeners.add(f);
     return () => this.tapeListeners.delete(f);
   }
-  onBars(f: (bars: Bar[], replace: boolean) => void): () => void {
+  onBars(f: (e: BarsEvent) => void): () => void {
     this.barListeners.add(f);
     return () => this.barListeners.delete(f);
   }

@@ -1,13 +1,14 @@
 // The options desk: underlying → any listed expiry → strikes around the money, CE and PE side by
-// side with LTP, change, volume, OI, IV and delta (all Greeks in each IV cell's tooltip), ITM
-// shaded, ATM marked, and the expiry's model, PCR and max pain in the header. The engine computes
+// side with LTP, change, volume, OI and its change since the previous session's close, IV and
+// delta (all Greeks in each IV cell's tooltip), ITM shaded, ATM marked, and the expiry's model,
+// PCR, max pain and change in OI (calls, puts, their ratio) in the header. The engine computes
 // the analytics from the live stream (analytics/chain.ts), so a headless server has them too. A
 // click on + adds the contract to the watchlist. Values refresh every 2 s; while the pointer is
 // over the table the strikes stay where they are (only their values change), so a click lands on
 // the strike the user aimed at. Esc closes it.
 import { useEffect, useRef, useState } from 'react';
 import type { ChainSide, OptionChain as Chain } from '../../../../shared/api';
-import { decimalsFor, price, qty } from '../../format';
+import { decimalsFor, price, qty, qtyFull } from '../../format';
 import { bridge } from '../../engine-link';
 import { useApp } from '../../store/app';
 import './chain.css';
@@ -26,6 +27,20 @@ export function keepStrikes(shown: readonly Row[], next: readonly Row[]): Row[] 
 const pct1 = (v: number | null | undefined) => (v === null || v === undefined ? '' : `${(v * 100).toFixed(1)}`);
 const change = (v: number | null | undefined, d: number) => (v === null || v === undefined ? '' : v === 0 ? price(0, d) : `${v > 0 ? '+' : '−'}${price(Math.abs(v), d)}`);
 const changeClass = (v: number | null | undefined) => (v ? (v > 0 ? 'num up' : 'num down') : 'num dim');
+
+/** A change in OI in K / L / Cr with its sign ("+1.23L", "-45.0K", "0"); "—" when unknown. */
+export function oiChange(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  const text = qty(v);
+  return v > 0 && text !== '0' ? `+${text}` : text;
+}
+
+const PREV_OI_FROM = { broker: "the broker's previous-day OI", journal: 'the last OI recorded before the session', sim: "the simulator's previous close" } as const;
+
+function oiChangeTitle(s: ChainSide): string {
+  if (s.prevOi === null || s.prevOi === undefined) return 'previous session’s OI not known (no broker value, nothing recorded at its close)';
+  return `OI ${qtyFull(s.oi)} − previous close ${qtyFull(s.prevOi)}\n(${s.prevOiFrom ? PREV_OI_FROM[s.prevOiFrom] : ''})`;
+}
 
 function greeksTitle(s: ChainSide): string {
   if (!s.greeks) return s.ivReason ? `no IV: ${s.ivReason}` : '';
@@ -88,12 +103,15 @@ export function OptionChain({ onClose }: { onClose: () => void }) {
   const u = pick ? underlyings[pick.u] : undefined;
   const an = chain?.analytics ?? null;
   const cells = (s: ChainSide | undefined, side: 'ce' | 'pe', itm: boolean) => {
-    if (!s) return <td colSpan={7} className={itm ? 'itm' : undefined} />;
+    if (!s) return <td colSpan={8} className={itm ? 'itm' : undefined} />;
     const d = decimalsFor(s.instrument.tickSize);
     const inList = watchlist.includes(s.instrument.id);
     const cls = (base: string) => (itm ? `${base} itm` : base);
     const list = [
-      <td key="oi" className={cls('num dim')} data-testid={`chain-oi-${side}`}>{s.oi ? qty(s.oi) : ''}</td>,
+      <td key="oi" className={cls('num dim')} data-testid={`chain-oi-${side}`} data-value={s.oi ?? ''}>{s.oi ? qty(s.oi) : ''}</td>,
+      <td key="oichg" className={cls(`${changeClass(s.oiChange)} oichg`)} data-testid={`chain-oichg-${side}`} data-value={s.oiChange ?? ''} title={oiChangeTitle(s)}>
+        {oiChange(s.oiChange)}
+      </td>,
       <td key="vol" className={cls('num dim')}>{s.volume ? qty(s.volume) : ''}</td>,
       <td key="iv" className={cls('num')} data-testid={`chain-iv-${side}`} title={greeksTitle(s)}>{pct1(s.iv)}</td>,
       <td key="delta" className={cls('num dim')} data-testid={`chain-delta-${side}`}>{s.greeks ? s.greeks.delta.toFixed(2) : ''}</td>,
@@ -152,6 +170,15 @@ export function OptionChain({ onClose }: { onClose: () => void }) {
           <span data-testid="chain-maxpain" title="The strike at which option holders would be paid least at expiry">
             max pain {an.maxPain === null ? '–' : an.maxPain}
           </span>
+          <span
+            data-testid="chain-oichg-total"
+            data-ce={an.ceOiChange ?? ''}
+            data-pe={an.peOiChange ?? ''}
+            title={`Change in OI since the previous session's close, over the expiry (${an.oiChangeKnown ?? 0} of ${an.oiSides ?? 0} options with a known previous OI); PCR of the change: puts over calls`}
+          >
+            Chg OI CE <b className={changeClass(an.ceOiChange)}>{oiChange(an.ceOiChange)}</b> PE <b className={changeClass(an.peOiChange)}>{oiChange(an.peOiChange)}</b>
+            {an.pcrOiChange === null || an.pcrOiChange === undefined ? '' : ` (PCR ${an.pcrOiChange.toFixed(2)})`}
+          </span>
           <span className="dim">r {(an.rate * 100).toFixed(2)} %</span>
         </div>
       )}
@@ -161,6 +188,7 @@ export function OptionChain({ onClose }: { onClose: () => void }) {
         <thead>
           <tr>
             <th className="num">OI</th>
+            <th className="num" title="Change in OI since the previous session's close">Chg OI</th>
             <th className="num">Vol</th>
             <th className="num">IV</th>
             <th className="num">Δ</th>
@@ -174,6 +202,7 @@ export function OptionChain({ onClose }: { onClose: () => void }) {
             <th className="num">Δ</th>
             <th className="num">IV</th>
             <th className="num">Vol</th>
+            <th className="num" title="Change in OI since the previous session's close">Chg OI</th>
             <th className="num">OI</th>
           </tr>
         </thead>

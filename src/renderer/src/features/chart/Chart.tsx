@@ -1,104 +1,86 @@
-// The chart panel: a one-line header (instrument, intervals as a segmented control or, when narrow,
-// a select, history status) over the candle chart (chart-view.ts) with its crosshair legend.
-import { useEffect, useRef, useState } from 'react';
-import { CandleInterval } from '../../../../shared/model';
-import { backfillChart, olderCandles } from '../../engine-link';
-import { decimalsFor, qtyFull } from '../../format';
+// The chart area: a one-line header for the focused chart (instrument, intervals as a segmented
+// control or, when narrow, a select, history), a slim rail of tools at its left (the layout: 1, 2
+// or 4 charts, linked to the watchlist or not; the trend-line tool; indicators), and 1, 2 or 4
+// charts (ChartPane.tsx).
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import type { CandleInterval } from '../../../../shared/model';
+import { backfillChart } from '../../engine-link';
+import { qtyFull } from '../../format';
 import { useApp } from '../../store/app';
-import { live } from '../../store/live';
-import { instrumentLabel } from '../watchlist/symbol';
+import { GRIDS, useCharts, type Grid } from '../../store/charts';
 import { StaleBadge } from '../status/StaleBadge';
-import { ChartView, type LegendNodes } from './chart-view';
+import { instrumentLabel } from '../watchlist/symbol';
+import { CHART_KEYS, INTERVAL_KEYS } from '../keys/keymap';
+import { ChartPane, chartViews, focusedTool, onToolChange } from './ChartPane';
 import { CHART_INDICATORS } from './indicator-plots';
-import { INTERVAL_KEYS } from '../keys/keymap';
+import './chart.css';
 
 export const CHART_INTERVALS: CandleInterval[] = ['1s', '1m', '3m', '5m', '10m', '15m', '25m', '30m', '1h', '1d'];
 
-const INDICATORS_KEY = 'tickdesk.indicators.v1';
-const LINES_KEY = 'tickdesk.lines.v1';
+const typingIn = (el: EventTarget | null) =>
+  el instanceof HTMLElement && (el.isContentEditable || el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT');
 
-/** Every instrument's horizontal lines, by EXCHANGE:SYMBOL. */
-function savedLines(): Record<string, number[]> {
-  try {
-    const v = JSON.parse(localStorage.getItem(LINES_KEY) ?? '{}') as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, number[]>) : {};
-  } catch {
-    return {};
-  }
+/** Turns the focused chart's trend-line tool on (or off again). */
+function toggleTrendTool(): void {
+  const v = chartViews.get(useCharts.getState().focused);
+  if (!v) return;
+  v.setTool(v.activeTool === 'trend' ? null : 'trend');
 }
 
-/** The indicators chosen last time (ids of CHART_INDICATORS). */
-function savedIndicators(): string[] {
-  try {
-    const v = JSON.parse(localStorage.getItem(INDICATORS_KEY) ?? '[]') as unknown;
-    return Array.isArray(v) ? v.filter((id): id is string => CHART_INDICATORS.some((d) => d.id === id)) : [];
-  } catch {
-    return [];
-  }
+/** The grid's keys (keymap.ts CHART_KEYS): Alt+1/2/4 and G the layout, L linking, T a trend line, Esc the tool. */
+function useChartKeys(): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.isComposing || e.ctrlKey || e.metaKey || typingIn(e.target)) return;
+      const charts = useCharts.getState();
+      if (e.altKey) {
+        const grid = CHART_KEYS.grid[e.code];
+        if (grid && !e.shiftKey) {
+          e.preventDefault();
+          charts.setGrid(grid);
+        }
+        return;
+      }
+      if (e.key === 'Escape' && focusedTool()) {
+        e.preventDefault(); // this Esc ends the drawing, and closes nothing else
+        chartViews.get(charts.focused)?.setTool(null);
+        return;
+      }
+      if (e.shiftKey) return; // Shift+T is the theme's
+      switch (e.key) {
+        case CHART_KEYS.trend:
+          e.preventDefault();
+          toggleTrendTool();
+          return;
+        case CHART_KEYS.cycleGrid:
+          e.preventDefault();
+          charts.cycleGrid();
+          return;
+        case CHART_KEYS.link:
+          e.preventDefault();
+          charts.setLinked(!charts.linked);
+          return;
+      }
+    };
+    // Capture: before the app's keys (Keys.tsx), which a handled key then leaves alone (defaultPrevented).
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, []);
 }
-
-/** Axis and legend text grows with the screen (the CSS root font does the same for the panels). */
-const chartFontSize = () => (window.innerWidth >= 2200 ? 13 : window.innerWidth >= 1800 ? 12 : 11);
 
 export function Chart() {
-  const box = useRef<HTMLDivElement>(null);
-  const legendRef = useRef<HTMLDivElement>(null);
-  const view = useRef<ChartView | null>(null);
-  const ins = useApp((s) => (s.selectedId !== null ? s.instruments[s.selectedId] : undefined));
-  const interval = useApp((s) => s.interval);
-  const setInterval = useApp((s) => s.setInterval);
-  const decimals = decimalsFor(ins?.tickSize ?? 0.05);
-  const [indicators, setIndicators] = useState<string[]>(savedIndicators);
-
-  useEffect(() => {
-    const root = legendRef.current!;
-    const node = (f: string) => root.querySelector<HTMLElement>(`[data-f=${f}]`)!;
-    const legend: LegendNodes = { root, time: node('time'), o: node('o'), h: node('h'), l: node('l'), c: node('c'), v: node('v'), chg: node('chg') };
-    const v = new ChartView(box.current!, legend, {
-      older: (beforeSec) => {
-        const { selectedId, interval: iv } = useApp.getState();
-        return selectedId === null ? Promise.resolve([]) : olderCandles(selectedId, iv, beforeSec);
-      },
-      onLines: (prices) => {
-        const { selectedId, instruments } = useApp.getState();
-        const i = selectedId !== null ? instruments[selectedId] : undefined;
-        if (!i) return;
-        const all = savedLines();
-        if (prices.length) all[`${i.exchange}:${i.symbol}`] = prices;
-        else delete all[`${i.exchange}:${i.symbol}`];
-        localStorage.setItem(LINES_KEY, JSON.stringify(all));
-      },
-    });
-    view.current = v;
-    v.setFontSize(chartFontSize());
-    const onResize = () => v.setFontSize(chartFontSize());
-    window.addEventListener('resize', onResize);
-    const offBars = live.onBars((list, replace) => (replace ? v.load(list) : v.update(list)));
-    return () => {
-      offBars();
-      window.removeEventListener('resize', onResize);
-      v.dispose();
-      view.current = null;
-    };
-  }, []);
-
-  useEffect(() => {
-    view.current?.configure(decimals, ins?.tickSize ?? 0.05, interval);
-  }, [decimals, ins?.tickSize, interval]);
-
-  useEffect(() => {
-    const lines = ins ? savedLines()[`${ins.exchange}:${ins.symbol}`] : undefined;
-    view.current?.setLines(Array.isArray(lines) ? lines.filter((p) => Number.isFinite(p)) : []);
-  }, [ins?.exchange, ins?.symbol]);
-
-  useEffect(() => {
-    view.current?.setIndicators(indicators);
-    localStorage.setItem(INDICATORS_KEY, JSON.stringify(indicators));
-  }, [indicators]);
-
-  const label = ins ? `${ins.exchange}:${ins.symbol}` : '';
+  const grid = useCharts((s) => s.grid);
+  const linked = useCharts((s) => s.linked);
+  const focused = useCharts((s) => s.focused);
+  const slot = useCharts((s) => s.slots[s.focused]);
+  const ins = useApp((s) => (slot.instrumentId !== null ? s.instruments[slot.instrumentId] : undefined));
+  const tool = useSyncExternalStore(onToolChange, focusedTool);
+  useChartKeys();
+  const interval = slot.interval;
+  const setInterval = (iv: CandleInterval) => useCharts.getState().setInterval(focused, iv);
+  const label = slot.key ?? (ins ? `${ins.exchange}:${ins.symbol}` : '');
   return (
-    <section className="panel chart">
+    <section className="panel chart" data-grid={grid}>
       <header className="chart-head">
         <span className="title" data-testid="chart-title" title={ins ? instrumentLabel(ins).title : undefined}>
           {label || 'No instrument'}
@@ -125,29 +107,83 @@ export function Chart() {
             </option>
           ))}
         </select>
-        <BackfillButton label={ins ? `${label} ${interval}` : ''} disabled={!ins || interval === '1s'} />
+        <BackfillButton label={label ? `${label} ${interval}` : ''} instrumentId={slot.instrumentId} interval={interval} disabled={slot.instrumentId === null || interval === '1s'} />
       </header>
-      <div
-        className="chart-body"
-        tabIndex={0}
-        data-testid="chart-focus"
-        aria-label="Chart: ← → pan, + − zoom, End latest; Alt+click a horizontal line"
-        onKeyDown={(e) => view.current?.key(e.key) && e.preventDefault()}
-      >
-        <div className="chart-box" ref={box} data-testid="chart" />
-        <div className="chart-legend" ref={legendRef} data-testid="chart-legend" hidden>
-          <span data-f="time" className="time" /> <span className="k">O</span> <span data-f="o" /> <span className="k">H</span> <span data-f="h" />{' '}
-          <span className="k">L</span> <span data-f="l" /> <span className="k">C</span> <span data-f="c" /> <span className="k">V</span> <span data-f="v" />{' '}
-          <span data-f="chg" />
+      <div className="chart-main">
+        <nav className="chart-rail" aria-label="Chart tools">
+          <span className="grid-pick" role="radiogroup" aria-label="Charts">
+            {GRIDS.map((g) => (
+              <button key={g} role="radio" aria-checked={g === grid} className={g === grid ? 'on' : ''} data-testid={`grid-${g}`} title={GRID_TITLE[g]} onClick={() => useCharts.getState().setGrid(g)}>
+                <GridIcon n={g} />
+              </button>
+            ))}
+          </span>
+          <button
+            className={linked ? 'on' : ''}
+            data-testid="chart-link"
+            aria-pressed={linked}
+            title={linked ? 'Linked: every chart shows the watchlist’s instrument, each at its own interval (L to unlink)' : 'Not linked: each chart keeps its instrument; the watchlist sets the focused chart (L to link)'}
+            onClick={() => useCharts.getState().setLinked(!linked)}
+          >
+            <LinkIcon linked={linked} />
+          </button>
+          <span className="rail-gap" />
+          <button className={tool === 'trend' ? 'on' : ''} data-testid="trend-tool" aria-pressed={tool === 'trend'} title="Trend line: click its two ends on the chart (T; Esc cancels). Click a line, then Delete, or Alt+click it, to remove it" onClick={toggleTrendTool}>
+            <svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">
+              <line x1="2.5" y1="11.5" x2="11.5" y2="2.5" stroke="currentColor" strokeWidth="1.4" />
+              <circle cx="2.5" cy="11.5" r="1.8" fill="currentColor" />
+              <circle cx="11.5" cy="2.5" r="1.8" fill="currentColor" />
+            </svg>
+          </button>
+          <IndicatorMenu chosen={slot.indicators} onChange={(ids) => useCharts.getState().setIndicators(focused, ids)} />
+        </nav>
+        <div className="chart-grid" data-grid={grid}>
+          {Array.from({ length: grid }, (_, i) => (
+            <ChartPane key={i} slot={i} />
+          ))}
+          <StaleBadge />
         </div>
-        <IndicatorMenu chosen={indicators} onChange={setIndicators} />
-        <StaleBadge />
       </div>
     </section>
   );
 }
 
-/** "ƒx": the indicators on the chart, ticked on and off (remembered). */
+const GRID_TITLE: Record<Grid, string> = { 1: 'One chart (Alt+1; G cycles)', 2: 'Two charts side by side (Alt+2)', 4: 'Four charts, 2×2 (Alt+4)' };
+
+/** Two chain links, joined when linked, apart when not. */
+function LinkIcon({ linked }: { linked: boolean }) {
+  return (
+    <svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.4" strokeLinecap="round">
+      {linked ? (
+        <>
+          <path d="M6 8.2 8.2 6" />
+          <path d="M5.2 6.6 3.6 8.2a2 2 0 0 0 2.8 2.8L8 9.4" />
+          <path d="M8.8 7.4 10.4 5.8a2 2 0 0 0-2.8-2.8L6 4.6" />
+        </>
+      ) : (
+        <>
+          <path d="M4.6 7.2 3.4 8.4a1.9 1.9 0 0 0 2.7 2.7L7.3 9.9" />
+          <path d="M9.4 6.8l1.2-1.2a1.9 1.9 0 0 0-2.7-2.7L6.7 4.1" />
+          <path d="M2 2l2 2M12 12l-2-2" />
+        </>
+      )}
+    </svg>
+  );
+}
+
+/** 1, 2 or 4 small boxes: the layout the button picks. */
+function GridIcon({ n }: { n: Grid }) {
+  const boxes = n === 1 ? [[1, 1, 12, 10]] : n === 2 ? [[1, 1, 5.5, 10], [7.5, 1, 5.5, 10]] : [[1, 1, 5.5, 4.5], [7.5, 1, 5.5, 4.5], [1, 6.5, 5.5, 4.5], [7.5, 6.5, 5.5, 4.5]];
+  return (
+    <svg width="14" height="12" viewBox="0 0 14 12" aria-hidden="true">
+      {boxes.map(([x, y, w, h], i) => (
+        <rect key={i} x={x} y={y} width={w} height={h} rx="0.8" fill="none" stroke="currentColor" strokeWidth="1.1" />
+      ))}
+    </svg>
+  );
+}
+
+/** "ƒx": the focused chart's indicators, ticked on and off (remembered per chart). */
 function IndicatorMenu({ chosen, onChange }: { chosen: string[]; onChange: (ids: string[]) => void }) {
   const [open, setOpen] = useState(false);
   return (
@@ -186,8 +222,8 @@ const SHOW_DONE_MS = 8000;
 /** "12,345,678 candles" (the engine writes en-US) → "1,23,45,678 candles". */
 const indianCounts = (text: string) => text.replace(/\d{1,3}(?:,\d{3})+/g, (n) => qtyFull(Number(n.replace(/,/g, ''))));
 
-/** History for the chart from the broker, with a progress bar while it loads. */
-function BackfillButton({ label, disabled }: { label: string; disabled: boolean }) {
+/** History for the focused chart from the broker, with a progress bar while it loads. */
+function BackfillButton({ label, instrumentId, interval, disabled }: { label: string; instrumentId: number | null; interval: CandleInterval; disabled: boolean }) {
   const task = useApp((s) => Object.values(s.tasks).filter((t) => t.task === 'backfill' && t.label === label).at(-1));
   const [error, setError] = useState<string | null>(null);
   const [, setTick] = useState(0);
@@ -217,7 +253,7 @@ function BackfillButton({ label, disabled }: { label: string; disabled: boolean 
         data-testid="backfill"
         disabled={disabled || !!running}
         title={disabled ? 'no broker history at this interval' : `Load ${label} history from the broker${task?.done && !task.error ? ` (last: ${indianCounts(task.detail)})` : ''}`}
-        onClick={async () => setError(await backfillChart())}
+        onClick={async () => setError(await backfillChart(instrumentId, interval))}
       >
         History
       </button>

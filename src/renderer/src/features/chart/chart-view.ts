@@ -1,7 +1,8 @@
 // One candle chart outside React: lightweight-charts with candles and volume (volume on its own
 // hidden scale, no label on the price axis), prices with Indian grouping, IST times, a legend that
-// follows the crosshair and stays on the bar under it while live bars arrive, and older bars
-// loaded from the journal when the user scrolls to the left edge.
+// follows the crosshair and stays on the bar under it while live bars arrive, older bars loaded
+// from the journal when the user scrolls to the left edge, the user's horizontal and trend lines,
+// and the theme's colors (theme.ts), repainted when the theme changes.
 import {
   CandlestickSeries,
   ColorType,
@@ -17,15 +18,15 @@ import {
 } from 'lightweight-charts';
 import type { Bar } from '../../../../shared/api';
 import { IST_OFFSET_S } from '../../../../shared/ist';
-import type { CandleInterval } from '../../../../shared/model';
+import { INTERVAL_SECONDS, type CandleInterval } from '../../../../shared/model';
 import { barTime, crosshairTime, direction, grouped, pct, price, qty } from '../../format';
 import { cancelFrameTask, onNextFrame } from '../../frame';
+import { onThemeChange, palette, type Palette } from '../../theme';
+import { newLineId, type TrendLine } from './drawings';
 import { IndicatorPlots } from './indicator-plots';
+import { timeOf } from './trend-geometry';
+import { TrendLines, type Draft } from './trend-lines';
 
-const UP = '#26a69a';
-const DOWN = '#ef5350';
-const VOL_UP = '#26a69a55';
-const VOL_DOWN = '#ef535055';
 /** Scrolled this close (in bars) to the oldest bar: ask the journal for older ones. */
 const OLDER_AT = 15;
 
@@ -49,10 +50,43 @@ export interface ChartViewOptions {
   older(beforeSec: number): Promise<Bar[]>;
   /** The horizontal lines changed by the user (Alt+click adds one, Alt+click on one removes it). */
   onLines?(prices: number[]): void;
+  /** The trend lines changed by the user (drawn, or removed with Delete or Alt+click). */
+  onTrends?(lines: TrendLine[]): void;
+  /** The drawing tool turned on or off (a line finished, Esc). */
+  onTool?(tool: Tool): void;
+  /** TradingView's logo in the corner (lightweight-charts' attribution; once per page is enough). */
+  attribution?: boolean;
 }
+
+/** What a plain click on the chart does: nothing special, or place a trend line's next point. */
+export type Tool = 'trend' | null;
 
 /** How near (px) an Alt+click must be to a line to remove it rather than add another. */
 const LINE_HIT_PX = 5;
+/** How near (px) a click must be to a trend line to pick it. */
+const TREND_HIT_PX = 6;
+
+let views = 0;
+
+/**
+ * Charts drawn at a slower pace (setUpdateEvery) take turns, one a frame: four charts given the
+ * same ticks would otherwise all redraw in one frame, four times the work of any other.
+ */
+const turns: Array<() => void> = [];
+let turnFrame = 0;
+function takeTurn(apply: () => void): void {
+  if (!turns.includes(apply)) turns.push(apply);
+  turnFrame ||= requestAnimationFrame(nextTurn);
+}
+function nextTurn(): void {
+  turnFrame = 0;
+  turns.shift()?.();
+  if (turns.length) turnFrame = requestAnimationFrame(nextTurn);
+}
+function dropTurn(apply: () => void): void {
+  const at = turns.indexOf(apply);
+  if (at >= 0) turns.splice(at, 1);
+}
 
 export class ChartView {
   readonly chart: IChartApi;
@@ -74,28 +108,46 @@ export class ChartView {
   private readonly plots: IndicatorPlots;
   private lines: Array<{ price: number; line: IPriceLine }> = [];
   private tick = 0.05;
+  private colors: Palette = palette();
+  /** Bar times (s), ascending: the axis trend lines are placed on (rebuilt when null). */
+  private times: number[] | null = null;
+  private readonly trends: TrendLines;
+  private trendList: TrendLine[] = [];
+  private tool: Tool = null;
+  private draft: Draft | null = null;
+  /** This view's keys in the frame scheduler (one per chart: four charts, four tasks). */
+  private readonly frameKey: string;
+  private readonly legendKey: string;
+  private readonly offTheme: () => void;
+  private updateEvery = 0;
+  private updateTimer: ReturnType<typeof setTimeout> | 0 = 0;
+  private appliedAt = 0;
 
   constructor(
     private readonly el: HTMLElement,
     private readonly legend: LegendNodes,
     private readonly opts: ChartViewOptions,
   ) {
+    const n = ++views;
+    this.frameKey = `chart:${n}`;
+    this.legendKey = `chart-legend:${n}`;
+    const c = this.colors;
     this.chart = createChart(el, {
       autoSize: true,
-      layout: { background: { type: ColorType.Solid, color: '#0b0e11' }, textColor: '#8b93a1', fontSize: 11 },
-      grid: { vertLines: { color: '#161b22' }, horzLines: { color: '#161b22' } },
+      grid: { vertLines: { color: c.grid }, horzLines: { color: c.grid } },
       crosshair: { mode: CrosshairMode.Normal },
-      rightPriceScale: { borderColor: '#222a35', scaleMargins: { top: 0.08, bottom: 0.22 } },
+      rightPriceScale: { borderColor: c.axisBorder, scaleMargins: { top: 0.08, bottom: 0.22 } },
       // A few empty bars on the right keep the newest time label clear of the price axis.
-      timeScale: { borderColor: '#222a35', timeVisible: true, secondsVisible: false, rightOffset: 6 },
+      timeScale: { borderColor: c.axisBorder, timeVisible: true, secondsVisible: false, rightOffset: 6 },
       localization: { timeFormatter: (t: number) => crosshairTime(t - IST_OFFSET_S, this.interval) },
+      layout: { background: { type: ColorType.Solid, color: c.bg }, textColor: c.axisText, fontSize: 11, attributionLogo: opts.attribution ?? true },
     });
     this.candles = this.chart.addSeries(CandlestickSeries, {
-      upColor: UP,
-      downColor: DOWN,
+      upColor: c.up,
+      downColor: c.down,
       borderVisible: false,
-      wickUpColor: UP,
-      wickDownColor: DOWN,
+      wickUpColor: c.up,
+      wickDownColor: c.down,
       priceFormat: { type: 'custom', formatter: (p: number) => grouped(p, this.decimals), minMove: 0.05 },
     });
     // Volume: its own overlay scale at the bottom, in K / L / Cr, and no label on the price axis.
@@ -107,21 +159,134 @@ export class ChartView {
     });
     this.volume.priceScale().applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
     this.plots = new IndicatorPlots(this.chart);
-    // Alt+click: a horizontal line at that price (on the tick), or off again when on one.
-    this.chart.subscribeClick((p) => {
-      if (!p.point || !p.sourceEvent?.altKey) return;
-      const near = this.lines.find((l) => Math.abs((this.candles.priceToCoordinate(l.price) ?? -1e9) - p.point!.y) <= LINE_HIT_PX);
-      const at = this.candles.coordinateToPrice(p.point.y);
-      if (!near && at === null) return;
-      const prices = near ? this.lines.filter((l) => l !== near).map((l) => l.price) : [...this.lines.map((l) => l.price), roundTo(at as number, this.tick)];
-      this.setLines(prices);
-      this.opts.onLines?.(prices);
-    });
+    this.trends = new TrendLines({ times: () => this.barTimes(), step: () => INTERVAL_SECONDS[this.interval] }, c.drawing);
+    this.candles.attachPrimitive(this.trends);
+    // Clicks from the DOM: the chart's own click event swallows a second click within 500 ms (its
+    // double-click timer), and a trend line's two ends are often clicked that fast.
+    el.addEventListener('pointerdown', this.onPointerDown);
+    el.addEventListener('pointerup', this.onPointerUp);
     this.chart.subscribeCrosshairMove((p) => {
       this.hoverT = p.time !== undefined && p.point ? (p.time as number) - IST_OFFSET_S : null;
+      if (this.draft && p.point && (p.paneIndex ?? 0) === 0) {
+        const at = this.pointAt(p.point.x, p.point.y);
+        if (at) this.trends.setDraft((this.draft = { ...this.draft, t2: at.t, p2: at.p }));
+      }
       this.showLegend();
     });
     this.chart.timeScale().subscribeVisibleLogicalRangeChange(this.onRange);
+    this.offTheme = onThemeChange((p) => this.applyTheme(p));
+  }
+
+  /** The theme's colors on everything drawn: background, axes, candles, volume, lines, indicators. */
+  applyTheme(c: Palette): void {
+    this.colors = c;
+    this.chart.applyOptions({
+      layout: { background: { type: ColorType.Solid, color: c.bg }, textColor: c.axisText },
+      grid: { vertLines: { color: c.grid }, horzLines: { color: c.grid } },
+      rightPriceScale: { borderColor: c.axisBorder },
+      timeScale: { borderColor: c.axisBorder },
+    });
+    this.candles.applyOptions({ upColor: c.up, downColor: c.down, wickUpColor: c.up, wickDownColor: c.down });
+    const all = [...this.bars.values()];
+    this.volume.setData(all.map(this.volumeBar)); // each bar carries its color
+    for (const l of this.lines) l.line.applyOptions({ color: c.drawing });
+    this.trends.setColor(c.drawing);
+    this.plots.set(this.plots.ids, all);
+  }
+
+  /** A plain click picks a trend line or places the drawing tool's point; Alt+click adds or removes a line. */
+  private pressedAt: { x: number; y: number } | null = null;
+  private readonly onPointerDown = (e: PointerEvent) => {
+    this.pressedAt = e.button === 0 ? { x: e.clientX, y: e.clientY } : null;
+  };
+  private readonly onPointerUp = (e: PointerEvent) => {
+    const down = this.pressedAt;
+    this.pressedAt = null;
+    // A press that moved is a pan, not a click.
+    if (!down || e.button !== 0 || Math.abs(e.clientX - down.x) + Math.abs(e.clientY - down.y) > 4) return;
+    const r = this.el.getBoundingClientRect();
+    const x = e.clientX - r.left;
+    const y = e.clientY - r.top;
+    // Only the price pane's plot (not the price axis, the time axis or an indicator's pane).
+    if (x < 0 || x >= this.chart.timeScale().width() || y < 0 || y >= (this.chart.panes()[0]?.getHeight() ?? 0)) return;
+    this.onClick(x, y, e.altKey);
+  };
+
+  private onClick(x: number, y: number, alt: boolean): void {
+    if (this.tool === 'trend' && !alt) {
+      const at = this.pointAt(x, y);
+      if (!at) return;
+      if (!this.draft) {
+        this.trends.setDraft((this.draft = { t1: at.t, p1: at.p, t2: at.t, p2: at.p }));
+        return;
+      }
+      const line: TrendLine = { id: newLineId(), ...this.draft, t2: at.t, p2: at.p };
+      if (line.t1 === line.t2 && line.p1 === line.p2) return; // the same point twice: not a line yet
+      this.draft = null;
+      this.trends.setDraft(null);
+      this.setTrends([...this.trendList, line]);
+      this.trends.select(line.id);
+      this.opts.onTrends?.(this.trendList);
+      this.setTool(null);
+      return;
+    }
+    const trend = this.trends.hit(x, y, TREND_HIT_PX);
+    if (!alt) {
+      this.trends.select(trend?.id ?? null);
+      this.showLegend();
+      return;
+    }
+    // Alt+click: on a trend line removes it; else a horizontal line at that price (on the tick), or off again when on one.
+    if (trend) return this.removeTrend(trend.id);
+    const near = this.lines.find((l) => Math.abs((this.candles.priceToCoordinate(l.price) ?? -1e9) - y) <= LINE_HIT_PX);
+    const at = this.candles.coordinateToPrice(y);
+    if (!near && at === null) return;
+    const prices = near ? this.lines.filter((l) => l !== near).map((l) => l.price) : [...this.lines.map((l) => l.price), roundTo(at as number, this.tick)];
+    this.setLines(prices);
+    this.opts.onLines?.(prices);
+  }
+
+  /** The time and price (on the tick) at a point of the price pane, for a trend line's end. */
+  private pointAt(x: number, y: number): { t: number; p: number } | null {
+    const logical = this.chart.timeScale().coordinateToLogical(x);
+    const at = this.candles.coordinateToPrice(y);
+    if (logical === null || at === null || !this.bars.size) return null;
+    return { t: Math.round(timeOf(logical, this.barTimes(), INTERVAL_SECONDS[this.interval])), p: roundTo(at, this.tick) };
+  }
+
+  private barTimes(): number[] {
+    this.times ??= [...this.bars.keys()].sort((a, b) => a - b);
+    return this.times;
+  }
+
+  /** The drawing tool: 'trend' makes the next two clicks a trend line's ends. */
+  setTool(tool: Tool): void {
+    if (tool === this.tool) return;
+    this.tool = tool;
+    if (!tool && this.draft) {
+      this.draft = null;
+      this.trends.setDraft(null);
+    }
+    this.el.dataset.tool = tool ?? '';
+    this.el.style.cursor = tool ? 'crosshair' : '';
+    this.opts.onTool?.(tool);
+  }
+
+  get activeTool(): Tool {
+    return this.tool;
+  }
+
+  /** The instrument's trend lines (its own, remembered by the page). */
+  setTrends(lines: readonly TrendLine[]): void {
+    this.trendList = [...lines];
+    this.trends.set(this.trendList);
+    this.el.dataset.trends = JSON.stringify(this.trendList.map(({ t1, p1, t2, p2 }) => [t1, p1, t2, p2]));
+    this.showLegend();
+  }
+
+  private removeTrend(id: string): void {
+    this.setTrends(this.trendList.filter((l) => l.id !== id));
+    this.opts.onTrends?.(this.trendList);
   }
 
   /** The instrument's price decimals and tick, and the interval (axis labels follow it). */
@@ -134,8 +299,17 @@ export class ChartView {
     this.showLegend();
   }
 
-  /** Keyboard on the focused chart: ←/→ pan, +/− zoom, End back to the latest bar. */
+  /** Keyboard on the focused chart: ←/→ pan, +/− zoom, End back to the latest bar; Delete a picked trend line, Esc the tool. */
   key(key: string): boolean {
+    if ((key === 'Delete' || key === 'Backspace') && this.trends.selectedId) {
+      this.removeTrend(this.trends.selectedId);
+      return true;
+    }
+    if (key === 'Escape' && (this.tool || this.trends.selectedId)) {
+      this.setTool(null);
+      this.trends.select(null);
+      return true;
+    }
     const ts = this.chart.timeScale();
     const r = ts.getVisibleLogicalRange();
     if (!r) return false;
@@ -157,7 +331,7 @@ export class ChartView {
     for (const l of this.lines) this.candles.removePriceLine(l.line);
     this.lines = prices.map((price) => ({
       price,
-      line: this.candles.createPriceLine({ price, color: '#f0b429', lineWidth: 1, lineStyle: LineStyle.Dashed, axisLabelVisible: true, title: '' }),
+      line: this.candles.createPriceLine({ price, color: this.colors.drawing, lineWidth: 1, lineStyle: LineStyle.Dashed, axisLabelVisible: true, title: '' }),
     }));
     this.el.dataset.lines = prices.join(',');
     if (!prices.length) this.el.dataset.lineYs = '';
@@ -181,8 +355,9 @@ export class ChartView {
     this.loadingOlder = false;
     this.pending.length = 0;
     this.bars = new Map(list.map((b) => [b.t, b]));
+    this.times = null;
     this.candles.setData(list.map(candle));
-    this.volume.setData(list.map(volumeBar));
+    this.volume.setData(list.map(this.volumeBar));
     this.plots.load(list);
     this.last = list.at(-1) ?? null;
     this.hoverT = null;
@@ -190,28 +365,67 @@ export class ChartView {
     this.showLegend();
   }
 
-  /** Live bar updates: applied once per frame, the newest version of each bar winning. */
+  /**
+   * The same instrument and interval's history again (the chart moved between the watch and the
+   * other charts' streams): only what is newer than the live bar shown is applied, the view stays.
+   */
+  merge(list: Bar[]): void {
+    if (!this.last) return this.load(list);
+    const from = this.last.t;
+    this.update(list.filter((b) => b.t >= from));
+  }
+
+  /** Bars shown (0 before the first history). */
+  get size(): number {
+    return this.bars.size;
+  }
+
+  /**
+   * Live bars are drawn at most this often (ms; 0: every frame). A chart beside the focused one
+   * needs no 60 redraws a second, and four charts redrawn every frame cost the frame its budget.
+   */
+  setUpdateEvery(ms: number): void {
+    this.updateEvery = ms;
+  }
+
+  /** Live bar updates: applied once per frame (or per `setUpdateEvery`), the newest version of each bar winning. */
   update(list: Bar[]): void {
+    if (!list.length) return;
     this.pending.push(...list);
-    onNextFrame('chart', this.applyPending);
+    if (this.updateEvery === 0) return onNextFrame(this.frameKey, this.applyPending);
+    if (this.updateTimer) return;
+    const wait = this.updateEvery - (performance.now() - this.appliedAt);
+    if (wait <= 0) takeTurn(this.applyPending);
+    else
+      this.updateTimer = setTimeout(() => {
+        this.updateTimer = 0;
+        takeTurn(this.applyPending);
+      }, wait);
   }
 
   dispose(): void {
-    cancelFrameTask('chart');
-    cancelFrameTask('chart-legend');
+    clearTimeout(this.updateTimer);
+    dropTurn(this.applyPending);
+    cancelFrameTask(this.frameKey);
+    cancelFrameTask(this.legendKey);
+    this.offTheme();
+    this.el.removeEventListener('pointerdown', this.onPointerDown);
+    this.el.removeEventListener('pointerup', this.onPointerUp);
     this.chart.timeScale().unsubscribeVisibleLogicalRangeChange(this.onRange);
     this.chart.remove();
   }
 
   private readonly applyPending = () => {
+    this.appliedAt = performance.now();
     const latest = new Map<number, Bar>();
     for (const b of this.pending) latest.set(b.t, b);
     this.pending.length = 0;
     for (const b of [...latest.values()].sort((x, y) => x.t - y.t)) {
       if (this.last && b.t < this.last.t) continue; // older than what is drawn: the chart cannot take it
       this.candles.update(candle(b));
-      this.volume.update(volumeBar(b));
+      this.volume.update(this.volumeBar(b));
       this.plots.update(b);
+      if (!this.bars.has(b.t)) this.times?.push(b.t);
       this.bars.set(b.t, b);
       this.last = b;
     }
@@ -240,16 +454,17 @@ export class ChartView {
     const range = this.chart.timeScale().getVisibleLogicalRange();
     this.prevOf = null;
     this.bars = new Map([...older.map((b): [number, Bar] => [b.t, b]), ...this.bars]);
+    this.times = null;
     const all = [...this.bars.values()];
     this.candles.setData(all.map(candle));
-    this.volume.setData(all.map(volumeBar));
+    this.volume.setData(all.map(this.volumeBar));
     this.plots.load(all);
     if (range) this.chart.timeScale().setVisibleLogicalRange({ from: range.from + older.length, to: range.to + older.length });
   }
 
   /** Points the legend at the hovered bar (it stays there while live bars arrive), else the live one. */
   private showLegend(): void {
-    onNextFrame('chart-legend', this.paintLegend);
+    onNextFrame(this.legendKey, this.paintLegend);
   }
 
   private readonly paintLegend = () => {
@@ -260,6 +475,16 @@ export class ChartView {
     if (this.plots.ids.length) el.dataset.indicatorValues = JSON.stringify(this.plots.latest());
     // Where each line is drawn (px from the chart's top), for the keyboard-less tests of removal.
     if (this.lines.length) el.dataset.lineYs = this.lines.map((l) => Math.round(this.candles.priceToCoordinate(l.price) ?? -1)).join(',');
+    // Where each trend line is drawn ("x1,y1,x2,y2" px in the pane, ";" between lines) and which is picked.
+    if (this.trendList.length) this.trends.updateAllViews();
+    const xy = this.trendList.length
+      ? this.trends.segments
+          .filter((s) => s.id !== '')
+          .map((s) => [s.x1, s.y1, s.x2, s.y2].map(Math.round).join(','))
+          .join(';')
+      : '';
+    if (el.dataset.trendXy !== xy) el.dataset.trendXy = xy;
+    if (el.dataset.trendSelected !== (this.trends.selectedId ?? '')) el.dataset.trendSelected = this.trends.selectedId ?? '';
     const b = (this.hoverT !== null ? this.bars.get(this.hoverT) : undefined) ?? last;
     n.root.dataset.time = b ? String(b.t) : '';
     n.root.dataset.hover = b && b !== last ? '1' : '0';
@@ -280,6 +505,8 @@ export class ChartView {
     const cdir = direction(change);
     if (n.chg.className !== cdir) n.chg.className = cdir;
   };
+
+  private readonly volumeBar = (b: Bar) => ({ time: ist(b.t), value: b.v, color: b.c >= b.o ? this.colors.volUp : this.colors.volDown });
 
   /** The bar before `t`, for the legend's change (cached: the legend repaints every frame). */
   private previous(t: number): Bar | undefined {
@@ -305,8 +532,4 @@ function set(node: HTMLElement, text: string): void {
 
 function candle(b: Bar) {
   return { time: ist(b.t), open: b.o, high: b.h, low: b.l, close: b.c };
-}
-
-function volumeBar(b: Bar) {
-  return { time: ist(b.t), value: b.v, color: b.c >= b.o ? VOL_UP : VOL_DOWN };
 }

@@ -1,10 +1,12 @@
 // The chart's indicators (src/shared/indicators.ts, computed incrementally): overlays on the price
 // pane (VWAP, EMA, SMA, Bollinger, Supertrend), RSI and MACD in panes of their own. A full load
 // recomputes once; a live bar costs one update per indicator (O(1)), never a recompute per frame.
+// Colors are the theme's (theme.ts palette().indicator), taken when the indicators are set.
 import { HistogramSeries, LineSeries, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
 import type { Bar } from '../../../../shared/api';
 import { createIndicator, type Indicator, type IndicatorOutputs, type IndicatorSpecInput } from '../../../../shared/indicators';
 import { IST_OFFSET_S } from '../../../../shared/ist';
+import { palette } from '../../theme';
 
 /** The indicators a trader reaches for first, with the usual settings; the menu's order. */
 export const CHART_INDICATORS: ReadonlyArray<{ id: string; label: string; spec: IndicatorSpecInput }> = [
@@ -27,7 +29,6 @@ interface Plot {
 
 const ist = (t: number) => (t + IST_OFFSET_S) as UTCTimestamp;
 const point = (l: Line, t: number, v: AnyOut) => (l.color ? { time: ist(t), value: l.pick(v), color: l.color(v) } : { time: ist(t), value: l.pick(v) });
-const COLORS = { vwap: '#f0b429', ema20: '#5b9cf6', sma50: '#c678dd', bb: '#7f8ea3', st: '#26a69a', rsi: '#e5c07b', macd: '#5b9cf6', signal: '#f0b429' };
 
 export class IndicatorPlots {
   private plots: Plot[] = [];
@@ -82,36 +83,38 @@ export class IndicatorPlots {
   }
 
   private linesFor(id: string, pane: number): Line[] {
+    const p = palette();
+    const c = p.indicator;
     const line = (color: string, pick: (v: AnyOut) => number, width: 1 | 2 = 1, paneIndex = pane): Line => ({
       series: this.chart.addSeries(LineSeries, { color, lineWidth: width, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false }, paneIndex),
       pick,
     });
     switch (id) {
       case 'vwap':
-        return [line(COLORS.vwap, (v) => v as number, 2)];
+        return [line(c.vwap, (v) => v as number, 2)];
       case 'ema20':
-        return [line(COLORS.ema20, (v) => v as number)];
+        return [line(c.ema, (v) => v as number)];
       case 'sma50':
-        return [line(COLORS.sma50, (v) => v as number)];
+        return [line(c.sma, (v) => v as number)];
       case 'bb20':
         return [
-          line(COLORS.bb, (v) => (v as IndicatorOutputs['bollinger']).upper),
-          line(COLORS.bb, (v) => (v as IndicatorOutputs['bollinger']).middle),
-          line(COLORS.bb, (v) => (v as IndicatorOutputs['bollinger']).lower),
+          line(c.bb, (v) => (v as IndicatorOutputs['bollinger']).upper),
+          line(c.bb, (v) => (v as IndicatorOutputs['bollinger']).middle),
+          line(c.bb, (v) => (v as IndicatorOutputs['bollinger']).lower),
         ];
       case 'st10':
         // Green under the price in an uptrend, red over it in a downtrend.
-        return [{ ...line(COLORS.st, (v) => (v as IndicatorOutputs['supertrend']).value, 2), color: (v) => ((v as IndicatorOutputs['supertrend']).direction === 'up' ? '#26a69a' : '#ef5350') }];
+        return [{ ...line(p.up, (v) => (v as IndicatorOutputs['supertrend']).value, 2), color: (v) => ((v as IndicatorOutputs['supertrend']).direction === 'up' ? p.up : p.down) }];
       case 'rsi14':
-        return [line(COLORS.rsi, (v) => v as number)];
+        return [line(c.rsi, (v) => v as number)];
       case 'macd':
         return [
           {
-            series: this.chart.addSeries(HistogramSeries, { color: '#3d4a5c', priceLineVisible: false, lastValueVisible: false }, pane),
+            series: this.chart.addSeries(HistogramSeries, { color: c.hist, priceLineVisible: false, lastValueVisible: false }, pane),
             pick: (v) => (v as IndicatorOutputs['macd']).histogram,
           },
-          line(COLORS.macd, (v) => (v as IndicatorOutputs['macd']).macd),
-          line(COLORS.signal, (v) => (v as IndicatorOutputs['macd']).signal),
+          line(c.macd, (v) => (v as IndicatorOutputs['macd']).macd),
+          line(c.signal, (v) => (v as IndicatorOutputs['macd']).signal),
         ];
       default:
         return [];

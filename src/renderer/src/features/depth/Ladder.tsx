@@ -1,13 +1,16 @@
 // Depth ladder: one canvas redrawn on requestAnimationFrame from the live book (outside React), on
-// a static price grid at the instrument's tick size, with the last trade marked and the traded
-// volume at price accumulated from the tape's trades (volume-at-price.ts).
+// a static price grid at the instrument's tick size, with the last trade marked and the session's
+// traded volume at price: loaded from the journal through the engine on every watch (an instrument
+// opened, the engine reconnected) and continued from the tape's trades (volume-at-price.ts).
 import { useEffect, useRef } from 'react';
+import { bridge } from '../../engine-link';
 import { decimalsFor, grouped, istClock } from '../../format';
 import { cancelFrameTask, onNextFrame } from '../../frame';
 import { useApp } from '../../store/app';
 import { live } from '../../store/live';
 import type { Trade } from '../../../../shared/api';
 import { StaleBadge } from '../status/StaleBadge';
+import { onThemeChange } from '../../theme';
 import { observeCanvasSize, rowHeight } from './canvas-size';
 import { drawLadder, sideDepth, summarize, type LadderFrame, type LadderView } from './ladder-draw';
 import { VolumeAtPrice } from './volume-at-price';
@@ -76,13 +79,28 @@ export function Ladder() {
         invalidate();
       }
     };
+    // The session's volume at price from the journal; the trades that come meanwhile are replayed
+    // over it (the seam is the day's cumulative volume). Only the latest request's answer is taken.
+    let loadSeq = 0;
+    const loadSession = () => {
+      const c = bridge();
+      const id = vap.instrumentId;
+      if (!c || c.closed || id === null) return;
+      const seq = ++loadSeq;
+      vap.beginLoad();
+      c.request('volumeAtPrice', { instrumentId: id })
+        .then((r) => {
+          if (seq === loadSeq && vap.load(r)) invalidate();
+        })
+        .catch(() => undefined); // an engine without the method: the tape's trades alone
+    };
     const frame = () => {
       if (!dirty || size.width === 0) return;
       dirty = false;
       drawnAt = performance.now();
       drawnVersion = vap.version;
       select();
-      vap.rollDay(Date.now());
+      if (vap.rollDay(Date.now())) loadSession();
       ctx.setTransform(size.dpr, 0, 0, size.dpr, 0, 0);
       const d = live.depth;
       const sameInstrument = d !== null && d.instrumentId === vap.instrumentId;
@@ -113,6 +131,9 @@ export function Ladder() {
       setData('vapTotal', sameInstrument ? vap.total : NaN);
       setData('vapLastTs', sameInstrument && vap.lastTs > 0 ? vap.lastTs : NaN);
       setData('vapSince', sameInstrument && vap.since > 0 ? vap.since : NaN);
+      // The session loaded from the journal (its opening moment) and the day's volume counted up to.
+      setData('vapFrom', sameInstrument && vap.loaded ? vap.from : NaN);
+      setData('vapCum', sameInstrument && Number.isFinite(vap.counted) ? vap.counted : NaN);
       const next =
         `${s.levels} levels · spread ${Number.isFinite(s.spread) ? grouped(s.spread, dec) : '—'} · ` +
         `imbalance ${(s.imbalance * 100).toFixed(0)}%` +
@@ -129,7 +150,9 @@ export function Ladder() {
       select();
       const t = live.tape;
       if (t !== tape) {
+        // A new watch: its recent trades, and the session's from the journal.
         tape = t;
+        loadSession();
         const oldestFirst: Trade[] = [];
         for (let i = t.length - 1; i >= 0; i--) oldestFirst.push(t[i]);
         vap.seed(oldestFirst);
@@ -153,6 +176,7 @@ export function Ladder() {
     onTape();
     invalidate();
     const offDepth = live.onDepth(invalidate);
+    const offTheme = onThemeChange(invalidate);
     const offTape = live.onTape(onTape);
     const offApp = useApp.subscribe((s, prev) => {
       if (s.selectedId !== prev.selectedId || s.instruments !== prev.instruments) select();
@@ -183,6 +207,7 @@ export function Ladder() {
       clearTimeout(tradeTimer);
       size.disconnect();
       offDepth();
+      offTheme();
       offTape();
       offApp();
       canvas.removeEventListener('wheel', onWheel);

@@ -5,6 +5,7 @@
 // moves inside it (as on Bookmap / Sierra / ATAS) and re-centres when the touch nears an edge,
 // unless the user scrolled away; scrolling stops a few rows beyond the book.
 import { grouped, qty } from '../../format';
+import { palette } from '../../theme';
 
 export interface LadderView {
   /** Tick index (price / tick size) at the canvas's middle row; NaN: centre on the market. */
@@ -49,22 +50,6 @@ export const GRID_MARGIN = 5;
 /** Rows from the canvas edge at which a following grid re-centres on the touch. */
 const EDGE_ROWS = 2;
 
-const BG = '#0b0e11';
-const GRID = '#141a22';
-const SPREAD_BG = '#10151c';
-const TEXT = '#c9d1d9';
-const DIM = '#6e7681';
-const EMPTY = '#3a434e';
-const BID = '#26a69a';
-const ASK = '#ef5350';
-const BID_BAR = 'rgba(38,166,154,0.22)';
-const ASK_BAR = 'rgba(239,83,80,0.22)';
-const VOL_BAR = 'rgba(139,148,158,0.22)';
-const VOL_TEXT = '#8b949e';
-const LAST_BG = 'rgba(240,185,11,0.16)';
-const LAST = '#f0b90b';
-const VOL_COL = '#0e1217';
-const CAPTION_BG = '#0f1419';
 
 /** Non-empty levels per side (a level with price 0 and qty 0 is padding). */
 export function sideDepth(book: ArrayLike<number>, levels: number, side: 0 | 1): number {
@@ -146,12 +131,14 @@ export function drawLadder(
   volume: LadderVolume | null,
   frame: LadderFrame,
 ): boolean {
-  ctx.fillStyle = BG;
+  // The theme's colors, read per frame (a lookup): a theme switch shows on the next draw.
+  const p = palette();
+  ctx.fillStyle = p.bg;
   ctx.fillRect(0, 0, width, height);
   const nb = book ? sideDepth(book, levels, 0) : 0;
   const na = book ? sideDepth(book, levels, 1) : 0;
   if (!book || nb + na === 0) {
-    ctx.fillStyle = DIM;
+    ctx.fillStyle = p.dim;
     ctx.font = '12px ui-monospace, monospace';
     ctx.textAlign = 'left';
     ctx.textBaseline = 'alphabetic';
@@ -192,13 +179,13 @@ export function drawLadder(
   const colQty = half - 6;
   const colPrice = lw / 2;
   const maxVol = volume && volume.maxVolume > 0 ? volume.maxVolume : 1;
-  ctx.fillStyle = VOL_COL;
+  ctx.fillStyle = p.volCol;
   ctx.fillRect(lw, 0, volW, height);
   ctx.font = `${Math.round(rh * 0.62)}px ui-monospace, monospace`;
   ctx.textBaseline = 'middle';
-  ctx.fillStyle = CAPTION_BG;
+  ctx.fillStyle = p.captionBg;
   ctx.fillRect(0, 0, width, rh);
-  ctx.fillStyle = DIM;
+  ctx.fillStyle = p.dim;
   ctx.textAlign = 'right';
   ctx.fillText('ord', colOrders, rh / 2);
   ctx.fillText('bid', colQty, rh / 2);
@@ -222,47 +209,47 @@ export function drawLadder(
     const ask = ai >= 0 && Math.round(book[3 * levels + ai] / tick) === t ? ai : -1;
     const bid = bi < nb && Math.round(book[bi] / tick) === t ? bi : -1;
     if (t < touchHi && t > touchLo) {
-      ctx.fillStyle = SPREAD_BG;
+      ctx.fillStyle = p.spreadBg;
       ctx.fillRect(0, y, lw, rh);
     }
     if (t === lastT) {
-      ctx.fillStyle = LAST_BG;
+      ctx.fillStyle = p.lastBg;
       ctx.fillRect(0, y, width, rh);
-      ctx.fillStyle = LAST;
+      ctx.fillStyle = p.last;
       ctx.fillRect(half, y + 1, 3, rh - 2);
       ctx.fillRect(half + band - 3, y + 1, 3, rh - 2);
     }
-    ctx.fillStyle = GRID;
+    ctx.fillStyle = p.grid;
     ctx.fillRect(0, y + rh - 1, width, 1);
     if (ask >= 0) {
       const bar = (cumAsk[ask] / maxCum) * half;
-      ctx.fillStyle = ASK_BAR;
+      ctx.fillStyle = p.askBar;
       ctx.fillRect(half + band, y + 1, bar, rh - 2);
       ctx.textAlign = 'right';
-      ctx.fillStyle = DIM;
+      ctx.fillStyle = p.dim;
       ctx.fillText(grouped(book[5 * levels + ask], 0), lw - 4, ym);
-      ctx.fillStyle = ASK;
+      ctx.fillStyle = p.down;
       ctx.textAlign = 'left';
       ctx.fillText(fmtQty(book[4 * levels + ask]), half + band + 6, ym);
     }
     if (bid >= 0) {
       const bar = (cumBid[bid] / maxCum) * half;
-      ctx.fillStyle = BID_BAR;
+      ctx.fillStyle = p.bidBar;
       ctx.fillRect(half - bar, y + 1, bar, rh - 2);
       ctx.textAlign = 'right';
-      ctx.fillStyle = DIM;
+      ctx.fillStyle = p.dim;
       ctx.fillText(grouped(book[2 * levels + bid], 0), colOrders, ym);
-      ctx.fillStyle = BID;
+      ctx.fillStyle = p.up;
       ctx.fillText(fmtQty(book[levels + bid]), colQty, ym);
     }
     ctx.textAlign = 'center';
-    ctx.fillStyle = t === lastT ? LAST : ask === 0 ? ASK : bid === 0 ? BID : ask >= 0 || bid >= 0 ? TEXT : EMPTY;
+    ctx.fillStyle = t === lastT ? p.last : ask === 0 ? p.down : bid === 0 ? p.up : ask >= 0 || bid >= 0 ? p.text : p.empty;
     ctx.fillText(priceLabel(t, view), colPrice, ym);
     const v = volume ? volume.at(t) : 0;
     if (v > 0) {
-      ctx.fillStyle = VOL_BAR;
+      ctx.fillStyle = p.volBar;
       ctx.fillRect(lw + 1, y + 1, (v / maxVol) * (volW - 2), rh - 2);
-      ctx.fillStyle = t === lastT ? LAST : VOL_TEXT;
+      ctx.fillStyle = t === lastT ? p.last : p.volText;
       ctx.textAlign = 'right';
       ctx.fillText(fmtQty(v), width - 4, ym);
     }

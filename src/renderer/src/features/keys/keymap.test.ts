@@ -36,3 +36,17 @@ test('[ and ] step through the intervals, clamped at the ends', () => {
   assert.equal(stepInterval(list, '1s', -1), '1s');
   assert.equal(stepInterval(list, '1d', 1), '1d');
 });
+
+test('the chart grid’s keys take no key the interval keys or the other letters use', async () => {
+  const { CHART_KEYS, KEY_LIST } = await import('./keymap');
+  const letters = [CHART_KEYS.cycleGrid, CHART_KEYS.link, CHART_KEYS.trend];
+  assert.equal(new Set(letters).size, 3);
+  for (const k of letters) {
+    assert.deepEqual(typeInterval('', k), { kind: 'none' }, `${k} is no interval key`);
+    assert.notEqual(k, 'c', 'C is the option chain');
+  }
+  assert.deepEqual(Object.values(CHART_KEYS.grid), [1, 2, 4]);
+  // Every key the grid answers to is in the list `?` shows.
+  const listed = KEY_LIST.flatMap(([k]) => k.split(/\s+/));
+  for (const k of ['T', 'G', 'L', 'Alt+1']) assert.ok(listed.includes(k), `${k} in the key list`);
+});

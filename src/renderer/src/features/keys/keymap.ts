@@ -31,6 +31,14 @@ export const INTERVAL_KEYS: Record<CandleInterval, string> = {
   '1d': 'D',
 };
 
+/** The chart grid's keys (features/chart/Chart.tsx): Alt+1/2/4 pick the layout, G cycles it, L links, T draws. */
+export const CHART_KEYS: { grid: Record<string, 1 | 2 | 4>; cycleGrid: string; link: string; trend: string } = {
+  grid: { Digit1: 1, Digit2: 2, Digit4: 4 },
+  cycleGrid: 'g',
+  link: 'l',
+  trend: 't',
+};
+
 /** Typed digits wait this long for another before the interval they spell is applied. */
 export const TYPING_MS = 700;
 
@@ -74,7 +82,11 @@ export const KEY_LIST: Array<[string, string]> = [
   ['[  /  ]', 'previous / next interval'],
   ['C', 'option chain'],
   ['Tab, then Space', 'on a watchlist header: sort by it (ascending, descending, off); on a list tab: switch'],
-  ['Alt+click', 'on the chart: a horizontal line at that price (on a line: remove it)'],
+  ['Alt+click', 'on the chart: a horizontal line at that price (on a line or a trend line: remove it)'],
+  ['T', 'trend line on the focused chart: click its two ends (Esc cancels; click a line, then Delete, removes it)'],
+  ['Alt+1 / 2 / 4  or  G', 'one chart, two side by side, four (2×2); G steps through them'],
+  ['L', 'link the charts to the watchlist (each its own interval), or let each keep its instrument'],
+  ['Shift+T', 'light / dark theme (layouts: the ▦ button in the status bar)'],
   ['Esc', 'close what is open (chain, this list, popovers, dialogs, search)'],
   ['?', 'this list'],
 ];

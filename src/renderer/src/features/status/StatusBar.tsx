@@ -1,7 +1,8 @@
 // Connection per feed (with "login needed"), ticks/s, journal rows, rejects, sink, IST clock, market
 // state. While the engine is silent or gone, nothing here claims to be live: pills read "?", rates "—".
 import { useEffect, useState } from 'react';
-import { istClock, marketOpen, qty, qtyFull } from '../../format';
+import { istClock, qty, qtyFull } from '../../format';
+import { nseMarketState, type SessionPhase } from '../../../../shared/nse-calendar';
 import { refreshInstruments } from '../../engine-link';
 import { useApp } from '../../store/app';
 import type { BrokerInfo } from '../../../../shared/brokers';
@@ -9,6 +10,8 @@ import { feedBroker, logsIn, useBrokers } from '../login/brokers';
 import { ConnectDialog, desktopBroker } from '../login/ConnectDialog';
 import { LoginDialog } from '../login/LoginDialog';
 import { Rejects } from './Rejects';
+import { LayoutsMenu } from '../layout/LayoutsMenu';
+import { ThemeSwitch } from '../layout/ThemeSwitch';
 
 export function StatusBar() {
   const status = useApp((s) => s.status);
@@ -116,18 +119,27 @@ export function StatusBar() {
         </span>
       )}
       <span className="spacer" />
-      {status?.simulated ? (
+      <LayoutsMenu />
+      <ThemeSwitch />
+      {status?.simulated && !status.market ? (
         <span className="dim" data-testid="market-state" title="The simulator trades at any hour; a real broker's feed follows the exchange's hours">
           simulated market · always open
         </span>
       ) : (
-        <span className={marketOpen(now) ? 'up' : 'dim'} data-testid="market-state">
-          {marketOpen(now) ? 'market open' : 'market closed'}
-        </span>
+        <MarketState state={status?.market ?? nseMarketState(now)} simulated={!!status?.simulated} />
       )}
       <span className="clock" data-testid="clock">
         {istClock(now)} IST
       </span>
     </footer>
+  );
+}
+
+/** The exchange's session as the status bar says it: NSE's calendar (holidays, pre-open, closing). */
+function MarketState({ state, simulated }: { state: { phase: SessionPhase; text: string }; simulated: boolean }) {
+  return (
+    <span className={state.phase === 'open' ? 'up' : 'dim'} data-testid="market-state" data-phase={state.phase}>
+      {simulated ? `simulated · ${state.text}` : state.text}
+    </span>
   );
 }

@@ -5,6 +5,7 @@ import { decimalsFor, grouped, istTime, qtyFull } from '../../format';
 import { cancelFrameTask, onNextFrame } from '../../frame';
 import { useApp } from '../../store/app';
 import { live } from '../../store/live';
+import { onThemeChange, palette } from '../../theme';
 import { observeCanvasSize, rowHeight } from '../depth/canvas-size';
 import { StaleBadge } from '../status/StaleBadge';
 
@@ -24,12 +25,17 @@ export function Tape() {
       invalidate();
     });
     const off = live.onTape(invalidate);
+    const offTheme = onThemeChange(() => {
+      drawn = -1;
+      invalidate();
+    });
     const draw = () => {
       if (drawn === live.tapeVersion || size.width === 0) return;
       drawn = live.tapeVersion;
       const { width: w, height: h, dpr } = size;
+      const p = palette();
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      ctx.fillStyle = '#10151b';
+      ctx.fillStyle = p.panel;
       ctx.fillRect(0, 0, w, h);
       ctx.font = `${Math.round(row * 0.62)}px ui-monospace, monospace`;
       ctx.textBaseline = 'middle';
@@ -38,7 +44,7 @@ export function Tape() {
         const t = live.tape[i];
         const prev = live.tape[i + 1];
         const y = i * row + row / 2;
-        ctx.fillStyle = prev ? (t.ltp > prev.ltp ? '#26a69a' : t.ltp < prev.ltp ? '#ef5350' : '#c9d1d9') : '#c9d1d9';
+        ctx.fillStyle = prev && t.ltp > prev.ltp ? p.up : prev && t.ltp < prev.ltp ? p.down : p.text;
         ctx.textAlign = 'left';
         ctx.fillText(istTime(t.ts).slice(0, 8), 6, y);
         ctx.textAlign = 'right';
@@ -52,6 +58,7 @@ export function Tape() {
     return () => {
       cancelFrameTask('tape');
       off();
+      offTheme();
       size.disconnect();
     };
   }, [tickSize]);
