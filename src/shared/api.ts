@@ -108,6 +108,14 @@ export const Requests = {
    * 09:00 IST pre-open; the last session's while the market is closed), from the journal.
    */
   volumeAtPrice: z.object({ instrumentId: InstrumentId }).strict(),
+  /**
+   * Full market depth for one instrument: `levels` one of the broker's full-depth feeds (status
+   * `depth.usage`), or 0 for the ticks' own book. Refused, changing nothing, beyond the broker's
+   * limit, for an instrument it has no full depth for, or on a broker without the choice.
+   */
+  setDepth: z.object({ instrumentId: InstrumentId, levels: z.number().int().min(0).max(10_000) }).strict(),
+  /** An instrument's full-depth levels now, whether it may have full depth here, and the usage. */
+  depthOf: z.object({ instrumentId: InstrumentId }).strict(),
   getTicks: z
     .object({
       instrumentId: InstrumentId,
@@ -169,6 +177,25 @@ export interface InstrumentRejects {
   reanchored: number;
 }
 
+/** One full-depth feed of the recorded broker: its levels, its limit and the instruments on it. */
+export interface DepthUsage {
+  levels: number;
+  /** Instruments it takes at most (the broker's has.depth). */
+  max: number;
+  /** Instrument ids on it now, in the order they were given it. */
+  instruments: number[];
+}
+
+/** One instrument's full depth (Requests.setDepth, Requests.depthOf). */
+export interface DepthState {
+  instrumentId: number;
+  /** Its full-depth feed's levels; 0: the ticks' own book. */
+  levels: number;
+  /** Why it cannot have full depth here (null: it can, within the limits in `usage`). */
+  refusal: string | null;
+  usage: DepthUsage[];
+}
+
 export interface EngineStatus {
   /**
    * The engine records from a simulated venue: its market trades at any hour (the page must not say
@@ -180,6 +207,12 @@ export interface EngineStatus {
   feeds: FeedStatus[];
   /** Logins started from the UI. */
   logins: LoginState[];
+  /**
+   * Full depth chosen per instrument while recording (absent or null: the broker has no such
+   * choice): the broker's id (a page keeps its choices per broker), the levels of the ticks' own
+   * book (0: unknown), and each full-depth feed's usage.
+   */
+  depth?: { broker: string; base: number; usage: DepthUsage[] } | null;
   /** The engine's latest notices, oldest first (session expiring, instruments not refreshed, …). */
   notices: string[];
   ticksPerSecond: number;
@@ -336,6 +369,8 @@ export interface Responses {
   refreshInstruments: { instruments: number };
   optionChain: OptionChain;
   volumeAtPrice: SessionVolumeAtPrice;
+  setDepth: DepthState;
+  depthOf: DepthState;
 }
 
 /** Event streams the engine pushes, coalesced per frame by the bridge. */

@@ -107,6 +107,8 @@ test('every method answers through the bridge from its own handler', { timeout: 
       refreshInstruments: {},
       optionChain: { underlying: 'nifty', exchange: 'NFO', expiry: nifty.expiries[0], around: 2 },
       volumeAtPrice: { instrumentId: infy.id },
+      setDepth: { instrumentId: infy.id, levels: 20 },
+      depthOf: { instrumentId: infy.id },
       getTicks: { instrumentId: infy.id, limit: 5 },
     };
     assert.deepEqual(Object.keys(calls).sort(), Object.keys(Requests).sort());
@@ -171,7 +173,11 @@ test('every method answers through the bridge from its own handler', { timeout: 
     // The long tasks report through every page's stream: the backfill and the instrument list, each to its end.
     await until(() => b.events.some((e) => e.event === 'progress' && e.data.id === a.backfill.result.id && e.data.done), 'the backfill finished');
     assert.ok(b.events.some((e) => e.event === 'progress' && e.data.task === 'instruments' && e.data.done));
-    assert.equal(b.conn.badRequests, 2, 'loginStart and loginToken, refused as bad requests');
+    // The Kite simulator has no full-depth feed: no choice to make, said as such.
+    assert.deepEqual(a.setDepth.error, { code: 'bad-request', message: 'Simulator (Kite protocol) streams no full depth' });
+    assert.deepEqual(a.depthOf.result, { instrumentId: infy.id, levels: 0, refusal: 'Simulator (Kite protocol) streams no full depth', usage: [] });
+    assert.equal(a.status.result.depth, null);
+    assert.equal(b.conn.badRequests, 3, 'loginStart, loginToken and setDepth, refused as bad requests');
   } finally {
     b.close();
   }

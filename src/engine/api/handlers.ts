@@ -123,6 +123,10 @@ export function engineHandlers(engine: EngineService): EngineHandlers {
       return { instrumentId, from, until: nextSessionStart(now), tickSize: ins.tickSize, ...v };
     },
 
+    setDepth: (_page, { instrumentId, levels }) => engine.setDepth(instrumentId, levels),
+
+    depthOf: (_page, { instrumentId }) => engine.depthOf(instrumentId),
+
     getTicks: (_page, { instrumentId, from, to, limit }) => {
       engine.instrument(instrumentId);
       engine.journal.flush();

@@ -37,6 +37,8 @@ export interface PageListener {
   onTick(tick: Tick, quote: Quote): void;
   /** A full-depth book changed; `book()` merges its latest sides (once, whichever page asks first). */
   onBook(instrumentId: number, book: () => DepthUpdate): void;
+  /** An instrument's depth moved to a full-depth feed (`full`) or back to its ticks' own book. */
+  onDepthSource?(instrumentId: number, full: boolean): void;
   /** A long task moved on (every page hears of every task). */
   onProgress(progress: Progress): void;
 }

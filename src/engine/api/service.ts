@@ -2,11 +2,12 @@
 // latest quote and tick per instrument, full-depth books, logins, long tasks, status), the streams
 // every open page hears, and `call`, which hands a request to its handler (api/handlers.ts).
 import type { BrokerId } from '../../shared/brokers';
-import type { DepthUpdate, EngineStatus, FeedStatus, LoginState, Method, Progress, Quote, Responses, ValidParams } from '../../shared/api';
+import type { DepthState, DepthUpdate, EngineStatus, FeedStatus, LoginState, Method, Progress, Quote, Responses, ValidParams } from '../../shared/api';
 import type { CandleInterval, DepthSnapshot, Instrument, Tick } from '../../shared/model';
 import { redactSecrets } from '../../shared/redact';
 import { saveSession } from '../auth/session-store';
 import { brokers, orList } from '../brokers/registry';
+import { DepthRefused } from '../brokers/types';
 import { InstrumentIndex } from '../instruments/search';
 import type { Recorder } from '../recorder';
 import { mergeSides, toQuote } from './convert';
@@ -85,6 +86,41 @@ export class EngineService {
   fullBook(instrumentId: number): DepthUpdate | null {
     const b = this.books.get(instrumentId);
     return b ? mergeSides(instrumentId, b.bid, b.ask) : null;
+  }
+
+  /** One instrument's full depth: its levels, whether it may have full depth here, each feed's usage. */
+  depthOf(instrumentId: number): DepthState {
+    this.instrument(instrumentId);
+    const control = this.recorder.depth;
+    if (!control) return { instrumentId, levels: 0, refusal: this.noDepthChoice(), usage: [] };
+    return { instrumentId, levels: control.levels(instrumentId), refusal: control.refusal(instrumentId), usage: control.assigned() };
+  }
+
+  /**
+   * Moves an instrument to the full-depth feed of `levels` (0: the ticks' own book) within the
+   * broker's limits; a refusal changes nothing. The book held so far is dropped: the next one is the new feed's.
+   */
+  async setDepth(instrumentId: number, levels: number): Promise<DepthState> {
+    this.instrument(instrumentId);
+    const control = this.recorder.depth;
+    if (!control) throw new EngineError('bad-request', this.noDepthChoice());
+    const was = control.levels(instrumentId);
+    try {
+      await control.set(instrumentId, levels);
+    } catch (e) {
+      if (e instanceof DepthRefused) throw new EngineError('bad-request', e.message);
+      throw e;
+    }
+    if (control.levels(instrumentId) !== was) {
+      this.books.delete(instrumentId);
+      for (const page of this.pages) page.onDepthSource?.(instrumentId, levels > 0);
+    }
+    return this.depthOf(instrumentId);
+  }
+
+  private noDepthChoice(): string {
+    const a = this.recorder.adapter;
+    return a.has.depth.length ? `${a.name} takes full depth for the first instruments at start (--depth), not per instrument` : `${a.name} streams no full depth`;
   }
 
   private progress(p: Progress): void {
@@ -250,10 +286,12 @@ export class EngineService {
   status(): EngineStatus {
     const r = this.recorder.stats();
     const feeds = this.feedStates.size > 0 ? [...this.feedStates.values()] : [{ feed: this.recorder.feedName, state: r.state, detail: r.stateDetail }];
+    const depth = this.recorder.depth;
     // Everything here reaches the page: no token may ride along in a detail (shared/redact).
     return {
       simulated: this.recorder.adapter.simulated,
       market: this.recorder.marketState(),
+      depth: depth ? { broker: this.recorder.adapter.id, base: this.recorder.adapter.has.live.bookLevels ?? 0, usage: depth.assigned() } : null,
       feeds: feeds.map((f) => ({ ...f, detail: redactSecrets(f.detail) })),
       logins: [...this.logins.values()].map(({ broker, state, detail }) => ({ broker, state, detail: redactSecrets(detail) })),
       notices: this.recorder.notices.slice(-5).map(redactSecrets),

@@ -112,6 +112,12 @@ export class PageCoalescer implements Page {
     this.pendingBook = book();
   }
 
+  onDepthSource(instrumentId: number, full: boolean): void {
+    if (full) return; // its books say so as they come (onBook)
+    this.fullDepth.delete(instrumentId);
+    if (this.pendingBook?.instrumentId === instrumentId) this.pendingBook = null;
+  }
+
   onProgress(progress: Progress): void {
     this.pendingProgress.push(progress);
   }

@@ -6,6 +6,7 @@ import type { BrokerForm, BrokerId, LoginKind as SharedLoginKind } from '../../s
 import type { MarketClock } from '../../shared/nse-calendar';
 import type { z } from 'zod';
 import type { ConnectRequest, EngineStart } from '../../shared/desktop';
+import type { DepthUsage } from '../../shared/api';
 import type { Candle, CandleInterval, DepthSnapshot, FeedState, Instrument, NewInstrument, Tick } from '../../shared/model';
 import type { LoginResult, LoopbackLoginOptions } from '../auth/login-flow';
 import type { StoredSession } from '../auth/session-store';
@@ -33,6 +34,8 @@ export interface BrokerCapabilities {
     maxInstruments: number;
     /** Whether `--instruments all` (the whole master) may be recorded. */
     all: boolean;
+    /** Levels a side of the book its richest mode's ticks carry (the depth without a full-depth feed). */
+    bookLevels?: number;
   };
   /** Full market-depth feeds beyond the ticks' own levels: levels and how many instruments each takes. */
   depth: ReadonlyArray<{ levels: number; maxInstruments: number }>;
@@ -265,7 +268,31 @@ export interface OpenedFeeds {
   session?: WatchedSession;
   /** The simulated venue behind a simulated broker (benchmarks and tests reach its market). */
   venue?: VenueHandle<unknown, unknown>;
+  /** Full depth chosen per instrument while recording, within has.depth (brokers that offer it). */
+  depth?: DepthControl;
 }
+
+/**
+ * Which recorded instruments get which full-depth feed, changed while recording. Each feed takes
+ * at most its has.depth `maxInstruments`; an instrument is on one feed at most (0: none, the
+ * ticks' own book). A dropped socket resubscribes exactly the instruments assigned to it.
+ */
+export interface DepthControl {
+  /** The levels of the feed the instrument is on; 0 when none. */
+  levels(instrumentId: number): number;
+  /** Why the instrument cannot have full depth here (not recorded, a segment without it); null: it can. */
+  refusal(instrumentId: number): string | null;
+  /**
+   * Moves the instrument to the feed of `levels` (0: off every feed). Throws DepthRefused, having
+   * changed nothing, for levels the broker has no feed of, a refused instrument or a full feed.
+   */
+  set(instrumentId: number, levels: number): Promise<void>;
+  /** Every full-depth feed of has.depth, in its order, with the instruments on it. */
+  assigned(): DepthUsage[];
+}
+
+/** A full-depth change the broker's limits or instruments do not allow (the message says which). */
+export class DepthRefused extends Error {}
 
 /** Credentials a command line gathers for a broker (flags, environment, saved session). */
 export interface Credentials {

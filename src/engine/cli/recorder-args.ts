@@ -45,6 +45,9 @@ export const RECORDER_HELP = `  --broker B               ${wrap(brokerIds().join
       .join('; '),
     27,
   )}
+  --depth-instruments L    full depth per instrument to start with, REF=LEVELS,... (e.g.
+                           NSE:INFY=200,NSE:SBIN=20; 0: none), applied after --depth's first ones;
+                           the ladder in the UI changes it while recording, within the same limits
   --client-id ID           the account id where the broker needs one (Dhan), else from the environment
   --instruments LIST       "all" (default on sim), or comma-separated EXCHANGE:SYMBOL / Kite tokens /
                            Dhan SEGMENT:SECURITYID (Dhan symbols come from its scrip master)
@@ -74,6 +77,7 @@ Without a token, the session saved by \`tickdesk login BROKER\` is used until it
 export const RECORDER_ARGS = {
   broker: { type: 'string', default: 'sim' },
   depth: { type: 'string' },
+  'depth-instruments': { type: 'string' },
   'client-id': { type: 'string' },
   instruments: { type: 'string' },
   mode: { type: 'string' },
@@ -109,6 +113,7 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
     const withDepth = realFirst(brokers().filter((b) => b.has.depth.some((d) => d.levels === depth)));
     throw new UsageError(`--depth needs --broker ${orList(withDepth.map((b) => b.id))} (only ${orList(withDepth.filter((b) => !b.simulated).map((b) => b.name))} streams ${levels.join('/')}-level depth)`);
   }
+  const depthInstruments = values['depth-instruments'] === undefined ? undefined : depthList(adapter, values['depth-instruments']);
   // Full where the broker has it; otherwise its richest mode (Yahoo's one stream is 'quote').
   const mode = (values.mode ?? (adapter.has.live.modes.includes('full') ? 'full' : adapter.has.live.modes.at(-1)!)) as LiveMode;
   if (!adapter.has.live.modes.includes(mode)) throw new UsageError(`--mode must be ${orList(adapter.has.live.modes)}`);
@@ -144,6 +149,7 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
   return {
     broker,
     depth,
+    depthInstruments,
     clientId,
     journalPath: values.journal ?? 'tickdesk.sqlite',
     instruments: !list || list === 'all' ? 'all' : list.split(',').map((s) => s.trim()).filter(Boolean),
@@ -175,6 +181,30 @@ export function recorderOptions(values: RecorderArgValues): RecorderOptions {
       clock,
     },
   };
+}
+
+/** `--depth-instruments REF=LEVELS,...`: each levels one of the broker's full-depth feeds (or 0), each feed within its limit. */
+function depthList(adapter: BrokerAdapter, text: string): Array<{ ref: string; levels: number }> {
+  const offered = adapter.has.depth;
+  if (!offered.length) throw new UsageError(`--depth-instruments: ${adapter.name} streams no full depth`);
+  const usage = `REF=LEVELS,... with LEVELS ${orList(['0', ...offered.map((d) => String(d.levels))])} (e.g. NSE:INFY=${offered.at(-1)!.levels})`;
+  const out = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const at = item.lastIndexOf('=');
+      const ref = item.slice(0, at).trim();
+      const levels = Number(item.slice(at + 1));
+      if (at <= 0 || !Number.isInteger(levels) || (levels !== 0 && !offered.some((d) => d.levels === levels))) throw new UsageError(`--depth-instruments: "${item}" is not ${usage}`);
+      return { ref, levels };
+    });
+  if (!out.length) throw new UsageError(`--depth-instruments needs ${usage}`);
+  for (const d of offered) {
+    const n = out.filter((x) => x.levels === d.levels).length;
+    if (n > d.maxInstruments) throw new UsageError(`--depth-instruments: ${n} instruments at ${d.levels} levels; ${adapter.name} allows ${d.maxInstruments}`);
+  }
+  return out;
 }
 
 /**

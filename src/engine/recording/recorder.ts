@@ -24,7 +24,12 @@ export interface RecorderOptions {
   broker: string;
   /** Full market depth at this many levels, where the broker streams it (has.depth). */
   depth?: number;
-  /** Dhan credentials. */
+  /**
+   * Full depth per instrument to start with (after `depth`'s), where the broker lets it be chosen
+   * while recording (OpenedFeeds.depth): a reference as in `instruments` and the levels (0: none).
+   */
+  depthInstruments?: Array<{ ref: string; levels: number }>;
+  /** The account id, where the broker needs one. */
   clientId?: string;
   journalPath: string;
   /** "all", or tokens / EXCHANGE:SYMBOL references. */
@@ -139,9 +144,10 @@ export class Recorder {
   constructor(private readonly opts: RecorderOptions) {
     this.adapter = brokerOf(opts.broker);
     // What a broker does not stream is refused here too (the CLI and the desktop dialog check it first).
-    if (opts.depth && !this.adapter.has.depth.some((d) => d.levels === opts.depth)) {
+    for (const levels of [opts.depth, ...(opts.depthInstruments ?? []).map((d) => d.levels)]) {
+      if (!levels || this.adapter.has.depth.some((d) => d.levels === levels)) continue;
       const offered = this.adapter.has.depth.map((d) => d.levels);
-      throw new Error(`${this.adapter.name} has no ${opts.depth}-level depth feed${offered.length ? ` (it has ${offered.join(' and ')})` : ''}`);
+      throw new Error(`${this.adapter.name} has no ${levels}-level depth feed${offered.length ? ` (it has ${offered.join(' and ')})` : ''}`);
     }
     this.journal = new Journal(opts.journalPath, { flushMs: opts.flushMs ?? 100, migrationsDir: opts.migrationsDir });
     this.pipeline = new Pipeline(this.bus, opts.validation, (id) => this.recorded.get(id)?.tickSize);
@@ -155,6 +161,11 @@ export class Recorder {
         onState: (state, detail) => this.notices.push(`db ${state}${detail ? `: ${detail}` : ''}`),
       });
     }
+  }
+
+  /** Full depth chosen per instrument while recording; null where the broker has no such choice (or before start). */
+  get depth(): OpenedFeeds['depth'] | null {
+    return this.opened?.depth ?? null;
   }
 
   /** The simulated venue behind a simulated broker, once started (null for real brokers). */
@@ -193,8 +204,25 @@ export class Recorder {
     this.journal.onCommit = () => this.capture?.flush();
     const opened = await this.adapter.openFeeds(this.feedContext());
     this.opened = opened;
+    await this.startDepth(opened);
     if (opened.session) this.session = new SessionWatch(opened.session, { notice: (n) => this.notices.push(n), dir: this.opts.sessionDir, pollMs: this.opts.sessionPollMs });
     this.replicator?.start();
+  }
+
+  /** `depthInstruments`, each through the adapter's depth control; a refusal stops the start, saying which. */
+  private async startDepth(opened: OpenedFeeds): Promise<void> {
+    const wanted = this.opts.depthInstruments ?? [];
+    if (!wanted.length) return;
+    if (!opened.depth) throw new Error(`${this.adapter.name} takes full depth for the first instruments only (--depth), not per instrument`);
+    for (const { ref, levels } of wanted) {
+      const ins = this.adapter.resolve(this.journal, ref);
+      if (!ins) throw new Error(`depth for "${ref}": no such ${this.adapter.name} instrument (${this.adapter.instrumentsHint})`);
+      try {
+        await opened.depth.set(ins.id, levels);
+      } catch (e) {
+        throw new Error(`depth for ${ref}: ${(e as Error).message}`, { cause: e });
+      }
+    }
   }
 
   /** What the adapter records into. */

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { DhanDepthSimulator } from '../../sim/dhan/depth-server';
 import { Journal } from '../../store/journal';
 import type { DhanDepthSide } from './depth-codec';
-import { DhanDepthFeed, depthSnapshotOf } from './depth-feed';
+import { DhanDepthFeed, depthSnapshotOf, type DhanDepthFeedOptions } from './depth-feed';
 
 const cleanups = cleanupAfterEach();
 
@@ -26,6 +26,7 @@ async function setup(
   n: number,
   silenceMs = 3000,
   record?: (journal: Journal, side: DhanDepthSide, ts: number) => void,
+  feedOpts: Partial<DhanDepthFeedOptions> = {},
 ) {
   const sim = new DhanDepthSimulator({ instruments: instruments(n), updatesPerSecond: 20, ...simOpts });
   await sim.start();
@@ -43,6 +44,7 @@ async function setup(
       sides.push({ side, ts });
       record?.(journal, side, ts);
     },
+    ...feedOpts,
   });
   cleanups.push(() => sim.stop(), () => journal.close(), () => feed.stop());
   return { sim, journal, feed, sides };
@@ -277,4 +279,92 @@ test('connection pools: a shared pool evicts across feeds; a reconnect storm get
   assert.ok(Number(/retry in (\d+) ms/.exec(late.connections[0].detail)![1]) >= 2000, 'rate limited: at least 2 s');
   await until(() => late.state === 'connected', 'connected after the storm', 6000);
   assert.ok(Date.now() - t0 >= 1000);
+});
+
+/** The instruments a set of sides covers, from index `from` on. */
+const idsIn = (sides: Array<{ side: DhanDepthSide }>, from = 0) => [...new Set(sides.slice(from).map((s) => s.side.securityId))].sort((a, b) => a - b);
+
+test('20 levels, unsubscribe while running: code 25 in the list shape, the server stops it; a dropped socket resubscribes exactly what is left', async () => {
+  const { sim, feed, sides } = await setup({}, 20, 4);
+  const refs = instruments(4).map(({ securityId, segment }) => ({ securityId, segment }));
+  feed.subscribe(refs.slice(0, 3));
+  feed.subscribe(refs.slice(0, 1)); // subscribed already: nothing is sent
+  feed.start();
+  await until(() => idsIn(sides).length === 3, 'all three streaming');
+  assert.deepEqual(sim.received.map((r) => r.msg), [
+    { RequestCode: 23, InstrumentCount: 3, InstrumentList: refs.slice(0, 3).map((r) => ({ ExchangeSegment: r.segment, SecurityId: String(r.securityId) })) },
+  ]);
+
+  feed.unsubscribe([refs[1]]);
+  await until(() => sim.received.length === 2, 'the unsubscribe');
+  assert.deepEqual(sim.received.at(-1)!.msg, { RequestCode: 25, InstrumentCount: 1, InstrumentList: [{ ExchangeSegment: 'NSE_FNO', SecurityId: '1001' }] });
+  await until(() => sim.subscribed().length === 2, 'the server dropped 1001');
+  assert.deepEqual(sim.subscribed().sort(), [1000, 1002]);
+  let n = sides.length;
+  await until(() => sides.length > n + 20, 'more data');
+  n = sides.length;
+  await until(() => sides.length > n + 20, 'more data');
+  assert.deepEqual(idsIn(sides, n), [1000, 1002], 'nothing of 1001 after the unsubscribe');
+  assert.deepEqual(feed.instruments(), [refs[0], refs[2]]);
+
+  // A new instrument joins the open socket; then the network drops every socket.
+  feed.subscribe([refs[3]]);
+  await until(() => sim.received.length === 3, 'the subscribe');
+  assert.deepEqual(sim.received.at(-1)!.msg, { RequestCode: 23, InstrumentCount: 1, InstrumentList: [{ ExchangeSegment: 'NSE_FNO', SecurityId: '1003' }] });
+  await until(() => sim.subscribed().length === 3, '1003 subscribed');
+  const before = sim.received.length;
+  assert.equal(sim.dropConnections(), 1);
+  await until(() => feed.connections[0].stats.reconnects === 1 && feed.state === 'connected' && sim.subscribed().length === 3, 'reconnected');
+  assert.deepEqual(
+    sim.received.slice(before).map((r) => r.msg),
+    [{ RequestCode: 23, InstrumentCount: 3, InstrumentList: [refs[0], refs[2], refs[3]].map((r) => ({ ExchangeSegment: r.segment, SecurityId: String(r.securityId) })) }],
+    'one subscribe of exactly the instruments held, none of the one dropped',
+  );
+  n = sides.length;
+  await until(() => idsIn(sides, n).length === 3, 'all three again');
+  assert.deepEqual(idsIn(sides, n), [1000, 1002, 1003]);
+});
+
+test('the unsubscribe code is the client\'s choice (24 or 25); a server taking only 24 honours a client sending 24', async () => {
+  const { sim, sides } = await setup({ unsubscribeCodes: [24] }, 20, 2);
+  const f24 = new DhanDepthFeed({ levels: 20, clientId: sim.clientId, accessToken: 'sim-dhan-token', root: sim.root, backoff: FAST, unsubscribeCode: 24, onSide: (side, ts) => sides.push({ side, ts }) });
+  cleanups.push(() => f24.stop());
+  const refs = instruments(2).map(({ securityId, segment }) => ({ securityId, segment }));
+  f24.subscribe(refs);
+  f24.start();
+  await until(() => sim.subscribed().length === 2, 'subscribed');
+  const k = sim.received.length;
+  f24.unsubscribe([refs[0]]);
+  await until(() => sim.received.length === k + 1, 'the unsubscribe');
+  assert.equal((sim.received.at(-1)!.msg as { RequestCode: number }).RequestCode, 24);
+  await until(() => sim.subscribed().length === 1, 'the server dropped it');
+  assert.deepEqual(sim.subscribed(), [1001]);
+});
+
+test('200 levels: an instrument dropped closes its socket (no unsubscribe sent); the number is reused; the feed idle with none', async () => {
+  const states: Array<[number, string]> = [];
+  const { sim, feed, sides } = await setup({}, 200, 3, 3000, undefined, { onState: (state, _d, conn) => states.push([conn, state]) });
+  const refs = instruments(3).map(({ securityId, segment }) => ({ securityId, segment }));
+  feed.subscribe(refs.slice(0, 2));
+  feed.start();
+  await until(() => sim.connectionCount === 2 && idsIn(sides).length === 2, 'two sockets streaming');
+  const sent = sim.received.length;
+  feed.unsubscribe([refs[0]]);
+  assert.equal(sim.received.length, sent, 'a 200-level socket is closed, not asked to unsubscribe');
+  await until(() => sim.connectionCount === 1, 'its socket closed');
+  assert.deepEqual(sim.subscribed(200), [1001]);
+  assert.equal(feed.connections.length, 1);
+  feed.subscribe([refs[2]]);
+  await until(() => sim.connectionCount === 2 && sim.subscribed(200).length === 2, 'a socket for 1002');
+  // Sockets 0 and 1 opened; closing socket 0 on purpose is no state to report; 1002 opens as socket 0 again.
+  const of = (conn: number) => states.filter(([c]) => c === conn).map(([, st]) => st);
+  assert.deepEqual(of(0), ['connecting', 'connected', 'connecting', 'connected']);
+  assert.deepEqual(of(1), ['connecting', 'connected']);
+  assert.deepEqual(sim.subscribed(200).sort(), [1001, 1002]);
+  assert.deepEqual(sim.received.at(-1)!.msg, { RequestCode: 23, ExchangeSegment: 'NSE_EQ', SecurityId: '1002' });
+  feed.unsubscribe(refs);
+  await until(() => sim.connectionCount === 0, 'every socket closed');
+  assert.equal(feed.connections.length, 0);
+  assert.equal(feed.state, 'connected', 'an idle feed is no outage');
+  assert.deepEqual([of(0).length, of(1).length], [4, 2], 'nor is closing the rest');
 });

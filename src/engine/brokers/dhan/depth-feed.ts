@@ -1,6 +1,8 @@
 // Dhan full-market-depth feeds (20 and 200 levels) on the shared feed manager: shards by each
-// feed's limit (50 instruments a socket at 20 levels, 1 at 200), resubscribes on every open,
-// maps disconnect packets onto the error hierarchy (807/808/809 → login needed; 805 → reconnect).
+// feed's limit (50 instruments a socket at 20 levels, 1 at 200), resubscribes on every open
+// exactly the instruments its socket holds, unsubscribes while running (a socket left empty is
+// closed, freeing one of the five), and maps disconnect packets onto the error hierarchy
+// (807/808/809 → login needed; 805 → reconnect).
 import type { DepthSnapshot, FeedState } from '../../../shared/model';
 import { ShardedFeed } from '../../feed/sharded';
 import type { BackoffOptions } from '../../feed/backoff';
@@ -35,6 +37,11 @@ export interface DhanDepthFeedOptions {
   backoff?: BackoffOptions;
   onSide: (side: DhanDepthSide, tsReceived: number) => void;
   onState?: (state: FeedState, detail: string, connection: number) => void;
+  /**
+   * The unsubscribe request code (specs/dhan.md §1.2: the sources say 24 or 25; 25 is what a
+   * client run against the live feed sends). Default 25.
+   */
+  unsubscribeCode?: 24 | 25;
 }
 
 /** Converts a decoded side to the shared DepthSnapshot. */
@@ -42,7 +49,9 @@ export function depthSnapshotOf(side: DhanDepthSide, instrumentId: number, ts: n
   return { instrumentId, ts, side: side.side, levels: side.levels, price: side.price, qty: side.qty, orders: side.orders };
 }
 
-type DepthShard = { conn: FeedConnection; instruments: DhanInstrumentRef[]; emptyResets: number };
+type DepthShard = { conn: FeedConnection; index: number; instruments: DhanInstrumentRef[]; emptyResets: number; closed?: boolean };
+
+const sameRef = (a: DhanInstrumentRef, b: DhanInstrumentRef) => a.securityId === b.securityId && a.segment === b.segment;
 
 export class DhanDepthFeed extends ShardedFeed<DepthShard> {
   readonly stats = newDhanStats();
@@ -68,36 +77,69 @@ export class DhanDepthFeed extends ShardedFeed<DepthShard> {
     return this.opts.levels === 20 ? 50 : 1;
   }
 
+  /** An idle feed (no instrument, no socket) is no outage: it does not hold the recorder's state back. */
+  override get state(): FeedState {
+    return this.shards.length === 0 && this.running ? 'connected' : super.state;
+  }
+
+  /** The instruments subscribed, socket by socket. */
+  instruments(): DhanInstrumentRef[] {
+    return this.shards.flatMap((s) => s.instruments);
+  }
+
+  /** Adds instruments (one already subscribed is passed over); throws beyond 5 sockets, before sending anything. */
   subscribe(list: readonly DhanInstrumentRef[]): void {
-    for (const ins of list) {
-      if (ins.segment !== 'NSE_EQ' && ins.segment !== 'NSE_FNO') throw new Error(`full depth covers NSE_EQ and NSE_FNO only (got ${ins.segment})`);
-      let shard = this.shards.find((s) => s.instruments.length < this.perSocket);
-      if (!shard) {
-        if (this.shards.length >= 5) throw new Error(`Dhan allows 5 sockets per feed: ${5 * this.perSocket} instruments at ${this.opts.levels} levels`);
-        shard = this.newShard();
-      }
+    const fresh = list.filter((ins, i) => !this.has(ins) && list.findIndex((x) => sameRef(x, ins)) === i);
+    for (const ins of fresh) if (ins.segment !== 'NSE_EQ' && ins.segment !== 'NSE_FNO') throw new Error(`full depth covers NSE_EQ and NSE_FNO only (got ${ins.segment})`);
+    const room = this.shards.reduce((n, s) => n + this.perSocket - s.instruments.length, 0) + (5 - this.shards.length) * this.perSocket;
+    if (fresh.length > room) throw new Error(`Dhan allows 5 sockets per feed: ${5 * this.perSocket} instruments at ${this.opts.levels} levels`);
+    for (const ins of fresh) {
+      const shard = this.shards.find((s) => s.instruments.length < this.perSocket) ?? this.newShard();
       shard.instruments.push(ins);
       if (shard.conn.isOpen) shard.conn.send(this.subscribeMessage([ins]));
     }
   }
 
-  private subscribeMessage(list: readonly DhanInstrumentRef[]): string {
+  /**
+   * Drops instruments: Dhan's unsubscribe request on a socket that keeps others; a socket left
+   * without any is closed (a 200-level socket holds one). Unknown instruments are passed over.
+   */
+  unsubscribe(list: readonly DhanInstrumentRef[]): void {
+    for (const shard of [...this.shards]) {
+      const gone = shard.instruments.filter((i) => list.some((x) => sameRef(x, i)));
+      if (!gone.length) continue;
+      shard.instruments = shard.instruments.filter((i) => !gone.includes(i));
+      if (shard.instruments.length === 0) {
+        shard.closed = true; // closed on purpose: no state to report
+        shard.conn.stop();
+        this.shards.splice(this.shards.indexOf(shard), 1);
+      } else if (shard.conn.isOpen) shard.conn.send(this.subscribeMessage(gone, this.opts.unsubscribeCode ?? 25));
+    }
+  }
+
+  private has(ins: DhanInstrumentRef): boolean {
+    return this.shards.some((s) => s.instruments.some((i) => sameRef(i, ins)));
+  }
+
+  private subscribeMessage(list: readonly DhanInstrumentRef[], code = 23): string {
     if (this.opts.levels === 200) {
       const [i] = list;
-      return JSON.stringify({ RequestCode: 23, ExchangeSegment: i.segment, SecurityId: String(i.securityId) });
+      return JSON.stringify({ RequestCode: code, ExchangeSegment: i.segment, SecurityId: String(i.securityId) });
     }
     return JSON.stringify({
-      RequestCode: 23,
+      RequestCode: code,
       InstrumentCount: list.length,
       InstrumentList: list.map((i) => ({ ExchangeSegment: i.segment, SecurityId: String(i.securityId) })),
     });
   }
 
   private newShard() {
-    const index = this.shards.length;
+    // The lowest connection number free (a closed socket's number is taken again).
+    let index = 0;
+    while (this.shards.some((s) => s.index === index)) index++;
     const path = this.opts.levels === 20 ? '/twentydepth' : '/twohundreddepth';
     const root = this.opts.root ?? (this.opts.levels === 20 ? DHAN_DEPTH_ROOT : DHAN_DEPTH200_ROOT);
-    const shard: DepthShard = { instruments: [], conn: null as unknown as FeedConnection, emptyResets: 0 };
+    const shard: DepthShard = { index, instruments: [], conn: null as unknown as FeedConnection, emptyResets: 0 };
     shard.conn = new FeedConnection({
       feed: `dhan-depth${this.opts.levels}`,
       index,
@@ -123,7 +165,9 @@ export class DhanDepthFeed extends ShardedFeed<DepthShard> {
           },
           this.stats,
         ),
-      onState: (state, detail) => this.opts.onState?.(state, detail, index),
+      onState: (state, detail) => {
+        if (!shard.closed) this.opts.onState?.(state, detail, index);
+      },
       judgeClose: (frames) => {
         // §4.5: the 200-level server resets APP-type tokens right after the subscribe, sending
         // nothing. After a few such resets, stop and ask for a web-generated (SELF) token.

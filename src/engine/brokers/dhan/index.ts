@@ -5,7 +5,8 @@
 import type { BrokerForm } from '../../../shared/brokers';
 import type { Instrument } from '../../../shared/model';
 import { AuthError } from '../errors';
-import { MissingCredentials, type BackfillRequest, type BrokerAdapter, type FeedContext, type MasterOptions, type OpenedFeeds, type StoreContext, type SimMarketRequest, type VenueHandle } from '../types';
+import { DepthSlots } from '../depth-slots';
+import { DepthRefused, MissingCredentials, type BackfillRequest, type BrokerAdapter, type DepthControl, type FeedContext, type MasterOptions, type OpenedFeeds, type StoreContext, type SimMarketRequest, type VenueHandle } from '../types';
 import { dhanLoopbackLogin, dhanPastedSession, dhanRoots, dhanTokenWarnings, fetchDhanProfile } from './auth';
 import { DHAN_ERROR_CODES } from './rest';
 import { dhanDesktop } from './desktop';
@@ -37,7 +38,7 @@ export interface DhanCredentials {
 export interface DhanSimVenue extends VenueHandle<DhanRoots, DhanCredentials> {
   /** The venue's instruments as Dhan keys them, with the market model's token (for depth). */
   readonly instruments: ReadonlyArray<{ segment: string; securityId: number; token: number }>;
-  /** A 20/200-level depth feed over the live feed's books; resolves to its root. */
+  /** The 20- and 200-level depth feeds over the live feed's books, for these instruments; resolves to their root. */
   startDepth(instruments: Array<{ securityId: number; segment: 'NSE_EQ' | 'NSE_FNO'; token: number }>): Promise<string>;
 }
 
@@ -90,7 +91,7 @@ export function dhanAdapter(o: { id?: string; name?: string; venue?: DhanVenueFa
     protocol: 'dhan',
     simulated,
     has: {
-      live: { modes: ['ltp', 'quote', 'full'], maxInstruments: MAX_PER_SOCKET * MAX_SOCKETS, all: simulated },
+      live: { modes: ['ltp', 'quote', 'full'], maxInstruments: MAX_PER_SOCKET * MAX_SOCKETS, all: simulated, bookLevels: 5 },
       depth: DHAN_DEPTH,
       history: { intervals: DHAN_HISTORY_INTERVALS, maxDaysPerRequest: { '1m': 90, '5m': 90, '15m': 90, '25m': 90, '1h': 90 }, ratePerSecond: 5 },
       master: true,
@@ -146,14 +147,14 @@ export function dhanAdapter(o: { id?: string; name?: string; venue?: DhanVenueFa
 /**
  * Validate the token (profile), refresh the scrip master (once per IST day), resolve the
  * instruments from it, keep the token renewed, then the live feed for ticks and the 20/200-level
- * depth feed when asked for. A simulated venue takes the same path.
+ * depth feeds, with `--depth`'s instruments to start with and any others chosen while recording.
+ * A simulated venue takes the same path.
  */
 async function openDhanFeeds(ctx: FeedContext, venueOf: DhanVenueFactory | undefined): Promise<OpenedFeeds> {
   const { journal, request: r } = ctx;
   let clientId = r.clientId;
   let token = r.accessToken;
   let feedRoot = r.wsRoot;
-  let depthRoot = r.wsRoot;
   let { apiRoot } = dhanRoots(r.restRoot);
   let scripUrl = dhanScripMasterUrl(r.restRoot);
   let venue: DhanSimVenue | null = null;
@@ -167,7 +168,8 @@ async function openDhanFeeds(ctx: FeedContext, venueOf: DhanVenueFactory | undef
     scripUrl = roots.scripMaster;
   }
   if (!clientId || !token) throw new AuthError('Dhan needs a client id and an access token (DHAN_CLIENT_ID / DHAN_ACCESS_TOKEN)', 'dhan');
-  for (const w of dhanTokenWarnings(token, { depth200: r.depth === 200 })) ctx.notice(w);
+  const warned = new Set(dhanTokenWarnings(token, { depth200: r.depth === 200 }));
+  for (const w of warned) ctx.notice(w);
   let expiresAt: number | undefined;
   try {
     const profile = await fetchDhanProfile({ clientId, accessToken: token, apiRoot });
@@ -257,35 +259,131 @@ async function openDhanFeeds(ctx: FeedContext, venueOf: DhanVenueFactory | undef
         },
   };
 
+  const depth = dhanDepth({
+    ctx,
+    clientId,
+    token: () => history.opts.accessToken,
+    refs,
+    idOf: (segment, securityId) => idOf.get(key(segName(segment), securityId)),
+    venue,
+    warn: (t) => {
+      // The APP-token caveat, the first time a 200-level feed opens on a token not warned about.
+      for (const w of dhanTokenWarnings(t, { depth200: true })) {
+        if (warned.has(w)) continue;
+        warned.add(w);
+        ctx.notice(w);
+      }
+    },
+  });
+  tokenSinks.push(depth.setAccessToken);
+  opened.depth = depth.control;
   const levels = r.depth as 20 | 200 | undefined;
   if (!levels) return opened;
   const cap = DHAN_DEPTH.find((d) => d.levels === levels)?.maxInstruments ?? 0;
-  const eligible = refs.filter((x) => x.segment === 'NSE_EQ' || x.segment === 'NSE_FNO');
-  const chosen = eligible.slice(0, cap);
-  if (eligible.length > cap) ctx.notice(`depth ${levels}: ${eligible.length} instruments asked for, Dhan allows ${cap}; recording the first ${cap}`);
-  if (venue) {
-    // One market model behind both: the depth books are the live feed's books.
-    const tokenOf = new Map(venue.instruments.map((u) => [key(u.segment, u.securityId), u.token]));
-    depthRoot = await venue.startDepth(chosen.map((x) => ({ securityId: x.securityId, segment: x.segment as 'NSE_EQ' | 'NSE_FNO', token: tokenOf.get(key(x.segment, x.securityId))! })));
-  }
-  const depthFeed = new DhanDepthFeed({
-    levels,
-    clientId,
-    accessToken: token,
-    root: depthRoot,
-    gaps: journal,
-    silenceMs: r.silenceMs ?? 30_000,
-    onSide: (side, ts) => {
-      const id = idOf.get(key(segName(side.segment), side.securityId));
-      if (id !== undefined) ctx.depth(depthSnapshotOf(side, id, ts));
-    },
-    onState: (state, detail, conn) => ctx.onFeedState(state, detail, conn, `dhan-depth${levels}`),
-  });
-  depthFeed.subscribe(chosen.map((x) => ({ securityId: x.securityId, segment: x.segment })));
-  depthFeed.start();
-  tokenSinks.push((t) => depthFeed.setAccessToken(t));
-  ctx.addFeed(depthFeed);
+  const eligible = refs.filter((x) => depth.control.refusal(x.id) === null);
+  if (eligible.length > cap) ctx.notice(`depth ${levels}: ${eligible.length} instruments asked for, Dhan allows ${cap}; recording the first ${cap} (choose others in the ladder)`);
+  for (const x of eligible.slice(0, cap)) await depth.control.set(x.id, levels);
   return opened;
+}
+
+/** The segments with full market depth (specs/dhan.md §1.1). */
+const DEPTH_SEGMENTS = new Set(['NSE_EQ', 'NSE_FNO']);
+
+/**
+ * Full depth per instrument: a 20-level and a 200-level feed, each opened when it first gets an
+ * instrument (a simulated venue's depth server started then, for every instrument it may be asked
+ * for), within has.depth's limits. Sides of an instrument no longer on a feed (in flight, or a
+ * server that ignores the unsubscribe) are dropped, so the journal holds only what is assigned.
+ */
+function dhanDepth(o: {
+  ctx: FeedContext;
+  clientId: string;
+  token: () => string;
+  refs: readonly DhanRef[];
+  idOf: (segment: number, securityId: number) => number | undefined;
+  venue: DhanSimVenue | null;
+  warn: (token: string) => void;
+}): { control: DepthControl; setAccessToken: (t: string) => void } {
+  const { ctx, refs } = o;
+  const byId = new Map(refs.map((x) => [x.id, x]));
+  const nameOf = (id: number) => {
+    const ins = ctx.journal.instrument(id);
+    return ins ? `${ins.exchange}:${ins.symbol}` : `#${id}`;
+  };
+  const slots = new DepthSlots('Dhan', DHAN_DEPTH, nameOf);
+  const feeds = new Map<number, DhanDepthFeed>();
+  let root: Promise<string | undefined> | null = null;
+  let stopped = false;
+  ctx.onStop(() => {
+    stopped = true;
+    for (const f of feeds.values()) f.stop();
+  });
+  const refusal = (id: number): string | null => {
+    const x = byId.get(id);
+    if (!x) return `${nameOf(id)} is not recorded in this session: record it (--instruments) to give it full depth`;
+    if (!DEPTH_SEGMENTS.has(x.segment)) return `Dhan streams full depth for NSE cash and F&O only (NSE_EQ, NSE_FNO); ${nameOf(id)} is in ${x.segment}`;
+    return null;
+  };
+  const refOf = (x: DhanRef) => ({ securityId: x.securityId, segment: x.segment });
+  const feedOf = async (levels: 20 | 200): Promise<DhanDepthFeed> => {
+    const have = feeds.get(levels);
+    if (have) return have;
+    root ??= o.venue
+      ? (() => {
+          // One depth server for both feeds, over the live feed's market, for every instrument that may be chosen.
+          const tokenOf = new Map(o.venue.instruments.map((u) => [`${u.segment}:${u.securityId}`, u.token]));
+          const list = refs.filter((x) => refusal(x.id) === null && tokenOf.has(`${x.segment}:${x.securityId}`));
+          return o.venue.startDepth(list.map((x) => ({ securityId: x.securityId, segment: x.segment as 'NSE_EQ' | 'NSE_FNO', token: tokenOf.get(`${x.segment}:${x.securityId}`)! })));
+        })()
+      : Promise.resolve(ctx.request.wsRoot);
+    const at = await root;
+    if (stopped) throw new DepthRefused('the recording has stopped');
+    if (levels === 200) o.warn(o.token());
+    const feed = new DhanDepthFeed({
+      levels,
+      clientId: o.clientId,
+      accessToken: o.token(),
+      root: at,
+      gaps: ctx.journal,
+      silenceMs: ctx.request.silenceMs ?? 30_000,
+      onSide: (side, ts) => {
+        const id = o.idOf(side.segment, side.securityId);
+        if (id !== undefined && slots.levels(id) === levels) ctx.depth(depthSnapshotOf(side, id, ts));
+      },
+      onState: (state, detail, conn) => ctx.onFeedState(state, detail, conn, `dhan-depth${levels}`),
+    });
+    feed.start();
+    ctx.addFeed(feed);
+    feeds.set(levels, feed);
+    return feed;
+  };
+  const apply = async (id: number, levels: number) => {
+    slots.check(id, levels, levels ? refusal(id) : null);
+    const was = slots.levels(id);
+    if (was === levels) return;
+    const x = byId.get(id)!;
+    const to = levels ? await feedOf(levels as 20 | 200) : null;
+    slots.move(id, levels);
+    if (was) feeds.get(was)?.unsubscribe([refOf(x)]);
+    to?.subscribe([refOf(x)]);
+  };
+  // One change at a time, in the order asked: each sees the usage the one before left.
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    control: {
+      levels: (id) => slots.levels(id),
+      refusal,
+      set: (id, levels) => {
+        const run = queue.then(() => apply(id, levels));
+        queue = run.catch(() => undefined);
+        return run;
+      },
+      assigned: () => slots.assigned(),
+    },
+    setAccessToken: (t) => {
+      for (const f of feeds.values()) f.setAccessToken(t);
+    },
+  };
 }
 
 /**

@@ -1,7 +1,8 @@
 // Simulated Dhan full-market-depth feeds (specs/dhan.md §3–§5): `/twentydepth` (≤ 50 instruments
 // a socket, 20 levels) and `/twohundreddepth` (or `/` without `version`, as the Python SDK uses;
 // one instrument a socket, up to 200 levels). Books are the market model's deep books (shared with
-// the live-feed simulator when one is given, so both feeds tell one story) and evolve realistically.
+// the live-feed simulator when one is given, so both feeds tell one story), made when an instrument
+// is first subscribed, and evolve realistically. Unsubscribes (code 24 or 25) are honoured.
 import type { WebSocket } from 'ws';
 import { sessionPhase } from '../../../shared/nse-calendar';
 import { encodeDepthDisconnect, encodeDepthSide } from '../../brokers/dhan/depth-codec';
@@ -40,6 +41,8 @@ export interface DhanDepthSimOptions extends DhanSocketOptions {
   now?: () => number;
   /** Reproduce §4.5: the 200-level server resets the TCP connection of an APP-type token on subscribe. */
   rejectAppTokens?: boolean;
+  /** Request codes taken as an unsubscribe (§1.2: the sources say 24 or 25; default both). */
+  unsubscribeCodes?: readonly number[];
 }
 
 /** Wire faults from specs/dhan.md §5, each sent once to every connection at the next update. */
@@ -71,6 +74,7 @@ export interface SentBook {
 
 export class DhanDepthSimulator extends DhanSocketServer<Conn> {
   readonly market: MarketModel;
+  /** Deep books by security id, made at an instrument's first subscription. */
   readonly books = new Map<number, OrderBook>();
   private readonly tokenOf = new Map<number, number>();
   private readonly segmentOf = new Map<number, number>();
@@ -105,9 +109,20 @@ export class DhanDepthSimulator extends DhanSocketServer<Conn> {
       const token = opts.market ? i.token : kiteToken(i.securityId, i.segment === 'NSE_EQ' ? 1 : 2);
       if (token === undefined) throw new Error(`instrument ${i.securityId}: a shared market needs its token`);
       this.tokenOf.set(i.securityId, token);
-      this.books.set(i.securityId, this.market.deepBook(token, 200));
       this.segmentOf.set(i.securityId, SEGMENT_CODE[i.segment]);
     }
+  }
+
+  /** The instrument's deep book, made on first use (from then on the market prices it from the book). */
+  private bookOf(securityId: number): OrderBook {
+    let book = this.books.get(securityId);
+    if (!book) this.books.set(securityId, (book = this.market.deepBook(this.tokenOf.get(securityId)!, 200)));
+    return book;
+  }
+
+  /** Security ids some connection is subscribed to now. */
+  subscribed(feed?: 20 | 200): number[] {
+    return [...new Set([...this.conns].filter((c) => feed === undefined || c.feed === feed).flatMap((c) => c.subs.map((s) => s.securityId)))];
   }
 
   protected override started(): void {
@@ -118,7 +133,7 @@ export class DhanDepthSimulator extends DhanSocketServer<Conn> {
       setInterval(() => {
         // An own market moves its fair prices here; a shared one is stepped by its live feed.
         if (!this.opts.market) this.market.step(this.tokenOf.size);
-        for (const token of this.tokenOf.values()) this.market.stepBook(token, eps / ups);
+        for (const id of this.books.keys()) this.market.stepBook(this.tokenOf.get(id)!, eps / ups);
         this.publish();
       }, 1000 / ups),
     );
@@ -202,7 +217,7 @@ export class DhanDepthSimulator extends DhanSocketServer<Conn> {
     // Entries that are no instrument of this simulator (junk included) are passed over.
     const parsed = list
       .map((i) => ({ securityId: Number(i?.SecurityId), segment: segmentCode(i?.ExchangeSegment) }))
-      .filter((i): i is { securityId: number; segment: number } => i.segment !== undefined && this.books.has(i.securityId));
+      .filter((i): i is { securityId: number; segment: number } => i.segment !== undefined && this.tokenOf.has(i.securityId));
     if (code === 23) {
       if (conn.feed === 200 && conn.appToken && this.opts.rejectAppTokens) {
         // §4.5: a TCP reset right after the subscribe, zero frames, no close frame.
@@ -210,6 +225,7 @@ export class DhanDepthSimulator extends DhanSocketServer<Conn> {
         this.forget(conn);
         return void conn.ws.terminate();
       }
+      for (const p of parsed) this.bookOf(p.securityId);
       if (conn.feed === 200) {
         conn.subs = parsed.slice(-1); // one instrument per socket: a new subscription replaces it
         conn.sentVersion.clear();
@@ -217,7 +233,7 @@ export class DhanDepthSimulator extends DhanSocketServer<Conn> {
         for (const p of parsed) if (!conn.subs.some((s) => s.securityId === p.securityId)) conn.subs.push(p);
         if (conn.subs.length > 50) this.disconnect(conn, 804);
       }
-    } else if (code === 24 || code === 25) {
+    } else if (typeof code === 'number' && (this.opts.unsubscribeCodes ?? [24, 25]).includes(code)) {
       const drop = new Set(parsed.map((p) => p.securityId));
       conn.subs = conn.subs.filter((s) => !drop.has(s.securityId));
     }

@@ -63,6 +63,12 @@ export abstract class DhanSocketServer<C extends DhanConn> extends SimServer {
     this.expired.add(token);
     for (const c of [...this.conns]) if (c.token === token) this.disconnect(c, 807);
   }
+  /** The network drops: every socket is cut, no close frame, no disconnect packet. Returns how many. */
+  dropConnections(): number {
+    const all = this.conns.splice(0);
+    for (const c of all) c.ws.terminate();
+    return all.length;
+  }
   grantToken(token: string): void {
     this.tokens.add(token);
     this.expired.delete(token);

@@ -77,10 +77,10 @@ export class DhanVenue implements SimulatedVenue<DhanVenueRoots, DhanVenueCreden
 
   /**
    * A 20/200-level depth simulator publishing the live feed's books for these instruments (their
-   * `token` is the market model's); resolves to its root.
+   * `token` is the market model's); resolves to its root. `opts`: its faults (tests).
    */
-  async startDepth(instruments: Array<DhanDepthSimOptions['instruments'][number] & { token: number }>): Promise<string> {
-    const depth = new DhanDepthSimulator({ clientId: this.feed.clientId, tokens: [...this.live], market: this.feed.market, instruments });
+  async startDepth(instruments: Array<DhanDepthSimOptions['instruments'][number] & { token: number }>, opts: Partial<Omit<DhanDepthSimOptions, 'market' | 'instruments'>> = {}): Promise<string> {
+    const depth = new DhanDepthSimulator({ clientId: this.feed.clientId, tokens: [...this.live], ...opts, market: this.feed.market, instruments });
     await depth.start();
     this.depths.push(depth);
     return depth.root;

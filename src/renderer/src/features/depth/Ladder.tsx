@@ -1,7 +1,8 @@
 // Depth ladder: one canvas redrawn on requestAnimationFrame from the live book (outside React), on
 // a static price grid at the instrument's tick size, with the last trade marked and the session's
 // traded volume at price: loaded from the journal through the engine on every watch (an instrument
-// opened, the engine reconnected) and continued from the tape's trades (volume-at-price.ts).
+// opened, the engine reconnected) and continued from the tape's trades (volume-at-price.ts). Under
+// its header, where the broker offers full depth, the switch that picks the book's levels.
 import { useEffect, useRef } from 'react';
 import { bridge } from '../../engine-link';
 import { decimalsFor, grouped, istClock } from '../../format';
@@ -10,6 +11,7 @@ import { useApp } from '../../store/app';
 import { live } from '../../store/live';
 import type { Trade } from '../../../../shared/api';
 import { StaleBadge } from '../status/StaleBadge';
+import { DepthSwitch } from './DepthSwitch';
 import { onThemeChange } from '../../theme';
 import { observeCanvasSize, rowHeight } from './canvas-size';
 import { drawLadder, sideDepth, summarize, type LadderFrame, type LadderView } from './ladder-draw';
@@ -223,6 +225,7 @@ export function Ladder() {
           centre
         </button>
       </header>
+      <DepthSwitch />
       <div className="canvas-box">
         <canvas ref={canvasRef} data-testid="ladder" onDoubleClick={() => recentre.current()} />
         <StaleBadge />
