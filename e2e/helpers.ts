@@ -1,9 +1,9 @@
 // Shared by the browser e2e tests: start `tickdesk serve`, launch Debian's Chromium.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 const BIN = new URL('../bin/tickdesk.mjs', import.meta.url).pathname;
 
@@ -44,6 +44,21 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
+/**
+ * `serve --demo` (rate 600, seed 13) and a Chromium page on it at 1600×900 with the default
+ * watchlist shown: what the workstation's tests start from. Page errors are collected in `errors`.
+ */
+export async function openDemo(): Promise<{ serve: ChildProcess; url: string; browser: Browser; page: Page; errors: string[] }> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const { child: serve, url } = await startServe(['--demo', '--rate', '600', '--seed', '13']);
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await untilAsync(async () => (await page.locator('[data-testid=watch-row]').count()) >= 5, 'the default watchlist');
+  return { serve, url, browser, page, errors };
+}
 
 /** A port free on 127.0.0.1 right now (for a redirect URL that must be known in advance). */
 export async function freePort(): Promise<number> {

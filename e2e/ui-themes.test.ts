@@ -6,18 +6,16 @@
 // ui-light-keys.png.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { PALETTES, type ThemeName } from '../src/renderer/src/theme';
-import { ARTIFACTS, launchChromium, startServe, untilAsync } from './helpers';
+import { ARTIFACTS, openDemo, untilAsync } from './helpers';
 
 let serve: ChildProcess;
-let url = '';
 let browser: Browser;
 let page: Page;
-const errors: string[] = [];
+let errors: string[] = [];
 
 /** '#rrggbb' as getComputedStyle writes it. */
 const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
@@ -93,13 +91,7 @@ const layoutNames = () => page.$$eval('[data-testid=layout-item]', (els) => els.
 const blur = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
 
 before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  ({ child: serve, url } = await startServe(['--demo', '--rate', '600', '--seed', '13']));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  await untilAsync(async () => (await page.locator('[data-testid=watch-row]').count()) >= 5, 'the default watchlist');
+  ({ serve, browser, page, errors } = await openDemo());
   // An instrument with depth and trades: the ladder and the tape draw rows.
   await page.click('[data-testid=watch-row][data-symbol="NSE:INFY"]');
   await untilAsync(async () => Number(await attr('[data-testid=ladder]', 'data-levels')) > 0, 'depth on the ladder');

@@ -7,20 +7,19 @@
 // Screenshots: e2e/artifacts/workstation-<w>x<h>.png.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { KiteSimulator } from '../src/engine/sim/kite/server';
 import { defaultUniverse } from '../src/engine/sim/market/market';
-import { ARTIFACTS, launchChromium, startServe, untilAsync } from './helpers';
+import { ARTIFACTS, openDemo, startServe, untilAsync } from './helpers';
 
 let serve: ChildProcess;
-let url = '';
 let browser: Browser;
 let page: Page;
-const errors: string[] = [];
+let errors: string[] = [];
 
 const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -40,13 +39,7 @@ async function addInstrument(query: string, symbol: string): Promise<void> {
 }
 
 before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  ({ child: serve, url } = await startServe(['--demo', '--rate', '600', '--seed', '13']));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  await untilAsync(async () => (await page.locator('[data-testid=watch-row]').count()) >= 5, 'the default watchlist');
+  ({ serve, browser, page, errors } = await openDemo());
 });
 
 after(async () => {
