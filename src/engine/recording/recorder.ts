@@ -149,7 +149,7 @@ export class Recorder {
       const offered = this.adapter.has.depth.map((d) => d.levels);
       throw new Error(`${this.adapter.name} has no ${levels}-level depth feed${offered.length ? ` (it has ${offered.join(' and ')})` : ''}`);
     }
-    this.journal = new Journal(opts.journalPath, { flushMs: opts.flushMs ?? 100, migrationsDir: opts.migrationsDir });
+    this.journal = new Journal(opts.journalPath, { flushMs: opts.flushMs ?? 50, migrationsDir: opts.migrationsDir });
     this.pipeline = new Pipeline(this.bus, opts.validation, (id) => this.recorded.get(id)?.tickSize);
     this.bus.onAny((t) => this.journal.append(t));
     if (opts.sinkUrl) {

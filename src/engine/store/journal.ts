@@ -14,7 +14,7 @@ import type { StoredCandle } from './journal/history-merge';
 import * as instruments from './journal/instruments';
 import { lastIssued, type JournalStream } from './journal/sequences';
 import * as sync from './journal/sync';
-import { Checkpointer } from './journal/checkpointer';
+import { JournalWorker } from './journal/journal-worker';
 import { TickIndexer } from './journal/tick-index';
 import * as ticks from './journal/ticks';
 
@@ -39,6 +39,8 @@ export interface JournalOptions {
   readonly?: boolean;
   /** Where the numbered .sql migrations live (packaged apps ship them as resources). */
   migrationsDir?: string;
+  /** Checkpoints and index batches on a worker thread (default); false: on this thread. */
+  worker?: boolean;
 }
 
 export class Journal implements GapRecorder {
@@ -59,8 +61,8 @@ export class Journal implements GapRecorder {
   private lastTickId = 0;
   /** Keeps tick_index a few seconds behind this writer (null read-only). */
   readonly indexer: TickIndexer | null = null;
-  /** Checkpoints on a worker thread (null read-only). */
-  readonly checkpointer: Checkpointer | null = null;
+  /** Checkpoints and index batches on a worker thread (null read-only). */
+  readonly worker: JournalWorker | null = null;
   /** Rows committed by this process since it opened the journal. */
   committed = 0;
   /** Depth snapshots committed by this process. */
@@ -99,9 +101,15 @@ export class Journal implements GapRecorder {
         gaps.insertGap(this.sql, 'recorder', 0, this.resumedFrom, Math.max(this.resumedFrom, first), gaps.RECORDER_NOT_RUNNING);
       }
     }).immediate;
-    if (path !== ':memory:' && path !== '') this.checkpointer = new Checkpointer(path);
+    const worker = opts.worker !== false && path !== ':memory:' && path !== '' ? new JournalWorker(path) : null;
+    this.worker = worker;
     // A journal migrated only so far (tests of older schemas) has no tick_index: nothing to keep up.
-    if (this.sql.tickIndexed) this.indexer = new TickIndexer(this.sql, (fn) => this.db.transaction(fn).immediate());
+    if (this.sql.tickIndexed)
+      this.indexer = new TickIndexer(
+        this.sql,
+        (fn) => this.db.transaction(fn).immediate(),
+        worker && ((hi, done) => worker.index(hi, done)),
+      );
   }
 
   /** The highest id (candles: seq) this journal ever gave in a stream; 0 when none. */
@@ -222,11 +230,11 @@ export class Journal implements GapRecorder {
 
   /**
    * A passive checkpoint: copies what it can of the WAL into the file (syncing both), never waits;
-   * on the checkpointer's thread, or on this one when that cannot run.
+   * on the journal's worker, or on this thread when that cannot run.
    */
   private checkpoint(now: number): void {
     this.lastCheckpoint = now;
-    if (this.checkpointer?.request()) return;
+    if (this.worker?.checkpoint()) return;
     try {
       this.db.pragma('wal_checkpoint(PASSIVE)');
     } catch {
@@ -441,7 +449,7 @@ export class Journal implements GapRecorder {
     if (!this.db.readonly) this.flush();
     if (this.timer) clearTimeout(this.timer);
     this.indexer?.stop();
-    this.checkpointer?.close();
+    this.worker?.close();
     this.db.close();
   }
 }

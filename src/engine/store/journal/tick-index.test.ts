@@ -13,8 +13,8 @@ const instrument = (i: number): NewInstrument => ({ broker: 'kite', token: Strin
 const tick = (instrumentId: number, ts: number, ltp: number): Tick => ({ instrumentId, tsExchange: ts, tsReceived: ts + 3, ltp, volDelta: 1, volume: ts - T0 });
 
 /** A journal with `n` ticks over `ins` instruments, exchange times deliberately not in id order. */
-function filled(n: number, ins = 7): { j: Journal; ids: number[] } {
-  const j = new Journal(tmp(), { flushMs: 1e9, maxPendingRows: 1e9 });
+function filled(n: number, ins = 7, worker = true): { j: Journal; ids: number[] } {
+  const j = new Journal(tmp(), { flushMs: 1e9, maxPendingRows: 1e9, worker });
   const ids = j.upsertInstruments(Array.from({ length: ins }, (_, i) => instrument(i)));
   for (let k = 0; k < n; k++) {
     j.append(tick(ids[(k * 5) % ins], T0 + k * 10 + (k % 3 === 0 ? 25 : 0), 100 + (k % 97) / 20));
@@ -81,34 +81,36 @@ test('reads by instrument are the same with nothing, part or all of the ticks in
   j.close();
 });
 
-test('a batch starts once enough rows wait or the oldest has waited long enough, and runs between other work', async () => {
-  const { j, ids } = filled(100);
-  const ix = j.indexer!;
-  const t = Date.now();
-  ix.committed(100, t + 10);
-  assert.equal(ix.batches, 0, 'young and few: waits');
-  ix.committed(100, t + INDEX_MS + 1);
-  // The batch runs a slice per turn of the event loop.
-  for (let i = 0; i < 20 && ix.batches === 0; i++) await new Promise((r) => setImmediate(r));
-  assert.equal(ix.batches, 1);
-  assert.equal(upto(j), 100);
-  // Many rows at once: a batch without waiting, in slices, while appends go on between them.
-  const many = INDEX_ROWS + 20_000;
-  for (let k = 0; k < many; k++) j.append(tick(ids[k % 7], T0 + 200_000 + k, 300));
-  j.flush();
-  assert.equal(ix.batches, 1, 'the batch has started, not finished: it yields');
-  let between = 0;
-  while (ix.batches < 2) {
-    j.append(tick(ids[0], T0 + 900_000 + between, 301));
+for (const worker of [false, true])
+  test(`a batch starts once enough rows wait or the oldest has waited long enough, and runs ${worker ? "on the journal's worker" : 'between other work'}`, async () => {
+    const { j, ids } = filled(100, 7, worker);
+    const ix = j.indexer!;
+    const t = Date.now();
+    ix.committed(100, t + 10);
+    assert.equal(ix.batches, 0, 'young and few: waits');
+    ix.committed(100, t + INDEX_MS + 1);
+    for (let i = 0; i < 200 && ix.batches === 0; i++) await new Promise((r) => (worker ? setTimeout(r, 10) : setImmediate(r)));
+    assert.equal(ix.batches, 1);
+    assert.equal(ix.offloaded, worker ? 1 : 0);
+    assert.equal(upto(j), 100);
+    // Many rows at once: a batch without waiting, while appends go on (between its slices, or beside it).
+    const many = INDEX_ROWS + 20_000;
+    for (let k = 0; k < many; k++) j.append(tick(ids[k % 7], T0 + 200_000 + k, 300));
     j.flush();
-    between++;
-    await new Promise((r) => setImmediate(r));
-  }
-  assert.ok(between >= 10, `commits went on between slices (${between})`);
-  assert.ok(upto(j) >= 100 + many, 'upto covers the batch');
-  assertReadsMatchScan(j, ids, 'after a batch with commits between its slices');
-  j.close();
-});
+    assert.equal(ix.batches, 1, 'the batch has started, not finished');
+    let between = 0;
+    while (ix.batches < 2) {
+      j.append(tick(ids[0], T0 + 900_000 + between, 301));
+      j.flush();
+      between++;
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(between >= 10, `commits went on during the batch (${between})`);
+    assert.equal(ix.offloaded, worker ? 2 : 0);
+    assert.ok(upto(j) >= 100 + many, 'upto covers the batch');
+    assertReadsMatchScan(j, ids, 'after a batch with commits during it');
+    j.close();
+  });
 
 test("a batch comes from the writer's own memory, and is read back when another writer's rows are among it", () => {
   const { j, ids } = filled(1_000);

@@ -12,15 +12,22 @@ import type { JournalDb, Row } from './db';
 export const INDEX_ROWS = 200_000;
 /** …or once the oldest waiting row is this old, ms. */
 export const INDEX_MS = 2_000;
-/** Index entries per transaction (one turn of the event loop: ~10 ms). */
-const SLICE = 8_192;
+/** Index entries per transaction: one turn of the event loop, ~5-10 ms (the feeds go on between). */
+const SLICE = 2_048;
 /** Rows read back per query while collecting a batch. */
 const READ_SLICE = 65_536;
 
-const UPTO_SQL = 'SELECT upto FROM tick_index_state';
-const TAIL_SQL = 'SELECT id, instrument_id, ts_exchange FROM ticks WHERE id > ? AND id <= ? ORDER BY id LIMIT ?';
-const INSERT_SQL = 'INSERT OR IGNORE INTO tick_index (instrument_id, ts_exchange, id) VALUES (?, ?, ?)';
-const ADVANCE_SQL = 'UPDATE tick_index_state SET upto = max(upto, ?)';
+/** The statements of an index batch (here, and in the journal's worker: journal-worker.ts). */
+export const INDEX_SQL = {
+  upto: 'SELECT upto FROM tick_index_state',
+  tail: 'SELECT id, instrument_id, ts_exchange FROM ticks WHERE id > ? AND id <= ? ORDER BY id LIMIT ?',
+  insert: 'INSERT OR IGNORE INTO tick_index (instrument_id, ts_exchange, id) VALUES (?, ?, ?)',
+  advance: 'UPDATE tick_index_state SET upto = max(upto, ?)',
+} as const;
+const UPTO_SQL = INDEX_SQL.upto;
+const TAIL_SQL = INDEX_SQL.tail;
+const INSERT_SQL = INDEX_SQL.insert;
+const ADVANCE_SQL = INDEX_SQL.advance;
 
 /** Every tick with id ≤ this is in tick_index. */
 export function indexedUpTo(db: JournalDb): number {
@@ -53,11 +60,14 @@ export function unindexPruned(db: JournalDb, upToId: number, receivedBefore: num
   ).run(upToId, receivedBefore);
 }
 
+/** Runs an index batch elsewhere (the journal's worker); false when it cannot. */
+export type IndexOffload = (hi: number, done: (upto: number | null) => void) => boolean;
+
 /**
  * Keeps tick_index up with a writer: `committed(lastId)` after each commit starts a batch when
- * enough rows wait (or the oldest has waited long enough); the batch runs in slices between other
- * work. One batch at a time; `stop()` abandons one in flight (entries already written stay: the
- * next batch skips them).
+ * enough rows wait (or the oldest has waited long enough). The batch runs on the journal's worker
+ * when there is one (`offload`), else here in slices between other work. One batch at a time;
+ * `stop()` abandons one in flight (entries already written stay: the next batch skips them).
  */
 export class TickIndexer {
   private upto: number;
@@ -78,9 +88,13 @@ export class TickIndexer {
   /** Batches that had to read their rows back from the table (another writer's rows among them). */
   readBack = 0;
 
+  /** Batches the worker did (the rest ran on this thread). */
+  offloaded = 0;
+
   constructor(
     private readonly db: JournalDb,
     private readonly inTransaction: <T>(fn: () => T) => T,
+    private readonly offload: IndexOffload | null = null,
   ) {
     this.upto = indexedUpTo(db);
     this.last = this.upto;
@@ -93,6 +107,8 @@ export class TickIndexer {
 
   /** The rows a commit of this writer just wrote, with ids from `firstId` up (call before committed()). */
   wrote(firstId: number, rows: readonly { instrumentId: number; tsExchange: number }[]): void {
+    // The worker reads its batches back from the table: nothing to remember while it does them.
+    if (this.offloaded > 0 && this.offload) return;
     const m = this.mine;
     if (m.ins.length === 0) m.first = firstId;
     else if (firstId !== m.first + m.ins.length) m.broken = true;
@@ -149,7 +165,20 @@ export class TickIndexer {
       this.running = false;
       return;
     }
-    this.writeSlices(this.batch(from, hi), hi, true);
+    const accepted =
+      this.offload?.(hi, (upto) => {
+        if (this.stopped) return;
+        this.running = false;
+        if (upto !== null) {
+          this.offloaded++;
+          this.batches++;
+          this.upto = Math.max(this.upto, upto);
+          // What this writer remembered is covered (or will be read back): start afresh.
+          this.mine = { first: 0, ins: [], ts: [], broken: false };
+        }
+        if (this.last > this.upto) this.committed(this.last);
+      }) ?? false;
+    if (!accepted) this.writeSlices(this.batch(from, hi), hi, true);
   }
 
   /** The rows (from, hi] in index order: from what this writer remembers when that is all of them. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CHECKPOINT_MS, Journal } from '../journal';
-import { Checkpointer } from './checkpointer';
+import { JournalWorker } from './journal-worker';
 
 const INFY = { broker: 'kite', token: '408065', exchange: 'NSE', segment: 'NSE', symbol: 'INFY', name: 'INFOSYS', tickSize: 0.05, lotSize: 1 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -23,10 +23,10 @@ test('committed ticks reach the database file itself within about a second, chec
   const walBefore = statSync(`${path}-wal`).size;
   j.flush();
   assert.ok(walBefore > 0, 'the commits sit in the WAL before the checkpoint');
-  await j.checkpointer!.idle();
-  assert.equal(j.checkpointer!.done, 1, 'the worker checkpointed');
-  assert.equal(j.checkpointer!.last?.error, undefined);
-  assert.equal(j.checkpointer!.last?.checkpointed, j.checkpointer!.last?.log, 'every WAL frame is in the file');
+  await j.worker!.idle();
+  assert.equal(j.worker!.checkpoints, 1, 'the worker checkpointed');
+  assert.equal(j.worker!.lastCheckpoint?.error, undefined);
+  assert.equal(j.worker!.lastCheckpoint?.checkpointed, j.worker!.lastCheckpoint?.log, 'every WAL frame is in the file');
   // The database file alone (what a power loss leaves if the WAL was never synced) has the rows.
   const copy = join(dir, 'copy.sqlite');
   copyFileSync(path, copy);
@@ -37,11 +37,21 @@ test('committed ticks reach the database file itself within about a second, chec
   j.close();
 });
 
-test('a checkpointer whose worker cannot open the journal says so, and the journal checkpoints on its own thread', async () => {
-  const c = new Checkpointer('/nonexistent/dir/j.sqlite');
-  assert.equal(c.request(), true, 'the worker starts');
+test('a worker that cannot open the journal says so, and the journal does the work on its own thread', async () => {
+  const c = new JournalWorker('/nonexistent/dir/j.sqlite');
+  assert.equal(c.checkpoint(), true, 'the worker starts');
+  let answered: number | null | undefined;
+  assert.equal(
+    c.index(10, (u) => (answered = u)),
+    true,
+  );
   await c.idle();
-  for (let i = 0; i < 50 && c.request(); i++) await sleep(20);
-  assert.equal(c.request(), false, 'after its worker failed, the caller is told to checkpoint itself');
+  for (let i = 0; i < 50 && c.checkpoint(); i++) await sleep(20);
+  assert.equal(c.checkpoint(), false, 'after its worker failed, the caller is told to checkpoint itself');
+  assert.equal(
+    c.index(10, () => {}),
+    false,
+  );
+  assert.equal(answered, null, 'a batch asked of a worker that died is answered as not done');
   c.close();
 });
