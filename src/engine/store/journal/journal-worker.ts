@@ -22,7 +22,10 @@ const Database = require(workerData.sqlite);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 5000');
 const SQL = ${JSON.stringify(INDEX_SQL)};
-${sortForIndex.toString()}
+// The writer's own sort, as compiled: bound to its name whatever the bundler called it, and with the
+// name-keeping helper some transpilers wrap inner functions in.
+const __name = (f) => f;
+const sortForIndex = (${sortForIndex.toString()});
 let st = null;
 function statements() {
   if (!st) st = { upto: db.prepare(SQL.upto), tail: db.prepare(SQL.tail).raw(), insert: db.prepare(SQL.insert), advance: db.prepare(SQL.advance) };
