@@ -10,6 +10,8 @@ export default defineConfig({
           index: resolve('src/main/index.ts'),
           // The engine runs in a utilityProcess forked by main: same code as the headless CLI.
           'engine-host': resolve('src/engine/host.ts'),
+          // The replicator's worker thread, started beside the engine's code (src/engine/store/replicator.ts).
+          'replicator-worker': resolve('src/engine/store/replicator-worker.ts'),
         },
       },
     },

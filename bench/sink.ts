@@ -1,6 +1,7 @@
 // Replicator throughput against the local PostgreSQL, beside two baselines on the same rows:
 // a raw COPY of pre-formatted text, and multi-row INSERT in pages of 1,000. Then the time to
-// drain a 1,000,000-row backlog.
+// drain a 1,000,000-row backlog, and what the replicator takes while a producer holds the event
+// loop (as a flooding feed does), its loop on its worker thread and on the main thread.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,40 +16,44 @@ import type { NewInstrument, Tick } from '../src/shared/model';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+const BOOK = new Float64Array(30).map((_, i) => 100 + i);
+
+/** A full tick with 5-level depth, the i-th of its instrument list. */
+function fullTick(instrumentId: number, i: number, ts: number): Tick {
+  return {
+    instrumentId,
+    tsExchange: ts,
+    tsReceived: ts,
+    ltp: 100 + (i % 500) * 0.05,
+    ltq: 5,
+    atp: 101.5,
+    volume: i,
+    volDelta: 5,
+    oi: 1000,
+    totalBuyQty: 5000,
+    totalSellQty: 6000,
+    open: 100,
+    high: 125,
+    low: 99,
+    close: 100.5,
+    bid: 100,
+    ask: 100.05,
+    bidQty: 10,
+    askQty: 12,
+    depth5: BOOK,
+  };
+}
+
+function instrumentsOf(j: Journal, n: number): number[] {
+  const list: NewInstrument[] = Array.from({ length: n }, (_, k) => ({ broker: 'sim', token: String(1000 + k), exchange: 'NSE', segment: 'NSE', symbol: `SYM${k}`, tickSize: 0.05, lotSize: 1 }));
+  return j.upsertInstruments(list);
+}
+
 function fillJournal(path: string, rows: number): Journal {
   const j = new Journal(path, { flushMs: 1e9, maxPendingRows: 20_000 });
-  const ids: number[] = [];
-  for (let k = 0; k < 200; k++) {
-    const ins: NewInstrument = { broker: 'sim', token: String(1000 + k), exchange: 'NSE', segment: 'NSE', symbol: `SYM${k}`, tickSize: 0.05, lotSize: 1 };
-    ids.push(j.upsertInstrument(ins));
-  }
-  const book = new Float64Array(30).map((_, i) => 100 + i);
+  const ids = instrumentsOf(j, 200);
   const t0 = Date.now() - rows;
-  for (let i = 0; i < rows; i++) {
-    const t: Tick = {
-      instrumentId: ids[i % ids.length],
-      tsExchange: t0 + i,
-      tsReceived: t0 + i,
-      ltp: 100 + (i % 500) * 0.05,
-      ltq: 5,
-      atp: 101.5,
-      volume: i,
-      volDelta: 5,
-      oi: 1000,
-      totalBuyQty: 5000,
-      totalSellQty: 6000,
-      open: 100,
-      high: 125,
-      low: 99,
-      close: 100.5,
-      bid: 100,
-      ask: 100.05,
-      bidQty: 10,
-      askQty: 12,
-      depth5: book,
-    };
-    j.append(t);
-  }
+  for (let i = 0; i < rows; i++) j.append(fullTick(ids[i % ids.length], i, t0 + i));
   j.flush();
   return j;
 }
@@ -59,14 +64,66 @@ async function client(url: string): Promise<pg.Client> {
   return c;
 }
 
-async function drain(j: Journal, url: string, sourceId: string): Promise<number> {
-  const rep = new Replicator({ journal: j, url, sourceId, idleMs: 5 });
-  const t = performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Replicates the whole journal into a new source; rows/s from the moment the loop is connected
+ * (the worker's start-up, which tsx makes slower than the built engine's, is not throughput).
+ */
+async function drain(j: Journal, url: string, sourceId: string, thread: 'worker' | 'main' = 'worker'): Promise<number> {
+  const rep = new Replicator({ journal: j, url, sourceId, idleMs: 5, thread });
   rep.start();
-  while (!(rep.stats.state === 'connected' && rep.snapshot().backlogRows === 0)) await new Promise((r) => setTimeout(r, 5));
-  const ms = performance.now() - t;
+  while (rep.stats.state !== 'connected') await sleep(1);
+  const t = performance.now();
+  const r0 = rep.stats.replicated;
+  while (rep.snapshot().backlogRows > 0) await sleep(5);
+  const rate = ((rep.stats.replicated - r0) * 1000) / (performance.now() - t);
   await rep.stop();
-  return ms;
+  return rate;
+}
+
+interface BusyRun {
+  committed: number;
+  replicated: number;
+  /** Rows committed but not replicated when the producer stopped. */
+  backlog: number;
+  turns: number;
+}
+
+/**
+ * A producer that never idles, on this thread: each turn of the event loop appends and commits
+ * `rate` × `turnMs` ticks and holds the loop until `turnMs` have passed (a flooding feed holds it
+ * for hundreds of ms a turn). What the replicator takes meanwhile, over `ms`.
+ */
+async function busyLoop(dir: string, url: string, thread: 'worker' | 'main', rate: number, turnMs: number, ms: number): Promise<BusyRun> {
+  const j = new Journal(join(dir, `busy-${thread}.sqlite`), { flushMs: 1e9 });
+  const ids = instrumentsOf(j, 1000);
+  const rep = new Replicator({ journal: j, url, sourceId: `busy-${thread}`, thread });
+  rep.start();
+  while (rep.stats.state !== 'connected') await sleep(5);
+  const perTurn = Math.round((rate * turnMs) / 1000);
+  let on = true;
+  let i = 0;
+  let turns = 0;
+  const turn = () => {
+    if (!on) return;
+    const t = performance.now();
+    for (let k = 0; k < perTurn; k++, i++) j.append(fullTick(ids[i % ids.length], i, Date.now()));
+    j.flush();
+    turns++;
+    while (performance.now() - t < turnMs);
+    setImmediate(turn);
+  };
+  const t0 = performance.now();
+  turn();
+  await sleep(ms);
+  on = false;
+  const s = (performance.now() - t0) / 1000;
+  const run = { committed: j.committed / s, replicated: rep.stats.replicated / s, backlog: rep.snapshot().backlogRows, turns };
+  while (rep.snapshot().backlogRows > 0) await sleep(20);
+  await rep.stop();
+  j.close();
+  return run;
 }
 
 export async function benchSink(): Promise<void> {
@@ -125,17 +182,21 @@ export async function benchSink(): Promise<void> {
       results.insert = (N * 1000) / (performance.now() - t);
       await c.end();
     }
-    // The replicator: journal read + format + COPY + watermark per batch, end to end.
-    await bestOf3('replicator', async () => {
+    // The replicator: journal read + format + COPY + watermark per batch, end to end, its loop on
+    // its worker thread (the default) and on this one.
+    const fresh = async () => {
       const url = await freshDatabase();
       const c = await client(url);
       await initSchema(c);
       await c.end();
-      return (N * 1000) / (await drain(j, url, 'bench'));
-    });
+      return url;
+    };
+    await bestOf3('replicator', async () => drain(j, await fresh(), 'bench'));
+    await bestOf3('replicatorMain', async () => drain(j, await fresh(), 'bench', 'main'));
     j.close();
     console.log(`\nReplicator → local PostgreSQL 15 (${fmt(N)} full ticks with 5-level depth, plain tables; each the best of 3 fresh databases)`);
-    console.log(`  replicator (journal → COPY)   ${fmt(results.replicator).padStart(10)} rows/s`);
+    console.log(`  replicator (journal → COPY)   ${fmt(results.replicator).padStart(10)} rows/s   (worker thread)`);
+    console.log(`    its loop on the main thread ${fmt(results.replicatorMain).padStart(10)} rows/s`);
     console.log(`  raw COPY (text), pre-formatted ${fmt(results.copy).padStart(9)} rows/s`);
     console.log(`  raw COPY (binary), pre-encoded ${fmt(results.copyBinary).padStart(9)} rows/s`);
     console.log(`  multi-row INSERT, 1,000/page  ${fmt(results.insert).padStart(10)} rows/s`);
@@ -148,9 +209,20 @@ export async function benchSink(): Promise<void> {
     const c = await client(url);
     await initSchema(c);
     await c.end();
-    const ms = await drain(big, url, 'backlog');
+    const rate = await drain(big, url, 'backlog');
     big.close();
-    console.log(`  drain a ${fmt(M)}-row backlog  ${(ms / 1000).toFixed(1).padStart(10)} s   (${fmt((M * 1000) / ms)} rows/s)`);
+    console.log(`  drain a ${fmt(M)}-row backlog  ${(M / rate).toFixed(1).padStart(10)} s   (${fmt(rate)} rows/s)`);
+
+    // The replicator beside a producer that holds the event loop, as a flooding feed does.
+    const RATE = 20_000;
+    const TURN_MS = 250;
+    console.log(`  with a producer holding the event loop (${fmt(RATE)} full ticks/s committed in turns of ${TURN_MS} ms, never idle; 6 s):`);
+    for (const thread of ['worker', 'main'] as const) {
+      const r = await busyLoop(dir, await fresh(), thread, RATE, TURN_MS, 6000);
+      console.log(
+        `    its loop on the ${`${thread === 'main' ? 'main' : 'worker'} thread`.padEnd(13)} ${fmt(r.replicated).padStart(7)} rows/s replicated of ${fmt(r.committed)} committed (${((r.replicated / r.committed) * 100).toFixed(0)} %), ${fmt(r.backlog)} rows behind at the end (${r.turns} turns)`,
+      );
+    }
   } finally {
     await cleanupDatabases();
     rmSync(dir, { recursive: true, force: true });

@@ -177,4 +177,16 @@ export class TickBinaryEncoder {
     this.off = 0;
     return out;
   }
+
+  /**
+   * The tuples written since the last clear, without a copy: the view is valid until clear() (or
+   * the next add after it), so a caller hands it to a socket and clears once it is written.
+   */
+  written(): Buffer {
+    return this.buf.subarray(0, this.off);
+  }
+
+  clear(): void {
+    this.off = 0;
+  }
 }

@@ -2,7 +2,7 @@
 // test) and the in-process TimescaleDB engine (PGlite + timescaledb, through its socket server).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -660,4 +660,96 @@ test('a database from before sources were bound: the replicator asks for db init
   assert.deepEqual(await sourceRows(url, 'legacy'), range(1000, 400));
   a.close();
   b.close();
+});
+
+test('a producer that never idles on the same event loop: the replicator keeps up on its worker thread, every row once', async () => {
+  const url = await freshDatabase();
+  await withClient(url, (c) => initSchema(c));
+  const journal = newJournal('flood');
+  const ids = journal.upsertInstruments(
+    Array.from({ length: 1000 }, (_, k) => ({ broker: 'kite' as const, token: String(10_000 + k), exchange: 'NSE', segment: 'NSE', symbol: `FLOOD${k}`, tickSize: 0.05, lotSize: 1 })),
+  );
+  const rep = new Replicator({ journal, url, sourceId: 'flood', idleMs: 20 });
+  rep.start();
+  await until(() => rep.stats.state === 'connected', 'connected');
+  assert.equal(rep.thread, 'worker');
+  // As a flooding feed does: each turn of the event loop appends and commits 5,000 full ticks
+  // (20,000/s) and holds the loop until 250 ms have passed; it never idles. On this thread the
+  // replicator took a turn per round trip and per 5,000 rows read, and sent about a quarter of it.
+  const book = new Float64Array(30).map((_, i) => 100 + i);
+  let on = true;
+  let k = 0;
+  let turns = 0;
+  const turn = () => {
+    if (!on) return;
+    const t0 = performance.now();
+    for (let n = 0; n < 5000; n++, k++) {
+      const now = Date.now();
+      journal.append({ instrumentId: ids[k % ids.length], tsExchange: now, tsReceived: now, ltp: 100 + (k % 500) * 0.05, ltq: 5, atp: 101.5, volume: k, volDelta: 5,
+        oi: 1000, totalBuyQty: 5000, totalSellQty: 6000, open: 100, high: 125, low: 99, close: 100.5, bid: 100, ask: 100.05, bidQty: 10, askQty: 12, depth5: book });
+    }
+    journal.flush();
+    turns++;
+    while (performance.now() - t0 < 250);
+    setImmediate(turn);
+  };
+  turn();
+  await new Promise((r) => setTimeout(r, 6000));
+  on = false;
+  const committed = journal.committed;
+  const replicated = rep.stats.replicated;
+  assert.ok(turns >= 12, `${turns} turns`);
+  assert.ok(replicated >= 0.7 * committed, `replicated ${replicated} of the ${committed} rows committed while the loop was held (${turns} turns)`);
+  await until(() => rep.snapshot().backlogRows === 0, 'drained');
+  await rep.stop();
+  assert.equal(rep.stats.replicated, committed);
+  assert.deepEqual(await withClient(url, (c) => pgChecksums(c, 'flood')), journalChecksums(journal));
+  journal.close();
+});
+
+test('two replicators on one source at once: a watermark moves only from the value its loop read, so no row goes twice', async () => {
+  const url = await freshDatabase();
+  await withClient(url, (c) => initSchema(c));
+  const journal = newJournal('twice');
+  const id = journal.upsertInstrument(INFY);
+  const t0 = Date.now() - 60_000;
+  appendTicks(journal, id, 0, 20_000, t0);
+  const details: string[] = [];
+  const reps = [0, 1].map(
+    () => new Replicator({ journal, url, sourceId: 'twice', batchRows: 1000, idleMs: 5, backoff: { initialMs: 10, maxMs: 50, jitter: 0 }, onState: (_, d) => details.push(d) }),
+  );
+  reps.forEach((r) => r.start());
+  for (let k = 1; k <= 10; k++) {
+    appendTicks(journal, id, k * 100_000, 1000, t0 + k * 1000);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  await until(async () => (await watermark(url, 'twice', 'ticks')) === journal.lastIssued('ticks'), 'caught up');
+  await Promise.all(reps.map((r) => r.stop()));
+  assert.deepEqual(await sourceRows(url, 'twice'), [...range(0, 20_000), ...range(1, 10).flatMap((k) => range(k * 100_000, 1000))], 'every row once');
+  const counted = await withClient(url, (c) => c.query("SELECT rows FROM sink_progress WHERE source_id = 'twice' AND stream = 'ticks'"));
+  assert.equal(Number(counted.rows[0].rows), 30_000, 'no batch counted twice');
+  assert.ok(details.some((d) => /watermark moved past \d+ under another replicator/.test(d)), 'the second loop was turned back at least once');
+  journal.close();
+});
+
+test('a worker that cannot start (the journal file gone from under the engine): the loop runs on the main thread, every row once', async () => {
+  const url = await freshDatabase();
+  await withClient(url, (c) => initSchema(c));
+  const journal = newJournal('fallback');
+  const id = journal.upsertInstrument(INFY);
+  appendTicks(journal, id, 1000, 3000, Date.now() - 60_000);
+  // This connection keeps the file open; the worker's own connection finds nothing to open.
+  unlinkSync(journal.path);
+  const states: Array<[SinkState, string]> = [];
+  const rep = new Replicator({ journal, url, sourceId: 'fallback', idleMs: 20, onState: (s, d) => states.push([s, d]) });
+  rep.start();
+  await until(() => rep.stats.state === 'connected' && rep.snapshot().backlogRows === 0, 'replicated');
+  assert.equal(rep.thread, 'main');
+  assert.deepEqual(states.map(([s]) => s), ['connecting', 'connecting', 'connecting', 'connected']);
+  assert.match(states[1][1], /^replicating on the main thread: its worker thread did not start \(cannot open the journal .*j\.sqlite: unable to open database file\)$/);
+  appendTicks(journal, id, 5000, 500, Date.now() - 30_000);
+  await until(() => rep.snapshot().backlogRows === 0, 'the next rows');
+  await rep.stop();
+  assert.deepEqual(await sourceRows(url, 'fallback'), [...range(1000, 3000), ...range(5000, 500)]);
+  journal.close();
 });
