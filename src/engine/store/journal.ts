@@ -29,6 +29,9 @@ export { INSERT_TICK_SQL, type TickRow } from './journal/ticks';
  */
 export const CHECKPOINT_MS = 1000;
 
+/** SQLite's "database is locked" (any of its extended codes). */
+const isBusy = (e: unknown): boolean => typeof (e as { code?: unknown })?.code === 'string' && (e as { code: string }).code.startsWith('SQLITE_BUSY');
+
 export const SQLITE_MIGRATIONS_DIR = fileURLToPath(new URL('../../../db/sqlite/', import.meta.url));
 
 export interface JournalOptions {
@@ -68,6 +71,9 @@ export class Journal implements GapRecorder {
   /** Depth snapshots committed by this process. */
   depthCommitted = 0;
   flushes = 0;
+  /** Flushes that found the journal locked by another connection and kept their rows for the next. */
+  busyRetries = 0;
+  private retryAt = 0;
   /** Receive-to-commit time of the oldest row in the last flush, ms. */
   lastLagMs = 0;
   /** Called after each commit with the rows just made durable. */
@@ -189,7 +195,7 @@ export class Journal implements GapRecorder {
   /** Queues a tick; it is committed by the next flush (≤ flushMs, or at once past maxPendingRows). */
   append(t: Tick): void {
     this.pending.push(t);
-    if (this.pending.length >= this.maxPending) this.flush();
+    if (this.pending.length >= this.maxPending && Date.now() >= this.retryAt) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.flushMs);
   }
 
@@ -200,7 +206,7 @@ export class Journal implements GapRecorder {
   /** Queues one side of a book; committed with the next flush, like ticks. */
   appendDepth(d: DepthSnapshot): void {
     this.pendingDepth.push(d);
-    if (this.pendingDepth.length >= this.maxPending) this.flush();
+    if (this.pendingDepth.length >= this.maxPending && Date.now() >= this.retryAt) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.flushMs);
   }
 
@@ -213,7 +219,20 @@ export class Journal implements GapRecorder {
     if (rows.length === 0 && snapshots.length === 0) return 0;
     this.pending = [];
     this.pendingDepth = [];
-    this.writeBatch(rows, snapshots);
+    try {
+      this.writeBatch(rows, snapshots);
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+      // Another connection held the write lock past the busy timeout: nothing was written (the
+      // transaction, ids included, rolled back). Keep the rows, first in line, and try again.
+      this.pending = rows.concat(this.pending);
+      this.pendingDepth = snapshots.concat(this.pendingDepth);
+      this.busyRetries++;
+      // Not before then: a size-triggered flush would wait out the busy timeout again at once.
+      this.retryAt = Date.now() + this.flushMs;
+      this.timer = setTimeout(() => this.flush(), this.flushMs);
+      return 0;
+    }
     this.resumedFrom = null;
     this.depthCommitted += snapshots.length;
     const now = Date.now();
@@ -446,7 +465,8 @@ export class Journal implements GapRecorder {
   /** Flushes what is queued and closes the database. */
   close(): void {
     if (!this.db.open) return;
-    if (!this.db.readonly) this.flush();
+    // A flush that finds the file locked keeps its rows: try again (each try waits the busy timeout).
+    if (!this.db.readonly) for (let i = 0; i < 3 && this.pendingRows > 0; i++) this.flush();
     if (this.timer) clearTimeout(this.timer);
     this.indexer?.stop();
     this.worker?.close();

@@ -55,3 +55,29 @@ test('a worker that cannot open the journal says so, and the journal does the wo
   assert.equal(answered, null, 'a batch asked of a worker that died is answered as not done');
   c.close();
 });
+
+test('a flush that finds the journal locked by another connection keeps its rows and commits them once the lock is gone', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tickdesk-busy-'));
+  const path = join(dir, 'j.sqlite');
+  const j = new Journal(path, { flushMs: 20, worker: false });
+  const id = j.upsertInstrument(INFY);
+  j.db.pragma('busy_timeout = 50');
+  const other = new Database(path);
+  other.exec('BEGIN IMMEDIATE');
+  const t0 = Date.now();
+  for (let k = 0; k < 10; k++) j.append({ instrumentId: id, tsExchange: t0 + k, tsReceived: t0 + k, ltp: 1500 + k });
+  assert.equal(j.flush(), 0, 'nothing written while the other connection holds the lock');
+  assert.equal(j.busyRetries, 1);
+  assert.equal(j.pendingRows, 10, 'the rows are kept');
+  j.append({ instrumentId: id, tsExchange: t0 + 10, tsReceived: t0 + 10, ltp: 1510 });
+  other.exec('COMMIT');
+  other.close();
+  await sleep(60);
+  assert.equal(j.pendingRows, 0, 'the retry committed them');
+  assert.deepEqual(
+    j.ticks(id, t0, t0 + 100).map((t) => [t.id, t.ltp]),
+    Array.from({ length: 11 }, (_, k) => [k + 1, 1500 + k]),
+    'every row once, in order, ids without a hole',
+  );
+  j.close();
+});
