@@ -166,8 +166,8 @@ export async function benchUi(): Promise<void> {
     const page = await openPage(browser, server.url, [infy], infy, ['1s', '1m', '5m', '15m']);
     const chartsA = await chartsShown(page);
     // The options desk open over the charts (its first underlying, refreshed from the engine every 2 s).
-    await page.keyboard.press('c');
-    await page.waitForSelector('[data-testid=chain-ltp-CE]');
+    await page.click('[data-testid=open-chain]');
+    await page.waitForSelector('[data-testid=chain-row]');
     const chainA = await page.$eval('[data-testid=chain-underlying]', (el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? '');
     let px = 1850;
     let vol = 0;
