@@ -74,6 +74,7 @@ export class Journal implements GapRecorder {
   /** Flushes that found the journal locked by another connection and kept their rows for the next. */
   busyRetries = 0;
   private retryAt = 0;
+  private lastBusy: Error | null = null;
   /** Receive-to-commit time of the oldest row in the last flush, ms. */
   lastLagMs = 0;
   /** Called after each commit with the rows just made durable. */
@@ -223,6 +224,7 @@ export class Journal implements GapRecorder {
       this.writeBatch(rows, snapshots);
     } catch (e) {
       if (!isBusy(e)) throw e;
+      this.lastBusy = e as Error;
       // Another connection held the write lock past the busy timeout: nothing was written (the
       // transaction, ids included, rolled back). Keep the rows, first in line, and try again.
       this.pending = rows.concat(this.pending);
@@ -467,6 +469,8 @@ export class Journal implements GapRecorder {
     if (!this.db.open) return;
     // A flush that finds the file locked keeps its rows: try again (each try waits the busy timeout).
     if (!this.db.readonly) for (let i = 0; i < 3 && this.pendingRows > 0; i++) this.flush();
+    // Still locked: say so (the caller reports what could not be committed) rather than drop the rows.
+    if (this.pendingRows > 0 && this.lastBusy) throw this.lastBusy;
     if (this.timer) clearTimeout(this.timer);
     this.indexer?.stop();
     this.worker?.close();

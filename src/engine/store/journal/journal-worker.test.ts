@@ -81,3 +81,22 @@ test('a flush that finds the journal locked by another connection keeps its rows
   );
   j.close();
 });
+
+test('closing while another connection still holds the lock says so instead of dropping the queued rows', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tickdesk-busy-close-'));
+  const path = join(dir, 'j.sqlite');
+  const j = new Journal(path, { flushMs: 1e9, worker: false });
+  const id = j.upsertInstrument(INFY);
+  j.db.pragma('busy_timeout = 20');
+  const other = new Database(path);
+  other.exec('BEGIN IMMEDIATE');
+  j.append({ instrumentId: id, tsExchange: Date.now(), tsReceived: Date.now(), ltp: 1500 });
+  assert.throws(() => j.close(), /database is locked/);
+  assert.equal(j.pendingRows, 1, 'the row is still queued, not dropped');
+  other.exec('COMMIT');
+  other.close();
+  j.close();
+  const again = new Journal(path, { readonly: true });
+  assert.equal(again.countTicks(id), 1, 'committed once the lock was gone');
+  again.close();
+});
