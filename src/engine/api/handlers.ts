@@ -7,7 +7,7 @@ import { INTERVAL_SECONDS, type CandleInterval, type Instrument, type Tick } fro
 import { buildChain, type ChainSide as AnalyticsSide } from '../analytics/chain';
 import { PreviousOi } from '../analytics/prev-oi';
 import { nextSessionStart, sessionStart } from '../analytics/session';
-import { lastOiBetween, SessionVolumeCache } from '../store/journal/session-reads';
+import { SessionVolumeCache } from '../store/journal/session-reads';
 import { brokerInfo } from '../brokers/catalog';
 import type { BrokerAdapter } from '../brokers/types';
 import { brokerIds, brokers, findBroker } from '../brokers/registry';
@@ -54,7 +54,7 @@ export function engineHandlers(engine: EngineService): EngineHandlers {
   // journal's (read once per option per session), else the simulator's (analytics/prev-oi.ts).
   const previousOi = new PreviousOi({
     broker: (id) => engine.lastTick(id)?.prevOi,
-    journal: (ids, from, to) => lastOiBetween(engine.journal.db, ids, from, to),
+    journal: (ids, from, to) => engine.journal.lastOiBetween(ids, from, to),
     sim: (ins) => engine.simulatedPreviousOi(ins),
   });
   // The session's volume at price per instrument, read on from where the last answer left off.
@@ -119,7 +119,7 @@ export function engineHandlers(engine: EngineService): EngineHandlers {
       engine.journal.flush();
       const now = Date.now();
       const from = sessionStart(now);
-      const v = sessionVolume.read(engine.journal.db, instrumentId, from, ins.tickSize);
+      const v = engine.journal.sessionVolume(sessionVolume, instrumentId, from, ins.tickSize);
       return { instrumentId, from, until: nextSessionStart(now), tickSize: ins.tickSize, ...v };
     },
 

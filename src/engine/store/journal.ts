@@ -13,6 +13,7 @@ import * as gaps from './journal/gaps';
 import type { StoredCandle } from './journal/history-merge';
 import * as instruments from './journal/instruments';
 import { lastIssued, type JournalStream } from './journal/sequences';
+import * as sessionReads from './journal/session-reads';
 import * as sync from './journal/sync';
 import { JournalWorker } from './journal/journal-worker';
 import { TickIndexer } from './journal/tick-index';
@@ -279,6 +280,21 @@ export class Journal implements GapRecorder {
   /** Time range of the journal's ticks for one instrument (or all), ms; null when empty. */
   tickRange(instrumentId?: number): { from: number; to: number } | null {
     return ticks.tickRange(this.sql, instrumentId);
+  }
+
+  /** The volume traded at each price by one instrument since `fromMs` (exchange time), from SQL. */
+  sessionVolumeAtPrice(instrumentId: number, fromMs: number, tickSize: number): sessionReads.SessionVolume {
+    return sessionReads.sessionVolumeAtPrice(this.sql, instrumentId, fromMs, tickSize);
+  }
+
+  /** The same through `cache`, which reads on from where its last answer for the instrument left off. */
+  sessionVolume(cache: sessionReads.SessionVolumeCache, instrumentId: number, fromMs: number, tickSize: number): sessionReads.SessionVolume {
+    return cache.read(this.sql, instrumentId, fromMs, tickSize);
+  }
+
+  /** The last OI journaled for each instrument with an exchange time in [fromMs, toMs). */
+  lastOiBetween(instrumentIds: readonly number[], fromMs: number, toMs: number): Map<number, number> {
+    return sessionReads.lastOiBetween(this.sql, instrumentIds, fromMs, toMs);
   }
 
   // --- candles --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { NewInstrument, Tick } from '../../../shared/model';
 import { Journal } from '../journal';
-import { lastOiBetween, SessionVolumeCache, sessionVolumeAtPrice } from './session-reads';
+import { SessionVolumeCache } from './session-reads';
 
 const tmp = () => join(mkdtempSync(join(tmpdir(), 'tickdesk-session-')), 'j.sqlite');
 const SBIN: NewInstrument = { broker: 'kite', token: '779521', exchange: 'NSE', segment: 'NSE', symbol: 'SBIN', tickSize: 0.05, lotSize: 1 };
@@ -40,7 +40,7 @@ test('volume at price: the session’s trades summed per tick in SQL; book-only 
   j.append({ instrumentId: other, tsExchange: OPEN + 1_000_000, tsReceived: OPEN + 1_000_000, ltp: 801.35, volume: 99_999, volDelta: 99_999 });
   j.flush();
 
-  const v = sessionVolumeAtPrice(j.db, id, OPEN, 0.05);
+  const v = j.sessionVolumeAtPrice(id, OPEN, 0.05);
   // 801.30 (tick 16026): 40 + 7; 801.35 (16027): 1,200 + 50; 801.40 (16028): 10 + 23.
   assert.deepEqual(v.ticks, [16026, 16027, 16028]);
   assert.deepEqual(v.volumes, [47, 1_250, 33]);
@@ -52,7 +52,7 @@ test('volume at price: the session’s trades summed per tick in SQL; book-only 
   assert.equal(v.seamTs, OPEN + 905_000);
 
   // From a moment after the pre-open: what traded since.
-  const later = sessionVolumeAtPrice(j.db, id, OPEN + 901_000, 0.05);
+  const later = j.sessionVolumeAtPrice(id, OPEN + 901_000, 0.05);
   assert.deepEqual([later.ticks, later.volumes, later.total], [[16026, 16028], [47, 33], 80]);
 
   // A feed without cumulative volume: each trade is its last traded quantity; the seam is the time.
@@ -61,12 +61,12 @@ test('volume at price: the session’s trades summed per tick in SQL; book-only 
   j.append({ instrumentId: k, tsExchange: OPEN + 2000, tsReceived: OPEN + 2000, ltp: 10.05, ltq: 4 });
   j.append({ instrumentId: k, tsExchange: OPEN + 3000, tsReceived: OPEN + 3000, ltp: 10.1 });
   j.flush();
-  const n = sessionVolumeAtPrice(j.db, k, OPEN, 0.05);
+  const n = j.sessionVolumeAtPrice(k, OPEN, 0.05);
   assert.deepEqual([n.ticks, n.volumes, n.trades, n.total, n.seamVolume, n.seamTs], [[201], [7], 3, 7, null, OPEN + 3000]);
   assert.deepEqual(n.last, { price: 10.1, ts: OPEN + 3000 });
 
   // Nothing traded this session.
-  const none = sessionVolumeAtPrice(j.db, id, OPEN + 86_400_000, 0.05);
+  const none = j.sessionVolumeAtPrice(id, OPEN + 86_400_000, 0.05);
   assert.deepEqual(none, { ticks: [], volumes: [], trades: 0, total: 0, first: null, last: null, seamVolume: null, seamTs: null });
   j.close();
 });
@@ -78,13 +78,13 @@ test('the cache reads on from the last answer: the same result as a full read, w
   for (const x of [t(10, 800, 100, 100), t(11, 800.05, 130, 30), t(12, 800, 150, 20)]) j.append(x);
   j.flush();
   const cache = new SessionVolumeCache(2);
-  const first = cache.read(j.db, id, OPEN, 0.05);
+  const first = j.sessionVolume(cache, id, OPEN, 0.05);
   assert.deepEqual([first.ticks, first.volumes, first.seamVolume, first.last], [[16000, 16001], [120, 30], 150, { price: 800, ts: OPEN + 12_000 }]);
   // New trades, one of them stamped a moment earlier than the last one read (same price grid).
   for (const x of [t(13, 800.1, 160, 10), t(11.5, 800.05, 165, 5), t(14, 800, 175, 10)]) j.append(x);
   j.flush();
-  const full = sessionVolumeAtPrice(j.db, id, OPEN, 0.05);
-  const again = cache.read(j.db, id, OPEN, 0.05);
+  const full = j.sessionVolumeAtPrice(id, OPEN, 0.05);
+  const again = j.sessionVolume(cache, id, OPEN, 0.05);
   assert.deepEqual(again, full);
   assert.deepEqual([again.ticks, again.volumes, again.trades, again.total, again.seamVolume, again.first], [[16000, 16001, 16002], [130, 35, 10], 6, 175, 175, OPEN + 10_000]);
   assert.deepEqual(again.last, { price: 800, ts: OPEN + 14_000 });
@@ -92,20 +92,20 @@ test('the cache reads on from the last answer: the same result as a full read, w
   j.db.prepare('DELETE FROM ticks WHERE ts_exchange <= ?').run(OPEN + 14_000);
   j.append(t(15, 800.1, 177, 2));
   j.flush();
-  assert.deepEqual(cache.read(j.db, id, OPEN, 0.05).volumes, [130, 35, 12]);
-  assert.deepEqual(sessionVolumeAtPrice(j.db, id, OPEN, 0.05).volumes, [2]);
+  assert.deepEqual(j.sessionVolume(cache, id, OPEN, 0.05).volumes, [130, 35, 12]);
+  assert.deepEqual(j.sessionVolumeAtPrice(id, OPEN, 0.05).volumes, [2]);
   // Another session starts over (what is left of this one: the last trade).
-  assert.deepEqual(cache.read(j.db, id, OPEN + 15_000, 0.05).volumes, [2]);
+  assert.deepEqual(j.sessionVolume(cache, id, OPEN + 15_000, 0.05).volumes, [2]);
   // An instrument pushed out of the cache (it keeps 2) is read whole again.
-  assert.deepEqual(cache.read(j.db, id, OPEN, 0.05).volumes, [2]);
+  assert.deepEqual(j.sessionVolume(cache, id, OPEN, 0.05).volumes, [2]);
   j.db.prepare('DELETE FROM ticks').run();
   const other = j.upsertInstrument(OTHER);
   const third = j.upsertInstrument({ ...SBIN, token: '9', symbol: 'THIRD' });
-  cache.read(j.db, other, OPEN, 0.05);
-  assert.deepEqual(cache.read(j.db, id, OPEN, 0.05).volumes, [2], 'still cached');
-  cache.read(j.db, other, OPEN, 0.05);
-  cache.read(j.db, third, OPEN, 0.05);
-  assert.deepEqual(cache.read(j.db, id, OPEN, 0.05).volumes, [], 'read whole again: nothing left');
+  j.sessionVolume(cache, other, OPEN, 0.05);
+  assert.deepEqual(j.sessionVolume(cache, id, OPEN, 0.05).volumes, [2], 'still cached');
+  j.sessionVolume(cache, other, OPEN, 0.05);
+  j.sessionVolume(cache, third, OPEN, 0.05);
+  assert.deepEqual(j.sessionVolume(cache, id, OPEN, 0.05).volumes, [], 'read whole again: nothing left');
   assert.equal(cache.passes, 10);
   j.close();
 });
@@ -126,7 +126,7 @@ test('last OI in a window: the latest by exchange time per instrument, ties by j
   at(b, from - 5, 222);
   at(c, from + 40, 0); // a recorded 0 is a value
   j.flush();
-  assert.deepEqual([...lastOiBetween(j.db, [a, b, c], from, OPEN)], [
+  assert.deepEqual([...j.lastOiBetween([a, b, c], from, OPEN)], [
     [a, 1_600],
     [c, 0],
   ]);

@@ -2,17 +2,8 @@
 // traded volume at each price since a moment (the ladder's volume column), and the last open
 // interest recorded in a window (the previous session's closing OI, for the change in OI). Read
 // side only; the ticks are written by ticks.ts.
-import type Database from 'better-sqlite3';
-import { JournalDb, type Row } from './db';
+import type { JournalDb, Row } from './db';
 import { instrumentRange } from './tick-index';
-
-/** One statement cache per open database, shared by every read here. */
-const dbs = new WeakMap<Database.Database, JournalDb>();
-function cached(sqlite: Database.Database): JournalDb {
-  let db = dbs.get(sqlite);
-  if (!db) dbs.set(sqlite, (db = new JournalDb(sqlite)));
-  return db;
-}
 
 /**
  * A trade as the tape lists it (api/convert.ts toTrade, bridge/page-coalescer.ts): a tick whose
@@ -97,9 +88,9 @@ const emptyRead = (): Read => ({ byTick: new Map(), maxId: 0, ticks: [], volumes
  * The volume traded at each price by one instrument from `fromMs` (exchange time) to now, grouped
  * on the tick grid in SQL (one pass over the instrument's index range).
  */
-export function sessionVolumeAtPrice(sqlite: Database.Database, instrumentId: number, fromMs: number, tickSize: number): SessionVolume {
+export function sessionVolumeAtPrice(db: JournalDb, instrumentId: number, fromMs: number, tickSize: number): SessionVolume {
   const r = emptyRead();
-  readInto(cached(sqlite), r, instrumentId, fromMs, tickSize, 0);
+  readInto(db, r, instrumentId, fromMs, tickSize, 0);
   return answer(r);
 }
 
@@ -115,11 +106,11 @@ export class SessionVolumeCache {
 
   constructor(private readonly size = 64) {}
 
-  read(sqlite: Database.Database, instrumentId: number, fromMs: number, tickSize: number): SessionVolume {
+  read(db: JournalDb, instrumentId: number, fromMs: number, tickSize: number): SessionVolume {
     let r = this.reads.get(instrumentId);
     this.reads.delete(instrumentId);
     if (!r || r.fromMs !== fromMs || r.tickSize !== tickSize) r = { ...emptyRead(), fromMs, tickSize };
-    readInto(cached(sqlite), r, instrumentId, fromMs, tickSize, r.maxId);
+    readInto(db, r, instrumentId, fromMs, tickSize, r.maxId);
     this.passes++;
     this.reads.set(instrumentId, r);
     if (this.reads.size > this.size) this.reads.delete(this.reads.keys().next().value!);
@@ -131,8 +122,7 @@ export class SessionVolumeCache {
  * The last OI recorded for each instrument with an exchange time in [fromMs, toMs), by instrument
  * id; instruments without one are absent. One read of the window per instrument (through the tick index).
  */
-export function lastOiBetween(sqlite: Database.Database, instrumentIds: readonly number[], fromMs: number, toMs: number): Map<number, number> {
-  const db = cached(sqlite);
+export function lastOiBetween(db: JournalDb, instrumentIds: readonly number[], fromMs: number, toMs: number): Map<number, number> {
   const stmt = db.stmt(LAST_OI_SQL(db));
   const out = new Map<number, number>();
   for (const id of instrumentIds) {
