@@ -7,11 +7,11 @@
 //    inserting them costs about as much as writing the ticks; here it runs on the other core, in
 //    short transactions (the writer waits at most one of them for its commit).
 // The worker is plain CommonJS given as source, so it runs the same under tsx, the CLI and the
-// built engine; its index batch uses the same SQL and the same sort as the writer's own fallback
-// (sortForIndex's source is put into it).
+// built engine; its index batch is the writer's own fallback: the same SQL and the same functions
+// (collectForIndex, sortForIndex, writeIndexSlices: their source is put into it).
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { INDEX_SQL, sortForIndex } from './tick-index';
+import { collectForIndex, INDEX_SQL, READ_SLICE, sortForIndex, writeIndexSlices } from './tick-index';
 
 /** Index entries per transaction in the worker (the writer's commit may wait for one: ~2-4 ms). */
 const WORKER_SLICE = 1024;
@@ -22,37 +22,26 @@ const Database = require(workerData.sqlite);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 5000');
 const SQL = ${JSON.stringify(INDEX_SQL)};
-// The writer's own sort, as compiled: bound to its name whatever the bundler called it, and with the
-// name-keeping helper some transpilers wrap inner functions in.
+// The writer's own batch functions, as compiled: bound to their names whatever the bundler called
+// them, and with the name-keeping helper some transpilers wrap inner functions in.
 const __name = (f) => f;
 const sortForIndex = (${sortForIndex.toString()});
+const collectForIndex = (${collectForIndex.toString()});
+const writeIndexSlices = (${writeIndexSlices.toString()});
 let st = null;
 function statements() {
   if (!st) st = { upto: db.prepare(SQL.upto), tail: db.prepare(SQL.tail).raw(), insert: db.prepare(SQL.insert), advance: db.prepare(SQL.advance) };
   return st;
 }
+const transaction = (fn) => db.transaction(fn).immediate();
 function index(hi) {
   const s = statements();
   const from = s.upto.get().upto;
   if (hi <= from) return { upto: from, entries: 0 };
-  const ids = [], ins = [], ts = [];
-  for (let after = from; after < hi; ) {
-    const rows = s.tail.all(after, hi, ${65_536});
-    if (rows.length === 0) break;
-    for (const r of rows) { ids.push(r[0]); ins.push(r[1]); ts.push(r[2]); }
-    after = rows[rows.length - 1][0];
-  }
-  const sorted = sortForIndex(ids, ins, ts);
-  const n = sorted.order.length;
-  for (let at = 0; at < n || at === 0; at += ${WORKER_SLICE}) {
-    const end = Math.min(n, at + ${WORKER_SLICE});
-    db.transaction(() => {
-      for (let k = at; k < end; k++) { const p = sorted.order[k]; s.insert.run(ins[p], ts[p], ids[p]); }
-      if (end === n) s.advance.run(hi);
-    }).immediate();
-    if (end === n) break;
-  }
-  return { upto: hi, entries: n };
+  const sorted = collectForIndex(s.tail, from, hi, ${READ_SLICE});
+  let entries = 0;
+  for (const n of writeIndexSlices(sorted, hi, ${WORKER_SLICE}, transaction, s.insert, s.advance)) entries += n;
+  return { upto: hi, entries };
 }
 parentPort.on('message', (m) => {
   if (m === 'close') {
@@ -167,7 +156,9 @@ export class JournalWorker {
   private start(): boolean {
     try {
       const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { sqlite, path: this.path } });
+      // Its garbage is a slice of row arrays at a time (the batch itself is in typed arrays, outside the
+      // heap): a small young generation does (the default would let it grow to tens of MB).
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { sqlite, path: this.path }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       w.unref();
       w.on('message', (r: Reply) => {
         this.pending.shift()?.(r);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { NewInstrument, Tick } from '../../../shared/model';
 import { Journal, SQLITE_MIGRATIONS_DIR } from '../journal';
-import { INDEX_MS, INDEX_ROWS, instrumentRange, sortForIndex } from './tick-index';
+import { collectForIndex, INDEX_MS, INDEX_ROWS, instrumentRange, sortForIndex, writeIndexSlices } from './tick-index';
 
 const tmp = () => join(mkdtempSync(join(tmpdir(), 'tickdesk-tick-index-')), 'j.sqlite');
 const T0 = Date.parse('2026-11-30T04:00:00Z');
@@ -216,4 +216,62 @@ test('sortForIndex orders by instrument, then id, for packed and for wide instru
       ],
     );
   }
+});
+
+test('collectForIndex reads a batch in slices into flat arrays, growing them past its first guess, and sorts it', () => {
+  // Ids with holes (rolled-back transactions): 1.2 M rows over an id range of 3 M, more than the first
+  // guess of 2^20 rows, read 16,384 at a time as the tail statement would return them.
+  const from = 1000;
+  const hi = from + 3_000_000;
+  const rows: Array<[number, number, number]> = [];
+  for (let id = from + 1; id <= hi; id++) if (id % 5 < 2) rows.push([id, (id * 7919) % 3001, 1_700_000_000_000 + id]);
+  let reads = 0;
+  const tail = {
+    all(after: unknown, upTo: unknown, limit: unknown) {
+      reads++;
+      let lo = 0;
+      while (lo < rows.length && rows[lo][0] <= (after as number)) lo += 65536;
+      lo = Math.max(0, lo - 65536);
+      while (lo < rows.length && rows[lo][0] <= (after as number)) lo++;
+      const out: Array<[number, number, number]> = [];
+      for (let k = lo; k < rows.length && out.length < (limit as number) && rows[k][0] <= (upTo as number); k++) out.push(rows[k]);
+      return out;
+    },
+  };
+  const s = collectForIndex(tail, from, hi, 16_384);
+  assert.ok(rows.length > 2 ** 20);
+  assert.equal(s.order.length, rows.length);
+  assert.equal(rows.at(-1)![0], hi);
+  assert.equal(reads, Math.ceil(rows.length / 16_384), 'slices of 16,384, ending at hi without an empty read');
+  // Every row exactly once, in (instrument, id) order, with its own values.
+  let prev: [number, number] = [-1, -1];
+  const seen = new Set<number>();
+  for (const p of s.order) {
+    const [ins, id] = [s.ins[p], s.ids[p]];
+    assert.ok(ins > prev[0] || (ins === prev[0] && id > prev[1]));
+    assert.equal(s.ts[p], 1_700_000_000_000 + id);
+    assert.equal(ins, (id * 7919) % 3001);
+    seen.add(id);
+    prev = [ins, id];
+  }
+  assert.equal(seen.size, rows.length);
+});
+
+test('writeIndexSlices commits a slice per transaction, yields each count, and advances upto only with the last', () => {
+  const sorted = sortForIndex([7, 8, 9, 10, 11], [2, 1, 2, 1, 3], [70, 80, 90, 100, 110]);
+  const log: string[] = [];
+  const slices = writeIndexSlices(
+    sorted,
+    11,
+    2,
+    (fn) => {
+      log.push('begin');
+      fn();
+      log.push('commit');
+    },
+    { run: (ins, ts, id) => log.push(`${ins}/${ts}/${id}`) },
+    { run: (hi) => log.push(`upto ${hi}`) },
+  );
+  assert.deepEqual([...slices], [2, 2, 1]);
+  assert.deepEqual(log, ['begin', '1/80/8', '1/100/10', 'commit', 'begin', '2/70/7', '2/90/9', 'commit', 'begin', '3/110/11', 'upto 11', 'commit']);
 });

@@ -14,8 +14,8 @@ export const INDEX_ROWS = 200_000;
 export const INDEX_MS = 2_000;
 /** Index entries per transaction: one turn of the event loop, ~5-10 ms (the feeds go on between). */
 const SLICE = 2_048;
-/** Rows read back per query while collecting a batch. */
-const READ_SLICE = 65_536;
+/** Rows read back per query while collecting a batch (each an array until copied out). */
+export const READ_SLICE = 16_384;
 
 /** The statements of an index batch (here, and in the journal's worker: journal-worker.ts). */
 export const INDEX_SQL = {
@@ -188,58 +188,28 @@ export class TickIndexer {
     const end = m.first + m.ins.length - 1;
     if (m.broken || m.ins.length === 0 || m.first > from + 1 || end !== hi) {
       this.readBack++;
-      return this.collect(from, hi);
+      return collectForIndex(this.db.stmt(TAIL_SQL).raw(), from, hi, READ_SLICE);
     }
     const skip = from + 1 - m.first;
     const n = m.ins.length - skip;
-    const ids = new Array<number>(n);
+    const ids = new Float64Array(n);
     for (let i = 0; i < n; i++) ids[i] = from + 1 + i;
     return sortForIndex(ids, skip > 0 ? m.ins.slice(skip) : m.ins, skip > 0 ? m.ts.slice(skip) : m.ts);
   }
 
-  /** The rows (from, hi], sorted by instrument then id (≈ exchange time): the index's order. */
-  private collect(from: number, hi: number): Sorted {
-    const ids: number[] = [];
-    const ins: number[] = [];
-    const ts: number[] = [];
-    const read = this.db.stmt(TAIL_SQL).raw();
-    for (let after = from; after < hi; ) {
-      const rows = read.all(after, hi, READ_SLICE) as Array<[number, number, number]>;
-      if (rows.length === 0) break;
-      for (const r of rows) {
-        ids.push(r[0]);
-        ins.push(r[1]);
-        ts.push(r[2]);
-      }
-      after = rows[rows.length - 1][0];
-    }
-    return sortForIndex(ids, ins, ts);
-  }
-
-  /** Writes the sorted entries a slice per transaction, then advances upto to `hi`. */
+  /** Writes the sorted entries a slice per transaction (yielding to the event loop between them, or not), then advances upto to `hi`. */
   private writeSlices(s: Sorted, hi: number, yieldBetween: boolean): void {
-    const insert = this.db.stmt(INSERT_SQL);
-    let at = 0;
+    const slices = writeIndexSlices(s, hi, SLICE, this.inTransaction, this.db.stmt(INSERT_SQL), this.db.stmt(ADVANCE_SQL));
     const step = (): void => {
-      if (this.stopped && yieldBetween) {
-        this.running = false;
-        return;
-      }
-      const end = Math.min(s.order.length, at + SLICE);
-      const last = end === s.order.length;
-      this.inTransaction(() => {
-        for (let k = at; k < end; k++) {
-          const p = s.order[k];
-          insert.run(s.ins[p], s.ts[p], s.ids[p]);
+      for (;;) {
+        if (this.stopped && yieldBetween) {
+          this.running = false;
+          return;
         }
-        if (last) this.db.stmt(ADVANCE_SQL).run(hi);
-      });
-      this.entries += end - at;
-      at = end;
-      if (!last) {
-        if (yieldBetween) setImmediate(step);
-        else step();
-        return;
+        const r = slices.next();
+        if (r.done) break;
+        this.entries += r.value;
+        if (yieldBetween) return void setImmediate(step);
       }
       this.batches++;
       this.upto = Math.max(this.upto, hi);
@@ -250,12 +220,80 @@ export class TickIndexer {
   }
 }
 
-interface Sorted {
-  ids: number[];
-  ins: number[];
-  ts: number[];
+/** A batch's rows (parallel arrays) and the order they go into the index. */
+export interface Sorted {
+  ids: ArrayLike<number>;
+  ins: ArrayLike<number>;
+  ts: ArrayLike<number>;
   /** Positions into the arrays above, in index order. */
   order: Uint32Array;
+}
+
+// The three functions below are the whole index batch, here and in the journal's worker, which runs
+// their source as compiled (journal-worker.ts): they use nothing but their parameters and each other.
+
+/**
+ * The rows (from, hi] read back from the table (INDEX_SQL.tail, raw) into flat typed arrays, then
+ * sorted: about 36 bytes a row for the batch's life, where arrays of row arrays held 5 MB a read.
+ */
+export function collectForIndex(tail: { all(...args: unknown[]): unknown[] }, from: number, hi: number, readSlice: number): Sorted {
+  // Ids are unique, so (from, hi] holds at most hi − from rows (fewer where a transaction rolled back).
+  let cap = Math.max(16, Math.min(hi - from, 1 << 20));
+  let ids = new Float64Array(cap);
+  let ins = new Float64Array(cap);
+  let ts = new Float64Array(cap);
+  let n = 0;
+  for (let after = from; after < hi; ) {
+    const rows = tail.all(after, hi, readSlice) as Array<[number, number, number]>;
+    if (rows.length === 0) break;
+    if (n + rows.length > cap) {
+      cap = Math.max(cap * 2, n + rows.length);
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(cap);
+        b.set(a.subarray(0, n));
+        return b;
+      };
+      ids = grow(ids);
+      ins = grow(ins);
+      ts = grow(ts);
+    }
+    for (const r of rows) {
+      ids[n] = r[0];
+      ins[n] = r[1];
+      ts[n] = r[2];
+      n++;
+    }
+    after = rows[rows.length - 1][0];
+  }
+  return sortForIndex(ids.subarray(0, n), ins.subarray(0, n), ts.subarray(0, n));
+}
+
+/**
+ * Writes a sorted batch into tick_index, `slice` entries per transaction, the last one also
+ * advancing tick_index_state.upto to `hi`; yields each slice's entry count after its commit, so the
+ * caller chooses what runs between slices (the worker: nothing; the writer's thread: its feeds).
+ */
+export function* writeIndexSlices(
+  s: Sorted,
+  hi: number,
+  slice: number,
+  transaction: (fn: () => void) => void,
+  insert: { run(...args: unknown[]): unknown },
+  advance: { run(...args: unknown[]): unknown },
+): Generator<number, void> {
+  const n = s.order.length;
+  for (let at = 0; ; at += slice) {
+    const end = Math.min(n, at + slice);
+    transaction(() => {
+      for (let k = at; k < end; k++) {
+        const p = s.order[k];
+        insert.run(s.ins[p], s.ts[p], s.ids[p]);
+      }
+      if (end === n) advance.run(hi);
+    });
+    yield end - at;
+    if (end === n) return;
+  }
 }
 
 /**
@@ -264,7 +302,7 @@ interface Sorted {
  * be written once per batch. One numeric sort of packed keys (instrument × 2^32 + position) when
  * instrument ids fit 2^21, else a comparator.
  */
-export function sortForIndex(ids: number[], ins: number[], ts: number[]): Sorted {
+export function sortForIndex(ids: ArrayLike<number>, ins: ArrayLike<number>, ts: ArrayLike<number>): Sorted {
   const n = ids.length;
   const order = new Uint32Array(n);
   let maxIns = 0;
