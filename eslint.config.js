@@ -11,7 +11,11 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 export const ENGINE_LAYERS = [
   { name: 'shared', folders: ['src/shared/**'] },
   // analytics/: option pricing and chains over the shared model, used by the API and recording alike.
-  { name: 'feed, pipeline, capture, analytics', folders: ['src/engine/feed/**', 'src/engine/pipeline/**', 'src/engine/capture/**', 'src/engine/analytics/**'] },
+  // paths.ts: where the repository's files are (migrations, schema, the built page), from src/ or a bundle.
+  {
+    name: 'feed, pipeline, capture, analytics',
+    folders: ['src/engine/feed/**', 'src/engine/pipeline/**', 'src/engine/capture/**', 'src/engine/analytics/**', 'src/engine/paths.ts'],
+  },
   // auth/ (login flows, session store) sits beside brokers/: its flows call each broker's auth REST
   // and the adapters hand those flows out. sim/ too: each simulator writes its broker's wire format
   // with that broker's codec (who may import a simulator is narrower still: SIMULATORS below).

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx, so `npx tickdesk` works right after `npm ci`.
-import { register } from 'tsx/esm/api';
+// The CLI, runnable right after `npm ci`: its TypeScript compiled once into out/cli/ (cli-bundle.mjs),
+// or run through tsx where that cannot be done (or with TICKDESK_CLI=tsx).
+import { loadMain } from './cli-bundle.mjs';
 
 // `tickdesk decode ... | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (e) => {
   if (e.code === 'EPIPE') process.exit(0);
   throw e;
 });
-register();
-const { main } = await import('../src/engine/cli/main.ts');
+const main = await loadMain();
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

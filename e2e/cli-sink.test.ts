@@ -41,6 +41,7 @@ test('kill -9 while replicating, restart: every journal row is in PostgreSQL exa
   const again = run([...args, '--duration', '3s']);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /db connected/);
+  assert.doesNotMatch(again.stderr, /worker thread (did not start|stopped)/, 'the CLI (bundled by bin/cli-bundle.mjs) replicates on its worker thread');
 
   // Whatever the second run left for the next start, a replicator on the same journal takes now.
   const journal = new Journal(journalPath);

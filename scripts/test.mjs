@@ -130,6 +130,8 @@ if (only.length === 0) {
   run('typecheck', 'npm', ['run', '-s', 'typecheck']);
   // Electron's binary is not needed to build main, preload and renderer bundles.
   run('build (electron-vite)', 'npx', ['electron-vite', 'build', '--logLevel', 'warn']);
+  // The CLI the e2e tests spawn, compiled now rather than by whichever test starts it first.
+  run('build (CLI bundle)', process.execPath, ['bin/cli-bundle.mjs']);
 }
 // The slowest files first, so that two workers end together rather than one waiting on a long tail.
 const files = only.length ? only : [...findTests('src'), ...findTests('e2e')].sort((a, b) => Number(b.startsWith('e2e')) - Number(a.startsWith('e2e')) || a.localeCompare(b));

@@ -1,9 +1,10 @@
 // Builds the renderer for `tickdesk serve` when out/renderer is missing or older than its sources.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { REPO_ROOT } from './paths';
+
+export { REPO_ROOT };
 export const RENDERER_OUT = join(REPO_ROOT, 'out/renderer');
 
 function newestMtime(dir: string): number {

@@ -1,5 +1,7 @@
 // The `tickdesk` command.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../paths';
 import { AuthError } from '../brokers/errors';
 import { UsageError } from './args';
 import { backfillCommand, BACKFILL_HELP } from './backfill';
@@ -47,7 +49,7 @@ commands: ${Object.keys(commands).join(', ')}
 
 /** The version in package.json (the CLI runs from the source tree, so it is read, not bundled). */
 export function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -3,7 +3,8 @@
 // queue and the flush; each concern's SQL lives in ./journal/ (db, ticks, instruments, candles,
 // depth, gaps, sync), every statement prepared once.
 import type Database from 'better-sqlite3';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../paths';
 import type { Candle, CandleInterval, DepthSnapshot, FeedGap, Instrument, NewInstrument, Tick } from '../../shared/model';
 import type { GapRecorder } from '../feed/connection';
 import * as candles from './journal/candles';
@@ -33,7 +34,7 @@ export const CHECKPOINT_MS = 1000;
 /** SQLite's "database is locked" (any of its extended codes). */
 const isBusy = (e: unknown): boolean => typeof (e as { code?: unknown })?.code === 'string' && (e as { code: string }).code.startsWith('SQLITE_BUSY');
 
-export const SQLITE_MIGRATIONS_DIR = fileURLToPath(new URL('../../../db/sqlite/', import.meta.url));
+export const SQLITE_MIGRATIONS_DIR = join(REPO_ROOT, 'db', 'sqlite');
 
 export interface JournalOptions {
   /** Flush at least this often, ms. */

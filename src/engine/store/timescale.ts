@@ -2,10 +2,10 @@
 // degrades to plain tables and views where the extension is missing.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../paths';
 import type pg from 'pg';
 
-export const TIMESCALE_SCHEMA_DIR = fileURLToPath(new URL('../../../db/timescale/', import.meta.url));
+export const TIMESCALE_SCHEMA_DIR = join(REPO_ROOT, 'db', 'timescale');
 export const SCHEMA_VERSION = 1;
 
 export interface SchemaOptions {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CHECKPOINT_MS, Journal } from '../journal';
-import { JournalWorker } from './journal-worker';
+import { compiled, JournalWorker } from './journal-worker';
 
 const INFY = { broker: 'kite', token: '408065', exchange: 'NSE', segment: 'NSE', symbol: 'INFY', name: 'INFOSYS', tickSize: 0.05, lotSize: 1 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -99,4 +99,13 @@ test('closing while another connection still holds the lock says so instead of d
   const again = new Journal(path, { readonly: true });
   assert.equal(again.countTicks(id), 1, 'committed once the lock was gone');
   again.close();
+});
+
+test("the worker's functions keep the name their compiled callers use, when a bundler renamed them", () => {
+  // A bundler that meets two sortForIndex renames one: its callers' compiled source calls the new name.
+  const renamed = { sortForIndex2: (n: number) => n * 2 }.sortForIndex2;
+  const caller = { collect: (n: number) => renamed(n) + 1 }.collect;
+  const source = `${compiled('sortForIndex', renamed)}\nconst collect = (${caller.toString().replace('renamed', 'sortForIndex2')});\nreturn [sortForIndex(5), collect(5)];`;
+  assert.deepEqual(new Function(source)(), [10, 11]);
+  assert.match(compiled('f', function f() {}), /^const f = \(function f\(\) ?\{\s*\}\);$/, 'no alias when the name is kept');
 });

@@ -13,6 +13,14 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { collectForIndex, INDEX_SQL, READ_SLICE, sortForIndex, writeIndexSlices } from './tick-index';
 
+/**
+ * A function's compiled source bound to its name in the worker, and to the name a bundler may have
+ * given it (which is the name its compiled callers call it by).
+ */
+export function compiled(name: string, f: (...args: never[]) => unknown): string {
+  return `const ${name} = (${f.toString()});${f.name && f.name !== name ? ` const ${f.name} = ${name};` : ''}`;
+}
+
 /** Index entries per transaction in the worker (the writer's commit may wait for one: ~2-4 ms). */
 const WORKER_SLICE = 1024;
 
@@ -22,12 +30,12 @@ const Database = require(workerData.sqlite);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 5000');
 const SQL = ${JSON.stringify(INDEX_SQL)};
-// The writer's own batch functions, as compiled: bound to their names whatever the bundler called
-// them, and with the name-keeping helper some transpilers wrap inner functions in.
+// The writer's own batch functions, as compiled, and the name-keeping helper some transpilers wrap
+// inner functions in.
 const __name = (f) => f;
-const sortForIndex = (${sortForIndex.toString()});
-const collectForIndex = (${collectForIndex.toString()});
-const writeIndexSlices = (${writeIndexSlices.toString()});
+${compiled('sortForIndex', sortForIndex)}
+${compiled('collectForIndex', collectForIndex)}
+${compiled('writeIndexSlices', writeIndexSlices)}
 let st = null;
 function statements() {
   if (!st) st = { upto: db.prepare(SQL.upto), tail: db.prepare(SQL.tail).raw(), insert: db.prepare(SQL.insert), advance: db.prepare(SQL.advance) };
