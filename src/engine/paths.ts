@@ -3,7 +3,7 @@
 // above this module that holds both package.json and db/sqlite. Elsewhere (the desktop app's asar,
 // whose callers pass their folders explicitly) the folder two levels above this module's own, as it
 // is from src/engine/.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,3 +16,28 @@ export function findRepoRoot(from: string): string | null {
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const REPO_ROOT = findRepoRoot(here) ?? join(here, '..', '..');
+
+/** The newest modification time of the files under `dir` that `keep` accepts (all by default), ms. */
+export function newestMtime(dir: string, keep: (name: string) => boolean = () => true): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p, keep));
+    else if (keep(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * A file of the CLI's bundle (out/cli, made by bin/cli-bundle.mjs from src/engine and src/shared)
+ * when the bundle is newer than every one of those sources, else null: code running from the
+ * sources can then start the same compiled worker the CLI and the desktop app start.
+ */
+export function freshCliBundleFile(name: string, root: string = REPO_ROOT): string | null {
+  const main = join(root, 'out', 'cli', 'main.js');
+  const file = join(root, 'out', 'cli', name);
+  if (!existsSync(main) || !existsSync(file)) return null;
+  const source = (n: string) => n.endsWith('.ts') && !n.endsWith('.test.ts');
+  const newest = Math.max(newestMtime(join(root, 'src', 'engine'), source), newestMtime(join(root, 'src', 'shared'), source));
+  return statSync(main).mtimeMs >= newest ? file : null;
+}

@@ -1,21 +1,10 @@
 // Builds the renderer for `tickdesk serve` when out/renderer is missing or older than its sources.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-
-import { REPO_ROOT } from './paths';
+import { newestMtime, REPO_ROOT } from './paths';
 
 export { REPO_ROOT };
 export const RENDERER_OUT = join(REPO_ROOT, 'out/renderer');
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    newest = Math.max(newest, st.isDirectory() ? newestMtime(p) : st.mtimeMs);
-  }
-  return newest;
-}
 
 export function rendererIsStale(): boolean {
   const index = join(RENDERER_OUT, 'index.html');

@@ -2,7 +2,7 @@
 // beside the bundled engine), and the built entry replicating under plain Node, without tsx.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,12 +19,25 @@ after(async () => {
   await cleanupDatabases();
 });
 
-test('the worker entry: the TypeScript beside the replicator under tsx; bundled, the built entry beside the engine, from its file or a chunk', () => {
-  const dev = replicatorWorkerEntry();
+test('the worker entry: under tsx the CLI-compiled worker while it is up to date, else the TypeScript beside the replicator; bundled, the built entry beside the engine, from its file or a chunk', () => {
+  // A checkout whose CLI bundle (out/cli) is newer than its sources, then older than one of them.
+  const repo = mkdtempSync(join(tmpdir(), 'tickdesk-entry-'));
+  for (const d of ['src/engine/store', 'src/shared', 'out/cli']) mkdirSync(join(repo, d), { recursive: true });
+  for (const f of ['src/engine/store/replication.ts', 'src/shared/model.ts', 'out/cli/main.js', 'out/cli/replicator-worker.js']) writeFileSync(join(repo, f), '');
+  const t = Date.now() / 1000;
+  for (const f of ['src/engine/store/replication.ts', 'src/shared/model.ts']) utimesSync(join(repo, f), t - 60, t - 60);
+  assert.deepEqual(replicatorWorkerEntry(import.meta.url, repo), { entry: pathToFileURL(join(repo, 'out/cli/replicator-worker.js')).href, tsx: null });
+  utimesSync(join(repo, 'src/engine/store/replication.ts'), t + 60, t + 60);
+  const dev = replicatorWorkerEntry(import.meta.url, repo);
   assert.equal(dev.entry, new URL('./replicator-worker.ts', import.meta.url).href);
   assert.ok(existsSync(fileURLToPath(dev.entry)));
   assert.match(dev.tsx!, /^file:\/\/.*\/node_modules\/tsx\/dist\/esm\/api\/index\.mjs$/);
   assert.ok(existsSync(fileURLToPath(dev.tsx!)));
+  // A test file newer than the bundle is not one of its sources.
+  utimesSync(join(repo, 'src/engine/store/replication.ts'), t - 60, t - 60);
+  writeFileSync(join(repo, 'src/engine/store/replication.test.ts'), '');
+  assert.equal(replicatorWorkerEntry(import.meta.url, repo).tsx, null);
+  cleanups.push(() => rmSync(repo, { recursive: true, force: true }));
 
   const out = join(mkdtempSync(join(tmpdir(), 'tickdesk-bundle-')), 'main');
   mkdirSync(join(out, 'chunks'), { recursive: true });

@@ -7,7 +7,9 @@
 // this thread's. A journal in memory, or `thread: 'main'`, runs the loop here.
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { freshCliBundleFile } from '../paths';
 import type { Journal } from './journal';
 import { ReplicationLoop, sinkName, type SinkSettings, type SinkState } from './replication';
 import type { FromWorker, ToWorker, WorkerStart } from './replicator-worker';
@@ -78,8 +80,15 @@ const { workerData } = require('node:worker_threads');
  * tsx's API to register), or, bundled, the built entry (electron.vite.config.ts) beside the engine's
  * entry, this code being in that entry or in a chunk one folder down.
  */
-export function replicatorWorkerEntry(here = import.meta.url): { entry: string; tsx: string | null } {
-  if (here.endsWith('.ts')) return { entry: new URL('./replicator-worker.ts', here).href, tsx: import.meta.resolve('tsx/esm/api') };
+export function replicatorWorkerEntry(here = import.meta.url, root?: string): { entry: string; tsx: string | null } {
+  if (here.endsWith('.ts')) {
+    // From the sources (tests, benches, TICKDESK_CLI=tsx): the worker the CLI compiled when it is up
+    // to date with them, as the CLI and the desktop app run it (no tsx loader thread of its own:
+    // ~15-20 MB); else the source through tsx.
+    const compiled = freshCliBundleFile('replicator-worker.js', root);
+    if (compiled) return { entry: pathToFileURL(compiled).href, tsx: null };
+    return { entry: new URL('./replicator-worker.ts', here).href, tsx: import.meta.resolve('tsx/esm/api') };
+  }
   const beside = new URL('./replicator-worker.js', here);
   return { entry: (existsSync(beside) ? beside : new URL('../replicator-worker.js', here)).href, tsx: null };
 }
