@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { MarketModel, SimQuote } from './market/market';
 
 export interface SimServerOptions {
   /** 0 (default): any free port. */
@@ -77,5 +78,70 @@ export abstract class SimServer {
   /** Answers an upgrade request with an HTTP error and no WebSocket, as the brokers' servers do. */
   protected refuse(socket: Socket, status: number, reason: string): void {
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+  }
+}
+
+/** One open data socket of a simulator, with whatever its protocol keeps beside it. */
+export interface SimConn {
+  ws: WebSocket;
+}
+
+/**
+ * A simulator that streams to data sockets it keeps track of (Kite, Yahoo, Fyers, Upstox): the open
+ * ones, how many, and the fault every feed test needs — every socket dropped without a close.
+ */
+export abstract class StreamingSimServer<C extends SimConn> extends SimServer {
+  /** The data sockets open now (`track` adds one until its socket closes or fails). */
+  protected readonly conns = new Set<C>();
+
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  /** Drops every data socket without a close handshake. */
+  dropConnections(): void {
+    for (const c of this.conns) c.ws.terminate();
+  }
+
+  /** Keeps `conn` among the open sockets until its socket closes or fails. */
+  protected track(conn: C): C {
+    this.conns.add(conn);
+    conn.ws.on('close', () => this.conns.delete(conn));
+    conn.ws.on('error', () => this.conns.delete(conn));
+    return conn;
+  }
+}
+
+/** A data socket opened with an access token, which the simulator can stall (open, sending nothing). */
+export interface TokenSimConn extends SimConn {
+  token: string | null;
+  stalled: boolean;
+}
+
+/**
+ * A streaming simulator whose sockets belong to access tokens (Fyers, Upstox): a token that
+ * expires or is revoked closes its sockets; sockets can stall; tests step the market by hand
+ * (with ticksPerSecond 0), the changes published with the next batch (`stepped`).
+ */
+export abstract class TokenStreamingSimServer<C extends TokenSimConn> extends StreamingSimServer<C> {
+  abstract readonly market: MarketModel;
+  /** Quotes changed by step(), published with the next batch. */
+  protected readonly stepped = new Set<SimQuote>();
+
+  /** Advances the market by `events` now (tests, with ticksPerSecond 0); published with the next batch. */
+  step(events: number): SimQuote[] {
+    const changed = this.market.step(events);
+    for (const q of changed) this.stepped.add(q);
+    return changed;
+  }
+
+  /** The open sockets go silent for good (no frames, no pings) without closing, as Fyers' did (openalgo#810); new ones work. */
+  stall(): void {
+    for (const c of this.conns) c.stalled = true;
+  }
+
+  /** Terminates the sockets opened with `token` (it expired, or was revoked). */
+  protected closeSocketsOf(token: string): void {
+    for (const c of this.conns) if (c.token === token) c.ws.terminate();
   }
 }

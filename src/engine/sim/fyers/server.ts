@@ -29,7 +29,7 @@ import {
 import { formatFyersMaster } from '../../brokers/fyers/instruments';
 import { simHistoryCandles } from '../market/history';
 import { defaultUniverse, MarketModel, type SimClock, type SimInstrument, type SimQuote } from '../market/market';
-import { SimServer, type SimServerOptions } from '../server';
+import { TokenStreamingSimServer, type SimServerOptions } from '../server';
 import { fyersListings, fyersMasterRow, type FyersSimListing } from './master';
 
 export const HSM_PATH = '/hsm/v1-5/prod';
@@ -103,7 +103,7 @@ const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
 /** Fyers' resolutions → minutes (D: a day). Seconds resolutions exist at Fyers; the simulator has no second bars. */
 const RESOLUTION_MINUTES: Record<string, number> = { 1: 1, 2: 2, 3: 3, 5: 5, 10: 10, 15: 15, 20: 20, 30: 30, 60: 60, 120: 120, 240: 240, D: 1440, '1D': 1440 };
 
-export class FyersSimulator extends SimServer {
+export class FyersSimulator extends TokenStreamingSimServer<Conn> {
   readonly market: MarketModel;
   readonly appId: string;
   readonly appSecret: string;
@@ -115,12 +115,9 @@ export class FyersSimulator extends SimServer {
   private readonly byHsmKey = new Map<string, string>();
   private readonly refreshTokens = new Map<string, number>();
   private readonly authCodes = new Map<string, { exp: number; used: boolean }>();
-  private readonly conns = new Set<Conn>();
   private readonly now: () => number;
   private carry = 0;
   private connSeq = 0;
-  /** Quotes changed by step(), published with the next batch. */
-  private readonly stepped = new Set<SimQuote>();
   private restCalls: number[] = [];
   private symbolTokenFailures = 0;
   /** validate-refresh-token answers -16 (Fyers wants a full login, as reported under SEBI rules). */
@@ -157,9 +154,6 @@ export class FyersSimulator extends SimServer {
   }
   get wsUrl(): string {
     return `ws://127.0.0.1:${this.port}${HSM_PATH}`;
-  }
-  get connectionCount(): number {
-    return this.conns.size;
   }
   get redirectUrl(): string {
     return this.opts.redirectUrl ?? 'http://127.0.0.1:8421/fyers/callback';
@@ -221,28 +215,7 @@ export class FyersSimulator extends SimServer {
     return t.exp <= this.now() ? 'expired' : 'ok';
   }
 
-  private closeSocketsOf(token: string): void {
-    for (const c of this.conns) if (c.token === token) c.ws.terminate();
-  }
-
   // --- faults ---------------------------------------------------------------------------------
-
-  /** Advances the market by `events` now (tests, with ticksPerSecond 0); published with the next batch. */
-  step(events: number): SimQuote[] {
-    const changed = this.market.step(events);
-    for (const q of changed) this.stepped.add(q);
-    return changed;
-  }
-
-  /** Drops every data socket without a close handshake. */
-  dropConnections(): void {
-    for (const c of this.conns) c.ws.terminate();
-  }
-
-  /** The open sockets go silent for good, without closing (openalgo#810); new ones work. */
-  stall(): void {
-    for (const c of this.conns) c.stalled = true;
-  }
 
   /** The next `n` symbol-token calls fail mid-answer, as the SDKs saw right after reconnects. */
   failSymbolToken(n: number): void {
@@ -280,9 +253,7 @@ export class FyersSimulator extends SimServer {
       messageNumber: 0,
       stalled: false,
     };
-    this.conns.add(conn);
-    ws.on('close', () => this.conns.delete(conn));
-    ws.on('error', () => this.conns.delete(conn));
+    this.track(conn);
     ws.on('message', (data: Buffer, isBinary) => {
       const req = isBinary ? parseClientFrame(data) : null;
       if (!req) {

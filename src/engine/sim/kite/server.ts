@@ -18,7 +18,7 @@ import { istWallClock } from '../../../shared/ist';
 import { simHistoryCandles } from '../market/history';
 export { simHistoryPrice } from '../market/history';
 import { MarketModel, defaultUniverse, type SimClock, type SimInstrument } from '../market/market';
-import { SimServer } from '../server';
+import { StreamingSimServer } from '../server';
 
 export interface KiteSimOptions {
   port?: number;
@@ -76,13 +76,12 @@ function parseIst(s: string | null): number {
 }
 
 /** Simulated Kite: WebSocket ticker on `/`, REST beside it on the same port. */
-export class KiteSimulator extends SimServer {
+export class KiteSimulator extends StreamingSimServer<Conn> {
   readonly market: MarketModel;
   readonly apiKey: string;
   readonly apiSecret: string;
   private readonly accessTokens: Set<string>;
   private readonly requestTokens = new Map<string, number>();
-  private readonly conns = new Set<Conn>();
   private readonly opts: Required<Pick<KiteSimOptions, 'ticksPerSecond' | 'batchMs' | 'heartbeatMs' | 'maxPacketsPerFrame'>>;
   private silentUntil = 0;
   private carry = 0;
@@ -133,16 +132,9 @@ export class KiteSimulator extends SimServer {
   get restUrl(): string {
     return `http://127.0.0.1:${this.port}`;
   }
-  get connectionCount(): number {
-    return this.conns.size;
-  }
 
   // --- fault injection ------------------------------------------------------------------------
 
-  /** Drops every ticker socket without a close handshake. */
-  dropConnections(): void {
-    for (const c of this.conns) c.ws.terminate();
-  }
   /** Sends nothing at all (no ticks, no heartbeats) for `ms`, keeping sockets open. */
   goSilent(ms: number): void {
     this.silentUntil = Date.now() + ms;
@@ -190,9 +182,7 @@ export class KiteSimulator extends SimServer {
   private opened(ws: WebSocket, apiKey: string): void {
     const conn: Conn = { ws, apiKey, subs: new Map(), snapshots: new Set(), lastSend: Date.now() };
     const id = ++this.connSeq;
-    this.conns.add(conn);
-    ws.on('close', () => this.conns.delete(conn));
-    ws.on('error', () => this.conns.delete(conn));
+    this.track(conn);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       let msg: unknown;

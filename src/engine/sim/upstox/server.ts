@@ -39,7 +39,7 @@ import {
 import { capsProblem, UPSTOX_CAPS, type UpstoxCaps } from '../../brokers/upstox/feed';
 import { simHistoryCandles } from '../market/history';
 import { defaultUniverse, MarketModel, type SimClock, type SimInstrument, type SimQuote } from '../market/market';
-import { SimServer, type SimServerOptions } from '../server';
+import { TokenStreamingSimServer, type SimServerOptions } from '../server';
 import { GLOBAL_INDEX_RECORD, upstoxListings, type UpstoxSimListing } from './master';
 
 export const FEED_PATH = '/v3/feed/market-data-feed';
@@ -129,7 +129,7 @@ export function upstoxSegmentStatus(segment: string, ms: number): MarketStatus {
   return last?.phase === 'closing' ? 'CLOSING_END' : 'NORMAL_CLOSE';
 }
 
-export class UpstoxSimulator extends SimServer {
+export class UpstoxSimulator extends TokenStreamingSimServer<Conn> {
   readonly market: MarketModel;
   readonly apiKey: string;
   readonly apiSecret: string;
@@ -140,7 +140,6 @@ export class UpstoxSimulator extends SimServer {
   private readonly tokens = new Map<string, TokenState>();
   private readonly feedCodes = new Map<string, { token: string; exp: number; used: boolean }>();
   private readonly loginCodes = new Map<string, { exp: number; used: boolean }>();
-  private readonly conns = new Set<Conn>();
   private readonly now: () => number;
   private readonly caps: UpstoxCaps;
   private readonly status = new Map<string, MarketStatus>();
@@ -148,7 +147,6 @@ export class UpstoxSimulator extends SimServer {
   private readonly minuteBars = new Map<number, { bar: Ohlc; volAtStart: number }>();
   private carry = 0;
   private connSeq = 0;
-  private readonly stepped = new Set<SimQuote>();
   private restCalls = new Map<string, number[]>();
   private restFailures: Array<{ status: number; code: string; message: string }> = [];
   /** The instrument files are served cut short (a truncated download). */
@@ -200,9 +198,6 @@ export class UpstoxSimulator extends SimServer {
   get root(): string {
     return `http://127.0.0.1:${this.port}`;
   }
-  get connectionCount(): number {
-    return this.conns.size;
-  }
   get redirectUrl(): string {
     return this.opts.redirectUrl ?? 'http://127.0.0.1:8421/upstox/callback';
   }
@@ -246,28 +241,7 @@ export class UpstoxSimulator extends SimServer {
     return t && !t.revoked && t.exp > this.now() ? t : undefined;
   }
 
-  private closeSocketsOf(token: string): void {
-    for (const c of this.conns) if (c.token === token) c.ws.terminate();
-  }
-
   // --- faults ---------------------------------------------------------------------------------
-
-  /** Advances the market by `events` now (tests, with ticksPerSecond 0); published with the next batch. */
-  step(events: number): SimQuote[] {
-    const changed = this.market.step(events);
-    for (const q of changed) this.stepped.add(q);
-    return changed;
-  }
-
-  /** Drops every feed socket without a close handshake. */
-  dropConnections(): void {
-    for (const c of this.conns) c.ws.terminate();
-  }
-
-  /** The open sockets go silent for good (no frames, no pings) without closing; new ones work. */
-  stall(): void {
-    for (const c of this.conns) c.stalled = true;
-  }
 
   /** Segments' trading state (all, when none named): a market_info frame to every socket; only NORMAL_OPEN segments tick. */
   setMarketStatus(status: MarketStatus, segments: readonly string[] = [...this.status.keys()]): void {
@@ -321,9 +295,7 @@ export class UpstoxSimulator extends SimServer {
 
   private opened(ws: WebSocket, token: string): void {
     const conn: Conn = { id: ++this.connSeq, ws, token, subs: new Map(), sentBars: new Map(), lastSentAt: this.now(), awaitingPong: false, stalled: false };
-    this.conns.add(conn);
-    ws.on('close', () => this.conns.delete(conn));
-    ws.on('error', () => this.conns.delete(conn));
+    this.track(conn);
     ws.on('pong', () => (conn.awaitingPong = false));
     ws.on('message', (data: Buffer, isBinary) => this.feedRequest(conn, data, isBinary));
     this.send(conn, this.marketInfoFrame());

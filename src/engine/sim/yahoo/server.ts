@@ -16,7 +16,7 @@ import { YAHOO_INTERVAL_LIMITS, type YahooInterval } from '../../brokers/yahoo/h
 import { yahooSymbolOf, type YahooListing } from '../../brokers/yahoo/instruments';
 import { hash2, simHistoryCandles } from '../market/history';
 import { defaultUniverse, MarketModel, type SimClock, type SimInstrument, type SimQuote } from '../market/market';
-import { SimServer, type SimServerOptions } from '../server';
+import { StreamingSimServer, type SimServerOptions } from '../server';
 
 export interface YahooSimOptions extends SimServerOptions {
   /** Default: the market model's default universe (its NSE/BSE shares and indices are served). */
@@ -59,13 +59,12 @@ const RANGE_DAYS: Record<string, number> = { '1d': 1, '5d': 5, '1mo': 30, '3mo':
 /** The NSE session open, seconds after IST midnight: Yahoo stamps daily bars there. */
 const OPEN_S = (9 * 60 + 15) * 60;
 
-export class YahooSimulator extends SimServer {
+export class YahooSimulator extends StreamingSimServer<Conn> {
   readonly market: MarketModel;
   /** The served symbols, in universe order, with their names (the venue's master). */
   readonly listings: YahooListing[] = [];
   private readonly bySymbol = new Map<string, SimInstrument>();
   private readonly symbolOf = new Map<number, string>();
-  private readonly conns = new Set<Conn>();
   private connSeq = 0;
   private carry = 0;
   private silentUntil = 0;
@@ -106,9 +105,6 @@ export class YahooSimulator extends SimServer {
   get restUrl(): string {
     return `http://127.0.0.1:${this.port}`;
   }
-  get connectionCount(): number {
-    return this.conns.size;
-  }
 
   protected override started(): void {
     this.whileUp(setInterval(() => this.pump(), this.opts.batchMs ?? 50));
@@ -116,10 +112,6 @@ export class YahooSimulator extends SimServer {
 
   // --- faults ---------------------------------------------------------------------------------
 
-  /** Drops every streamer socket without a close handshake. */
-  dropConnections(): void {
-    for (const c of this.conns) c.ws.terminate();
-  }
   /** Sends nothing for `ms`, sockets kept open. */
   goSilent(ms: number): void {
     this.silentUntil = Date.now() + ms;
@@ -160,9 +152,7 @@ export class YahooSimulator extends SimServer {
     const framing = url.searchParams.get('version') === '2' ? 'json' : 'legacy';
     this.accept(req, socket, head, (ws) => {
       const conn: Conn = { id: ++this.connSeq, ws, framing, symbols: new Set(), snapshots: new Set(), lastClientAt: Date.now() };
-      this.conns.add(conn);
-      ws.on('close', () => this.conns.delete(conn));
-      ws.on('error', () => this.conns.delete(conn));
+      this.track(conn);
       ws.on('message', (data) => {
         conn.lastClientAt = Date.now();
         const text = String(data);
