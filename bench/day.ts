@@ -7,6 +7,7 @@
 // not grow with ticks), its peak and final RSS, and the journal's size per million ticks. The final
 // line is exactly `memory: peak RSS N MB`.
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -15,7 +16,9 @@ import { startUiServer } from '../src/engine/bridge/http';
 import { EngineService } from '../src/engine/service';
 import { cleanupDatabases, freshDatabase, withClient } from '../src/engine/store/testing';
 import { initSchema } from '../src/engine/store/timescale';
+import { REPO_ROOT } from '../src/engine/paths';
 import { RENDERER_OUT } from '../src/engine/ui-build';
+import { compileBenchEntry, runCompiled } from './compiled';
 import { sleep, startKiteEngine } from './scale-engine';
 import { fmt } from './util';
 
@@ -72,10 +75,16 @@ interface Sample {
   journal: number;
 }
 
+/** The bench: the engine's part compiled and run in a process of its own (bench/compiled.ts). */
 export async function benchDay(): Promise<void> {
+  await runCompiled(await compileBenchEntry(join(REPO_ROOT, 'bench', 'day-engine.ts')));
+}
+
+/** The day, in this process (bench/day-engine.ts runs it compiled). */
+export async function runDay(): Promise<void> {
   const gc = collector();
   console.log(`\nA trading day compressed: ${fmt(INSTRUMENTS)} Kite instruments in full mode, 09:15–15:30 IST played in ${WALL_MS / 1000} s`);
-  console.log(`  load average at start ${load()}`);
+  console.log(`  load average at start ${load()}; the engine's process runs compiled code${import.meta.url.endsWith('.ts') ? ' — NOT: from the TypeScript sources through tsx (+~45 MB)' : ', as tickdesk and the desktop app do'}`);
   const url = await freshDatabase();
   try {
     await withClient(url, (c) => initSchema(c));

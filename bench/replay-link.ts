@@ -1,9 +1,11 @@
 // The bench's handle on the replay process (bench/scale-server.ts): forks it and sends it commands
 // over IPC, each answered once done.
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../src/engine/paths';
 
-const SERVER = fileURLToPath(new URL('./scale-server.ts', import.meta.url));
+/** The replay server's source (found from the repository's root: this code may run compiled, from out/bench). */
+const SERVER = join(REPO_ROOT, 'bench', 'scale-server.ts');
 
 export interface ReplayStats {
   ticks: number;
