@@ -71,9 +71,15 @@ test('app.asar holds out/ (no maps), package.json and production dependencies on
   const top = new Set(entries.map((e) => e.split('/')[0]));
   assert.deepEqual([...top].filter((t) => !['out', 'package.json', 'node_modules'].includes(t)), [], 'nothing beside out/, package.json and node_modules');
   // Exactly the build's files (directories are entries too: compare files only).
-  const built = filesUnder(join(ROOT, 'out')).filter((f) => !f.endsWith('.map')).map((f) => `out/${f}`).sort();
+  // out/cli and out/bench are the CLI's and the benches' compiled copies (electron-builder.yml leaves them out).
+  const notApp = (f: string) => f.endsWith('.map') || f.startsWith('cli/') || f.startsWith('bench/');
+  const built = filesUnder(join(ROOT, 'out'))
+    .filter((f) => !notApp(f))
+    .map((f) => `out/${f}`)
+    .sort();
   const packed = entries.filter((e) => e.startsWith('out/') && built.includes(e)).sort();
-  assert.deepEqual(packed, built, 'every file of out/ except source maps');
+  assert.deepEqual(packed, built, 'every file of out/ except source maps and the CLI/bench copies');
+  assert.deepEqual(entries.filter((e) => e.startsWith('out/cli/') || e.startsWith('out/bench/')), [], 'no CLI or bench copies');
   for (const f of ['out/main/index.js', 'out/main/engine-host.js', 'out/preload/index.cjs', 'out/renderer/index.html']) assert.ok(entries.includes(f), f);
   assert.deepEqual(entries.filter((e) => e.endsWith('.map')), [], 'no source maps');
   assert.deepEqual(entries.filter((e) => /\.(test|spec)\.[cm]?[jt]sx?$/.test(e) || e.split('/').includes('__tests__')), [], 'no test files');
