@@ -13,7 +13,9 @@ import { Recorder } from '../recorder';
 import { EngineService } from '../service';
 import { until } from '../testing';
 import { allowedHosts, startUiServer, type UiServer } from './http';
-import { serveBridge, type BridgePort } from './server';
+import type { Page } from '../api/page';
+import { toQuote } from '../api/convert';
+import { serveBridge, type BridgePort, type EngineChannel } from './server';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickdesk-bridge-'));
 const staticDir = join(dir, 'static');
@@ -402,4 +404,38 @@ test('20,000 searches at once on one connection: bounded service, every one answ
   assert.ok(floodRate > idleRate * 0.25, `recording: ${idleRate} ticks/s before, ${floodRate.toFixed(0)} during the flood`);
   flood.socket.destroy();
   other.ws.close();
+});
+
+test('a frame of 200 full quotes goes as one message, serialized once and not cut into chunks, under 64 KB', async () => {
+  let page: Page | undefined;
+  const channel: EngineChannel = {
+    attachPage: (p) => (page = p as Page),
+    detachPage: () => undefined,
+    call: () => {
+      throw new Error('no requests here');
+    },
+    status: () => service.status(),
+  };
+  const sent: string[] = [];
+  let closePort!: () => void;
+  serveBridge(channel, { send: (text) => sent.push(text), onMessage: () => undefined, onClose: (fn) => (closePort = fn) }, { frameMs: 20, statusMs: 60_000 });
+  const ids = Array.from({ length: 200 }, (_, i) => 1000 + i);
+  page!.subscribe(ids);
+  const now = Date.now();
+  for (const id of ids) {
+    const t = { instrumentId: id, tsExchange: now, tsReceived: now, ltp: 24_140.55, close: 24_000.05, volume: 12_34_56_789, oi: 98_76_543, bid: 24_140.5, ask: 24_140.6, high: 24_200.05, low: 23_950.3 };
+    page!.onTick(t, toQuote(t));
+  }
+  await until(() => sent.some((m) => m.includes('"quotes"')), 'the frame');
+  closePort();
+  const frames = sent.filter((m) => !m.startsWith('{"event":"status"'));
+  assert.equal(frames.length, 1, 'one message for the frame');
+  const text = frames[0];
+  assert.ok(text.length > 16 * 1024, `${text.length} characters: more than one chunk's worth`);
+  assert.ok(Buffer.byteLength(text) < MAX_MESSAGE_BYTES);
+  const msg = JSON.parse(text) as { chunk?: number; event?: string; data?: Array<{ instrumentId: number; ltp: number }> };
+  assert.equal(msg.chunk, undefined, 'not a chunk');
+  assert.equal(msg.event, 'quotes');
+  assert.deepEqual(msg.data!.map((q) => q.instrumentId), ids);
+  assert.ok(msg.data!.every((q) => q.ltp === 24_140.55));
 });

@@ -143,15 +143,18 @@ export function serveBridge(service: EngineChannel, port: BridgePort, opts: Brid
   }
 
   // One message per frame carrying every stream that changed: fewer, larger messages cost the
-  // page far less than many small ones (each is a task, a parse and a dispatch).
+  // page far less than many small ones (each is a task, a parse and a dispatch). It is serialized
+  // once, and goes whole while it is under MAX_MESSAGE_BYTES: a frame of 200 full quotes is some
+  // 30,000 characters of ASCII, which frameMessage (it counts 4 bytes a character) would cut into
+  // chunks that the page parses twice.
   const frame = setInterval(() => {
     const events = page.drain();
-    if (events.length === 1) send(events[0]);
-    else if (events.length > 1) {
-      const batch = { events: events.map((e) => [e.event, e.data]) };
-      if (JSON.stringify(batch).length < MAX_MESSAGE_BYTES - 1024) send(batch);
-      else for (const e of events) send(e);
-    }
+    if (!events.length) return;
+    const msg = events.length === 1 ? events[0] : { events: events.map((e) => [e.event, e.data]) };
+    const text = JSON.stringify(msg);
+    if (text.length * 3 < MAX_MESSAGE_BYTES || Buffer.byteLength(text) < MAX_MESSAGE_BYTES) port.send(text);
+    else if (events.length > 1) for (const e of events) send(e);
+    else send(msg);
   }, opts.frameMs ?? 33);
   const status = setInterval(() => send({ event: 'status', data: service.status() }), opts.statusMs ?? 1000);
   send({ event: 'status', data: service.status() });

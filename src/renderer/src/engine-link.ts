@@ -3,7 +3,7 @@
 // candles of the grid's other charts, routes events into the store and live data, and says when
 // what the page shows stops being live: the engine gone or silent, or a server that refuses this
 // page's token.
-import type { Bar, RequestParams } from '../../shared/api';
+import type { Bar, Quote, RequestParams } from '../../shared/api';
 import type { BrokerInfo } from '../../shared/brokers';
 import type { CandleInterval, Instrument } from '../../shared/model';
 import { BridgeClient, connect, pageToken, serverAnswers } from './bridge/client';
@@ -60,7 +60,7 @@ async function syncSubscriptions(): Promise<void> {
   if (drop.length) await c.request('unsubscribe', { instrumentIds: drop });
   if (add.length) {
     const r = await c.request('subscribe', { instrumentIds: add });
-    useApp.getState().applyQuotes(r.quotes);
+    applyQuotes(r.quotes);
   }
 }
 
@@ -201,8 +201,14 @@ export async function olderCandles(instrumentId: number, interval: CandleInterva
   }
 }
 
+/** Quotes into the store (sorting, the keyboard) and straight into the watchlist's cells (live.ts). */
+function applyQuotes(qs: Quote[]): void {
+  useApp.getState().applyQuotes(qs);
+  live.pushQuotes(qs);
+}
+
 function attach(c: BridgeClient): void {
-  c.on('quotes', (qs) => useApp.getState().applyQuotes(qs));
+  c.on('quotes', applyQuotes);
   c.on('status', (s) => useApp.getState().setStatus(s));
   c.on('candles', (e) => {
     const key = streamKey(e.instrumentId, e.interval);

@@ -1,7 +1,9 @@
-// One animation-frame scheduler for every hot view (chart, ladder, tape). Each view posts its
-// latest redraw under a key (a newer post replaces an older one); a frame runs tasks until its
-// budget is spent and leaves the rest for the next frame, so bursts spread out instead of piling
-// into one long frame.
+// One animation-frame scheduler for every hot view (charts, chart turns, legends, ladder, tape).
+// Each view posts its latest redraw under a key (a newer post replaces an older one, so a key runs
+// at most once a frame with its newest task); a frame runs the tasks posted before it began until
+// its budget is spent and leaves the rest for the next frame, so bursts spread out instead of
+// piling into one long frame. A task posted while a frame runs (a view taking turns) waits for the
+// next frame.
 
 const BUDGET_MS = 4;
 const queue = new Map<string, () => void>();
@@ -10,12 +12,14 @@ let raf = 0;
 function run(): void {
   raf = 0;
   const start = performance.now();
-  for (const [key, task] of queue) {
+  for (const key of [...queue.keys()]) {
+    const task = queue.get(key);
+    if (!task) continue; // cancelled by an earlier task of this frame
     queue.delete(key);
     task();
     if (performance.now() - start > BUDGET_MS) break;
   }
-  if (queue.size > 0) raf = requestAnimationFrame(run);
+  if (queue.size > 0) raf ||= requestAnimationFrame(run);
 }
 
 export function onNextFrame(key: string, task: () => void): void {

@@ -1,7 +1,8 @@
-// Hot data outside React state: the watched instrument's book and tape, and candle listeners (every
-// chart hears every stream's bars and keeps its own). Canvas and chart code read these on
+// Hot data outside React state: the watched instrument's book and tape, candle listeners (every
+// chart hears every stream's bars and keeps its own), and each instrument's quote for the
+// watchlist's cells (written into the DOM by their rows). Canvas and chart code read these on
 // requestAnimationFrame; React never re-renders for them.
-import type { Bar, DepthUpdate, Trade } from '../../../shared/api';
+import type { Bar, DepthUpdate, Quote, Trade } from '../../../shared/api';
 import type { CandleInterval } from '../../../shared/model';
 
 type Listener = () => void;
@@ -37,6 +38,7 @@ class LiveData {
   private readonly depthListeners = new Set<Listener>();
   private readonly tapeListeners = new Set<Listener>();
   private readonly barListeners = new Set<(e: BarsEvent) => void>();
+  private readonly quoteListeners = new Map<number, Set<(q: Quote) => void>>();
   /** Each stream's bars as they stand (history, then live bars), for a chart that opens after its history came. */
   private readonly streams = new Map<string, Bar[]>();
 
@@ -82,6 +84,25 @@ class LiveData {
   /** Forgets every stream but these ("id/interval"): they are no longer streamed. */
   keepStreams(keys: ReadonlySet<string>): void {
     for (const k of this.streams.keys()) if (!keys.has(k)) this.streams.delete(k);
+  }
+
+  /** New quotes: each goes to the listeners of its instrument. */
+  pushQuotes(qs: readonly Quote[]): void {
+    for (const q of qs) {
+      const set = this.quoteListeners.get(q.instrumentId);
+      if (set) for (const f of set) f(q);
+    }
+  }
+
+  /** Hears the quotes of one instrument as they come. */
+  onQuote(instrumentId: number, f: (q: Quote) => void): () => void {
+    let set = this.quoteListeners.get(instrumentId);
+    if (!set) this.quoteListeners.set(instrumentId, (set = new Set()));
+    set.add(f);
+    return () => {
+      set.delete(f);
+      if (!set.size && this.quoteListeners.get(instrumentId) === set) this.quoteListeners.delete(instrumentId);
+    };
   }
 
   onDepth(f: Listener): () => void {

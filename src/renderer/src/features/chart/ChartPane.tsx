@@ -120,7 +120,7 @@ export function ChartPane({ slot }: { slot: number }) {
     view.current?.setIndicators(s.indicators);
   }, [s.indicators]);
 
-  // The focused chart redraws live bars every frame, the others a few times a second.
+  // The focused chart draws its live bars as they come, the others once a second (their captions say so).
   useEffect(() => {
     view.current?.setUpdateEvery(focused || !several ? 0 : BESIDE_FOCUS_MS);
     if (!focused) view.current?.setTool(null); // a line half drawn ends when another chart takes the focus
@@ -149,7 +149,12 @@ export function ChartPane({ slot }: { slot: number }) {
         <div className="chart-box" ref={box} data-testid="chart" />
         <div className="chart-top">
           {several && (
-            <div className="chart-caption" data-testid="chart-caption" title={label?.title ?? key ?? undefined}>
+            <div
+              className="chart-caption"
+              data-testid="chart-caption"
+              data-pace={focused ? 'live' : 'slow'}
+              title={`${label?.title ?? key ?? ''}${focused ? '' : `\nLive bars drawn once a second while another chart has the focus (click this one for every update)`}`.trim() || undefined}
+            >
               <span className="cap-sym">{caption}</span> <span className="cap-iv">{s.interval === '1d' ? '1D' : s.interval}</span>
             </div>
           )}

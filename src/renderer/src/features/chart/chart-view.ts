@@ -23,12 +23,10 @@ import { barTime, crosshairTime, direction, grouped, pct, price, qty } from '../
 import { cancelFrameTask, onNextFrame } from '../../frame';
 import { onThemeChange, palette, type Palette } from '../../theme';
 import { newLineId, type TrendLine } from './drawings';
+import { CHART_BARS, extendedStart, MAX_DRAWN, OLDER_AT, PendingBars, trimmedStart } from './bar-window';
 import { IndicatorPlots } from './indicator-plots';
 import { timeOf } from './trend-geometry';
 import { TrendLines, type Draft } from './trend-lines';
-
-/** Scrolled this close (in bars) to the oldest bar: ask the journal for older ones. */
-const OLDER_AT = 15;
 
 /** lightweight-charts draws UTC; shifting by +05:30 makes its axis read IST. */
 const ist = (t: number) => (t + IST_OFFSET_S) as UTCTimestamp;
@@ -70,18 +68,18 @@ let views = 0;
 
 /**
  * Charts drawn at a slower pace (setUpdateEvery) take turns, one a frame: four charts given the
- * same ticks would otherwise all redraw in one frame, four times the work of any other.
+ * same ticks would otherwise all redraw in one frame, four times the work of any other. The turns
+ * are the page's frame tasks (frame.ts): a turn posted while one runs waits for the next frame.
  */
 const turns: Array<() => void> = [];
-let turnFrame = 0;
+const TURN_KEY = 'chart-turn';
 function takeTurn(apply: () => void): void {
   if (!turns.includes(apply)) turns.push(apply);
-  turnFrame ||= requestAnimationFrame(nextTurn);
+  onNextFrame(TURN_KEY, nextTurn);
 }
 function nextTurn(): void {
-  turnFrame = 0;
   turns.shift()?.();
-  if (turns.length) turnFrame = requestAnimationFrame(nextTurn);
+  if (turns.length) onNextFrame(TURN_KEY, nextTurn);
 }
 function dropTurn(apply: () => void): void {
   const at = turns.indexOf(apply);
@@ -92,12 +90,14 @@ export class ChartView {
   readonly chart: IChartApi;
   private readonly candles: ISeriesApi<'Candlestick'>;
   private readonly volume: ISeriesApi<'Histogram'>;
-  /** Every bar shown, by time (s), oldest first. */
+  /** Every bar the chart has, by time (s), oldest first. */
   private bars = new Map<number, Bar>();
+  /** The first of them drawn (bar-window.ts: the library holds a window of the newest). */
+  private drawnFrom = 0;
   private last: Bar | null = null;
   /** The bar under the crosshair (s), or null: the legend shows the live bar. */
   private hoverT: number | null = null;
-  private readonly pending: Bar[] = [];
+  private readonly pending = new PendingBars();
   private decimals = 2;
   private interval: CandleInterval = '1m';
   /** Bumped by every full load: an older-bars answer for a previous load is dropped. */
@@ -188,10 +188,10 @@ export class ChartView {
     });
     this.candles.applyOptions({ upColor: c.up, downColor: c.down, wickUpColor: c.up, wickDownColor: c.down });
     const all = [...this.bars.values()];
-    this.volume.setData(all.map(this.volumeBar)); // each bar carries its color
+    this.volume.setData(all.slice(this.drawnFrom).map(this.volumeBar)); // each bar carries its color
     for (const l of this.lines) l.line.applyOptions({ color: c.drawing });
     this.trends.setColor(c.drawing);
-    this.plots.set(this.plots.ids, all);
+    this.plots.set(this.plots.ids, all, all[this.drawnFrom]?.t ?? null);
   }
 
   /** A plain click picks a trend line or places the drawing tool's point; Alt+click adds or removes a line. */
@@ -254,8 +254,9 @@ export class ChartView {
     return { t: Math.round(timeOf(logical, this.barTimes(), INTERVAL_SECONDS[this.interval])), p: roundTo(at, this.tick) };
   }
 
+  /** The drawn bars' times: the library's logical axis. */
   private barTimes(): number[] {
-    this.times ??= [...this.bars.keys()].sort((a, b) => a - b);
+    this.times ??= [...this.bars.keys()].slice(this.drawnFrom).sort((a, b) => a - b);
     return this.times;
   }
 
@@ -339,7 +340,8 @@ export class ChartView {
 
   /** The indicators shown (ids of CHART_INDICATORS), computed over the bars on the chart. */
   setIndicators(ids: readonly string[]): void {
-    this.plots.set(ids, [...this.bars.values()]);
+    const all = [...this.bars.values()];
+    this.plots.set(ids, all, all[this.drawnFrom]?.t ?? null);
     this.el.dataset.indicators = this.plots.ids.join(',');
     this.showLegend();
   }
@@ -353,12 +355,10 @@ export class ChartView {
     this.generation++;
     this.noOlder = false;
     this.loadingOlder = false;
-    this.pending.length = 0;
+    this.pending.clear();
     this.bars = new Map(list.map((b) => [b.t, b]));
-    this.times = null;
-    this.candles.setData(list.map(candle));
-    this.volume.setData(list.map(this.volumeBar));
-    this.plots.load(list);
+    this.drawnFrom = Math.max(0, list.length - CHART_BARS);
+    this.draw(list);
     this.last = list.at(-1) ?? null;
     this.hoverT = null;
     if (list.length) this.chart.timeScale().scrollToRealTime();
@@ -375,9 +375,23 @@ export class ChartView {
     this.update(list.filter((b) => b.t >= from));
   }
 
-  /** Bars shown (0 before the first history). */
+  /** Bars the chart has (0 before the first history). */
   get size(): number {
     return this.bars.size;
+  }
+
+  /** Bars handed to the chart library (the window of the newest, bar-window.ts). */
+  get drawn(): number {
+    return this.bars.size - this.drawnFrom;
+  }
+
+  /** `all` (every bar, oldest first) into the library from `drawnFrom` on: candles, volume, indicators. */
+  private draw(all: readonly Bar[]): void {
+    const shown = this.drawnFrom ? all.slice(this.drawnFrom) : all;
+    this.times = null;
+    this.candles.setData(shown.map(candle));
+    this.volume.setData(shown.map(this.volumeBar));
+    this.plots.load(all, shown[0]?.t ?? null);
   }
 
   /**
@@ -388,10 +402,15 @@ export class ChartView {
     this.updateEvery = ms;
   }
 
-  /** Live bar updates: applied once per frame (or per `setUpdateEvery`), the newest version of each bar winning. */
+  /**
+   * Live bar updates, applied once per frame (or per `setUpdateEvery`), the newest version of each
+   * bar winning (bar-window.ts PendingBars): however many messages come between two frames, the
+   * library takes one update per bar, and draws it in the frame after (its own animation frame),
+   * apart from the ladder's and the legends' work in this one.
+   */
   update(list: Bar[]): void {
     if (!list.length) return;
-    this.pending.push(...list);
+    this.pending.add(list);
     if (this.updateEvery === 0) return onNextFrame(this.frameKey, this.applyPending);
     if (this.updateTimer) return;
     const wait = this.updateEvery - (performance.now() - this.appliedAt);
@@ -417,11 +436,8 @@ export class ChartView {
 
   private readonly applyPending = () => {
     this.appliedAt = performance.now();
-    const latest = new Map<number, Bar>();
-    for (const b of this.pending) latest.set(b.t, b);
-    this.pending.length = 0;
-    for (const b of [...latest.values()].sort((x, y) => x.t - y.t)) {
-      if (this.last && b.t < this.last.t) continue; // older than what is drawn: the chart cannot take it
+    // Older than what is drawn is dropped: the chart cannot take it.
+    for (const b of this.pending.take(this.last?.t ?? null)) {
       this.candles.update(candle(b));
       this.volume.update(this.volumeBar(b));
       this.plots.update(b);
@@ -429,18 +445,45 @@ export class ChartView {
       this.bars.set(b.t, b);
       this.last = b;
     }
+    if (this.drawn > MAX_DRAWN) this.trim();
     this.showLegend();
   };
 
+  /** Live bars grew the window past MAX_DRAWN: the oldest drawn ones come off while the view is at the live edge. */
+  private trim(): void {
+    const start = trimmedStart(this.drawnFrom, this.bars.size, this.chart.timeScale().getVisibleLogicalRange()?.from ?? null);
+    if (start === null) return;
+    this.drawnFrom = start;
+    this.redrawWindow();
+    this.noOlder = false;
+  }
+
+  /** The window moved (`drawnFrom`): its bars into the library; the indicators are computed over every bar already. */
+  private redrawWindow(): void {
+    const shown = [...this.bars.values()].slice(this.drawnFrom);
+    this.times = null;
+    this.candles.setData(shown.map(candle));
+    this.volume.setData(shown.map(this.volumeBar));
+    this.plots.show(shown[0]?.t ?? null);
+  }
+
   private readonly onRange = (range: LogicalRange | null) => {
-    // Where the view is, in bars from the oldest (tests and the keyboard's pan read it).
-    if (range) this.el.dataset.rangeTo = range.to.toFixed(1);
+    // Where the view is, in bars from the oldest the chart has (tests and the keyboard's pan read it).
+    if (range) this.el.dataset.rangeTo = (range.to + this.drawnFrom).toFixed(1);
     if (!range || range.from > OLDER_AT || this.loadingOlder || this.noOlder || this.bars.size === 0) return;
     void this.loadOlder();
   };
 
-  /** Prepends the journal's bars before the oldest one shown, keeping the view where it is. */
+  /** Draws older bars, from memory, else the journal's before the oldest the chart has, keeping the view where it is. */
   private async loadOlder(): Promise<void> {
+    if (this.drawnFrom > 0) {
+      const range = this.chart.timeScale().getVisibleLogicalRange();
+      const before = this.drawnFrom;
+      this.drawnFrom = extendedStart(before);
+      this.redrawWindow();
+      if (range) this.chart.timeScale().setVisibleLogicalRange({ from: range.from + before - this.drawnFrom, to: range.to + before - this.drawnFrom });
+      return;
+    }
     const gen = this.generation;
     const first = this.bars.keys().next().value as number;
     this.loadingOlder = true;
@@ -454,11 +497,8 @@ export class ChartView {
     const range = this.chart.timeScale().getVisibleLogicalRange();
     this.prevOf = null;
     this.bars = new Map([...older.map((b): [number, Bar] => [b.t, b]), ...this.bars]);
-    this.times = null;
-    const all = [...this.bars.values()];
-    this.candles.setData(all.map(candle));
-    this.volume.setData(all.map(this.volumeBar));
-    this.plots.load(all);
+    this.drawnFrom = 0;
+    this.draw([...this.bars.values()]);
     if (range) this.chart.timeScale().setVisibleLogicalRange({ from: range.from + older.length, to: range.to + older.length });
   }
 
@@ -472,6 +512,7 @@ export class ChartView {
     el.dataset.lastTime = last ? String(last.t) : '';
     el.dataset.lastClose = last ? String(last.c) : '';
     el.dataset.bars = String(this.bars.size);
+    el.dataset.drawn = String(this.drawn);
     if (this.plots.ids.length) el.dataset.indicatorValues = JSON.stringify(this.plots.latest());
     // Where each line is drawn (px from the chart's top), for the keyboard-less tests of removal.
     if (this.lines.length) el.dataset.lineYs = this.lines.map((l) => Math.round(this.candles.priceToCoordinate(l.price) ?? -1)).join(',');

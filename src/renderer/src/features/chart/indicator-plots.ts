@@ -20,7 +20,14 @@ export const CHART_INDICATORS: ReadonlyArray<{ id: string; label: string; spec: 
 ];
 
 type AnyOut = IndicatorOutputs[keyof IndicatorOutputs];
-type Line = { series: ISeriesApi<'Line'> | ISeriesApi<'Histogram'>; pick: (v: AnyOut) => number; color?: (v: AnyOut) => string };
+type Point = { time: UTCTimestamp; value: number; color?: string };
+type Line = {
+  series: ISeriesApi<'Line'> | ISeriesApi<'Histogram'>;
+  pick: (v: AnyOut) => number;
+  color?: (v: AnyOut) => string;
+  /** Every point computed (over all the chart's bars); the series draws those from the window's start. */
+  points?: Point[];
+};
 interface Plot {
   id: string;
   ind: Indicator<AnyOut>;
@@ -28,7 +35,21 @@ interface Plot {
 }
 
 const ist = (t: number) => (t + IST_OFFSET_S) as UTCTimestamp;
-const point = (l: Line, t: number, v: AnyOut) => (l.color ? { time: ist(t), value: l.pick(v), color: l.color(v) } : { time: ist(t), value: l.pick(v) });
+const point = (l: Line, t: number, v: AnyOut): Point => (l.color ? { time: ist(t), value: l.pick(v), color: l.color(v) } : { time: ist(t), value: l.pick(v) });
+
+/** The points from time `t` (s, null: all) on. */
+function pointsFrom(points: Point[], t: number | null): Point[] {
+  if (t === null || !points.length || points[0].time >= ist(t)) return points;
+  let lo = 0;
+  let hi = points.length;
+  const at = ist(t);
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid].time < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return points.slice(lo);
+}
 
 export class IndicatorPlots {
   private plots: Plot[] = [];
@@ -36,8 +57,8 @@ export class IndicatorPlots {
 
   constructor(private readonly chart: IChartApi) {}
 
-  /** The ids shown (CHART_INDICATORS), over these bars. */
-  set(ids: readonly string[], bars: readonly Bar[]): void {
+  /** The ids shown (CHART_INDICATORS), computed over these bars and drawn from time `from` (s; null: all). */
+  set(ids: readonly string[], bars: readonly Bar[], from: number | null = null): void {
     for (const p of this.plots) for (const l of p.lines) this.chart.removeSeries(l.series);
     this.plots = [];
     // Panes below the price: RSI first, then MACD, numbered as they are asked for.
@@ -46,25 +67,36 @@ export class IndicatorPlots {
       const ind = createIndicator(def.spec) as Indicator<AnyOut>;
       this.plots.push({ id: def.id, ind, lines: this.linesFor(def.id, def.spec.kind === 'rsi' || def.spec.kind === 'macd' ? pane++ : 0) });
     }
-    this.load(bars);
+    this.load(bars, from);
   }
 
   get ids(): string[] {
     return this.plots.map((p) => p.id);
   }
 
-  /** Recomputes every indicator over a full history (a new instrument, interval or older bars). */
-  load(bars: readonly Bar[]): void {
+  /**
+   * Recomputes every indicator over a full history (a new instrument, interval or older bars),
+   * drawing the points from time `from` (s; null: all) on.
+   */
+  load(bars: readonly Bar[], from: number | null = null): void {
     this.lastT = bars.at(-1)?.t ?? null;
     for (const p of this.plots) {
       p.ind = createIndicator(p.ind.spec) as Indicator<AnyOut>;
-      const points: Array<Array<{ time: UTCTimestamp; value: number; color?: string }>> = p.lines.map(() => []);
+      const points: Point[][] = p.lines.map(() => []);
       for (const b of bars) {
         const v = p.ind.push(b);
         if (v !== undefined) p.lines.forEach((l, k) => points[k].push(point(l, b.t, v)));
       }
-      p.lines.forEach((l, k) => l.series.setData(points[k]));
+      p.lines.forEach((l, k) => {
+        l.points = points[k];
+        l.series.setData(pointsFrom(points[k], from));
+      });
     }
+  }
+
+  /** Draws the points computed from time `from` (s; null: all) on: the chart's window moved. */
+  show(from: number | null): void {
+    for (const p of this.plots) for (const l of p.lines) l.series.setData(pointsFrom(l.points ?? [], from));
   }
 
   /** A live bar: the same bar again is an update, a newer one a push. */
@@ -73,7 +105,14 @@ export class IndicatorPlots {
     this.lastT = b.t;
     for (const p of this.plots) {
       const v = same ? p.ind.update(b) : p.ind.push(b);
-      if (v !== undefined) for (const l of p.lines) l.series.update(point(l, b.t, v));
+      if (v === undefined) continue;
+      for (const l of p.lines) {
+        const pt = point(l, b.t, v);
+        const pts = (l.points ??= []);
+        if (pts.length && pts[pts.length - 1].time === pt.time) pts[pts.length - 1] = pt;
+        else pts.push(pt);
+        l.series.update(pt);
+      }
     }
   }
 

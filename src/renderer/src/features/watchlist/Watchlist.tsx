@@ -2,47 +2,64 @@
 // reads it, then the columns the user chose (LTP with a flash that fades once per change, change,
 // change %, volume and OI in K / L / Cr, bid, ask), sorted by a header click (ascending, descending,
 // none). ↑/↓, Enter and Delete work on it in the order shown (features/keys).
-import { memo, useEffect, useMemo, useRef } from 'react';
-import type { Quote } from '../../../../shared/api';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, type CSSProperties } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { Instrument } from '../../../../shared/model';
 import { activeListOf, shownOrder, useApp } from '../../store/app';
+import { live } from '../../store/live';
 import { OptionChain } from '../chain/OptionChain';
 import { StaleBadge } from '../status/StaleBadge';
 import { COLUMNS, DEFAULT_COLUMNS, type SortKey, type WatchColumn, type WatchSort } from './columns';
 import { Lists } from './Lists';
+import { RowWriter, type QuoteCell } from './quote-cells';
 import { Search } from './Search';
 import { instrumentLabel } from './symbol';
 import './watchlist.css';
 
-/** A row flashes at most once per this period (a flash lasts 700 ms, styles.css), so it always fades out. */
-const FLASH_EVERY_MS = 1000;
 /** The instrument column's least width (ch) when many columns need the row to scroll sideways. */
 const SYMBOL_MIN_CH = 14;
+/** The LTP column's width when a price of a lakh or more (MRF) is in the list. */
+const WIDE_LTP_CH = 10.6;
+/** The chain renders for its own data (every 2 s), not with the watchlist. */
+const Chain = memo(OptionChain);
 
-const Row = memo(function Row({ ins, quote, selected, columns }: { ins: Instrument; quote: Quote | undefined; selected: boolean; columns: WatchColumn[] }) {
-  const select = useApp((s) => s.select);
-  const flashRef = useRef<HTMLSpanElement>(null);
+/**
+ * One instrument. React renders its structure; the values are written by a RowWriter
+ * (quote-cells.ts) as quotes come (live.ts), so a price change renders nothing.
+ */
+const Row = memo(function Row({ ins, selected, columns }: { ins: Instrument; selected: boolean; columns: WatchColumn[] }) {
   const rowRef = useRef<HTMLTableRowElement>(null);
-  const prev = useRef<number | undefined>(undefined);
-  const flashedAt = useRef(0);
-  const alt = useRef(false);
-  useEffect(() => {
-    const el = flashRef.current;
-    const ltp = quote?.ltp;
-    const now = performance.now();
-    if (el && ltp !== undefined && prev.current !== undefined && ltp !== prev.current && now - flashedAt.current >= FLASH_EVERY_MS) {
-      // A CSS animation restarted by switching between two identical keyframes (no reflow forced);
-      // it ends transparent, so the cell never stays coloured however fast the ticks come.
-      alt.current = !alt.current;
-      el.className = `flash ${ltp > prev.current ? 'up' : 'down'} ${alt.current ? 'a' : 'b'}`;
-      flashedAt.current = now;
+  useLayoutEffect(() => {
+    const row = rowRef.current!;
+    const cells: QuoteCell[] = [];
+    const texts: Text[] = [];
+    let ltp: HTMLElement | null = null;
+    let flash: HTMLElement | null = null;
+    for (const td of row.querySelectorAll<HTMLElement>('td[data-col]')) {
+      const column = td.dataset.col as WatchColumn;
+      const text = document.createTextNode('');
+      texts.push(text);
+      if (column === 'ltp') {
+        ltp = td.querySelector<HTMLElement>('[data-testid=watch-ltp]')!;
+        flash = td.querySelector<HTMLElement>('.flash');
+        ltp.append(text);
+        cells.push({ column, toned: ltp, base: '', text });
+      } else {
+        td.prepend(text); // before the row's × button when this is the last cell
+        cells.push({ column, toned: td, base: td.className, text });
+      }
     }
-    prev.current = ltp;
-  }, [quote?.ltp]);
+    const writer = new RowWriter(ins, cells, ltp, flash);
+    writer.write(useApp.getState().quotes[ins.id]);
+    const off = live.onQuote(ins.id, (q) => writer.write(q));
+    return () => {
+      off();
+      for (const t of texts) t.remove();
+    };
+  }, [ins, columns]);
   useEffect(() => {
     if (selected) rowRef.current?.scrollIntoView({ block: 'nearest' });
   }, [selected]);
-  // A row renders on every price change (hundreds a second across a long list): only what changed is computed.
   const label = useMemo(() => instrumentLabel(ins), [ins]);
   return (
     <tr
@@ -52,7 +69,8 @@ const Row = memo(function Row({ ins, quote, selected, columns }: { ins: Instrume
       aria-selected={selected}
       data-testid="watch-row"
       data-symbol={`${ins.exchange}:${ins.symbol}`}
-      onClick={() => select(ins.id)}
+      // The store's action at the click (not a subscription per row: each would run on every quotes message).
+      onClick={() => useApp.getState().select(ins.id)}
     >
       <td className="sym" title={label.title}>
         <div className="sym-in">
@@ -66,19 +84,17 @@ const Row = memo(function Row({ ins, quote, selected, columns }: { ins: Instrume
         const def = COLUMNS[c];
         const last = i === columns.length - 1;
         const remove = last ? <RemoveButton id={ins.id} /> : null;
+        // The cells' text and tone are the writer's: React gives them none, so it never overwrites them.
         if (c === 'ltp')
           return (
-            <td key={c} className={`num ltp-cell${last ? ' last' : ''}`}>
-              <span className="flash" ref={flashRef} />
-              <span className={def.tone(quote, ins)} data-testid="watch-ltp" data-ltp={quote?.ltp ?? ''}>
-                {def.text(quote, ins)}
-              </span>
+            <td key={c} data-col={c} className={`num ltp-cell${last ? ' last' : ''}`}>
+              <span className="flash" />
+              <span data-testid="watch-ltp" />
               {remove}
             </td>
           );
         return (
-          <td key={c} className={`num ${def.tone(quote, ins)}${c === 'oi' ? ' oi' : ''}${last ? ' last' : ''}`} data-testid={def.testId}>
-            {def.text(quote, ins)}
+          <td key={c} data-col={c} className={`num${c === 'oi' ? ' oi' : ''}${last ? ' last' : ''}`} data-testid={def.testId}>
             {remove}
           </td>
         );
@@ -88,7 +104,6 @@ const Row = memo(function Row({ ins, quote, selected, columns }: { ins: Instrume
 });
 
 function RemoveButton({ id }: { id: number }) {
-  const remove = useApp((s) => s.removeFromWatchlist);
   return (
     <button
       className="remove"
@@ -96,7 +111,7 @@ function RemoveButton({ id }: { id: number }) {
       tabIndex={-1}
       onClick={(e) => {
         e.stopPropagation();
-        remove(id);
+        useApp.getState().removeFromWatchlist(id);
       }}
     >
       ×
@@ -122,20 +137,25 @@ function Head({ k, label, className, sort }: { k: SortKey; label: string; classN
 export function Watchlist() {
   const watchlist = useApp((s) => s.watchlist);
   const instruments = useApp((s) => s.instruments);
-  const quotes = useApp((s) => s.quotes);
   const selectedId = useApp((s) => s.selectedId);
   const list = useApp(activeListOf);
   const chainOpen = useApp((s) => s.overlays.includes('chain'));
   const toggle = useApp((s) => s.toggle);
   const close = useApp((s) => s.close);
+  const closeChain = useCallback(() => close('chain'), [close]);
   const { columns, sort } = list;
-  // Unsorted, the rows keep the list's order; sorted, they follow the values (and ↑/↓ with them).
-  const shown = sort ? shownOrder({ lists: [list], activeList: list.id, watchlist, quotes, instruments }) : watchlist;
+  // Unsorted, the rows keep the list's order; sorted, they follow the values (and ↑/↓ with them):
+  // this renders again when the order changes, not when a price does.
+  const shown = useApp(useShallow(shownOrder));
   // Prices of a lakh and more (MRF) need a wider LTP column; most lists never do.
-  const wideLtp = watchlist.some((id) => (quotes[id]?.ltp ?? 0) >= 99_999.995);
+  const wideLtp = useApp((s) => s.watchlist.some((id) => (s.quotes[id]?.ltp ?? 0) >= 99_999.995));
   // More than the usual columns: the instrument keeps its width and the table scrolls sideways.
   const extra = columns.some((c) => !DEFAULT_COLUMNS.includes(c));
   const minWidth = extra ? `${SYMBOL_MIN_CH + columns.reduce((w, c) => w + COLUMNS[c].widthCh, 0) + columns.length}ch` : undefined;
+  // Each row is a grid of these tracks (styles.css): the instrument takes what the columns leave.
+  // OI's track is a variable so that a narrow watchlist can fold it away (the container query).
+  const tracks = columns.map((c) => (c === 'oi' ? `var(--oi-w, ${COLUMNS.oi.widthCh}ch)` : `${c === 'ltp' && wideLtp ? WIDE_LTP_CH : COLUMNS[c].widthCh}ch`));
+  const tableStyle = { '--cols': `minmax(0, 1fr) ${tracks.join(' ')}`, ...(minWidth ? { minWidth } : {}) } as CSSProperties;
   return (
     <section className="panel watchlist">
       <Lists />
@@ -145,15 +165,9 @@ export function Watchlist() {
           Chain
         </button>
       </div>
-      {chainOpen && <OptionChain onClose={() => close('chain')} />}
+      {chainOpen && <Chain onClose={closeChain} />}
       <div className={extra ? 'watch-scroll scroll-x' : 'watch-scroll'} role="listbox" aria-label={`Watchlist ${list.name}`} data-testid="watchlist" data-list={list.name} tabIndex={0}>
-        <table className={wideLtp ? 'wide-ltp' : undefined} style={minWidth ? { minWidth } : undefined}>
-          <colgroup>
-            <col />
-            {columns.map((c) => (
-              <col key={c} className={COLUMNS[c].col} />
-            ))}
-          </colgroup>
+        <table className={wideLtp ? 'wide-ltp' : undefined} style={tableStyle}>
           <thead>
             <tr>
               <Head k="symbol" label="Instrument" className="" sort={sort} />
@@ -164,7 +178,7 @@ export function Watchlist() {
           </thead>
           <tbody>
             {shown.map((id) =>
-              instruments[id] ? <Row key={id} ins={instruments[id]} quote={quotes[id]} selected={id === selectedId} columns={columns} /> : null,
+              instruments[id] ? <Row key={id} ins={instruments[id]} selected={id === selectedId} columns={columns} /> : null,
             )}
           </tbody>
         </table>

@@ -31,6 +31,8 @@ export interface ColumnDef {
   text(q: Quote | undefined, ins: Instrument): string;
   /** The cell's colour class: up / down / flat, or '' for none. */
   tone(q: Quote | undefined, ins: Instrument): string;
+  /** The quote's fields text and tone read: while they stay the same, so does the cell. */
+  reads: ReadonlyArray<keyof Quote>;
   testId: string;
 }
 
@@ -50,6 +52,7 @@ export const COLUMNS: Record<WatchColumn, ColumnDef> = {
     value: (q) => q?.ltp,
     text: (q, ins) => price(q?.ltp, decimalsFor(ins.tickSize)),
     tone: (q) => direction(q?.changePct),
+    reads: ['ltp', 'changePct'],
     testId: 'watch-ltp',
   },
   change: {
@@ -61,6 +64,7 @@ export const COLUMNS: Record<WatchColumn, ColumnDef> = {
     value: change,
     text: (q, ins) => signed(change(q), decimalsFor(ins.tickSize)),
     tone: (q, ins) => direction(change(q), decimalsFor(ins.tickSize)),
+    reads: ['ltp', 'close'],
     testId: 'watch-change',
   },
   changePct: {
@@ -72,6 +76,7 @@ export const COLUMNS: Record<WatchColumn, ColumnDef> = {
     value: (q) => q?.changePct,
     text: (q) => pct(q?.changePct),
     tone: (q) => direction(q?.changePct),
+    reads: ['changePct'],
     testId: 'watch-chg',
   },
   volume: {
@@ -83,6 +88,7 @@ export const COLUMNS: Record<WatchColumn, ColumnDef> = {
     value: (q) => positive(q?.volume),
     text: (q) => (q?.volume ? qty(q.volume) : ''),
     tone: () => '',
+    reads: ['volume'],
     testId: 'watch-vol',
   },
   oi: {
@@ -94,6 +100,7 @@ export const COLUMNS: Record<WatchColumn, ColumnDef> = {
     value: (q) => positive(q?.oi),
     text: (q) => (q?.oi ? qty(q.oi) : ''),
     tone: () => '',
+    reads: ['oi'],
     testId: 'watch-oi',
   },
   bid: {
@@ -105,6 +112,7 @@ export const COLUMNS: Record<WatchColumn, ColumnDef> = {
     value: (q) => positive(q?.bid),
     text: (q, ins) => (q?.bid ? price(q.bid, decimalsFor(ins.tickSize)) : ''),
     tone: () => '',
+    reads: ['bid'],
     testId: 'watch-bid',
   },
   ask: {
@@ -116,6 +124,7 @@ export const COLUMNS: Record<WatchColumn, ColumnDef> = {
     value: (q) => positive(q?.ask),
     text: (q, ins) => (q?.ask ? price(q.ask, decimalsFor(ins.tickSize)) : ''),
     tone: () => '',
+    reads: ['ask'],
     testId: 'watch-ask',
   },
   high: {
@@ -127,6 +136,7 @@ export const COLUMNS: Record<WatchColumn, ColumnDef> = {
     value: (q) => positive(q?.high),
     text: (q, ins) => (q?.high ? price(q.high, decimalsFor(ins.tickSize)) : ''),
     tone: () => '',
+    reads: ['high'],
     testId: 'watch-high',
   },
   low: {
@@ -138,6 +148,7 @@ export const COLUMNS: Record<WatchColumn, ColumnDef> = {
     value: (q) => positive(q?.low),
     text: (q, ins) => (q?.low ? price(q.low, decimalsFor(ins.tickSize)) : ''),
     tone: () => '',
+    reads: ['low'],
     testId: 'watch-low',
   },
 };
