@@ -3,7 +3,7 @@
 // transformed sources add ~45 MB to a process that imports the engine (122 vs 77 MB idle). The
 // entry and the replicator's worker are compiled into out/bench/, the packages left as imports.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { REPO_ROOT } from '../src/engine/paths';
 
@@ -27,10 +27,18 @@ export async function compileBenchEntry(entry: string): Promise<string> {
   return join(OUT, `${name}.js`);
 }
 
-/** Runs a compiled entry in a child process (its output inherited); rejects on a non-zero exit. */
+/** The Node flags `tickdesk` runs with: those on bin/tickdesk.mjs's `#!/usr/bin/env -S node …` line. */
+export function tickdeskNodeFlags(): string[] {
+  const first = readFileSync(join(REPO_ROOT, 'bin', 'tickdesk.mjs'), 'utf8').split('\n', 1)[0];
+  const m = /^#!\/usr\/bin\/env -S node((?: +\S+)*)$/.exec(first);
+  if (!m) throw new Error(`bin/tickdesk.mjs: unexpected first line ${first}`);
+  return m[1].split(' ').filter(Boolean);
+}
+
+/** Runs a compiled entry in a child process with `tickdesk`'s Node flags (its output inherited); rejects on a non-zero exit. */
 export function runCompiled(file: string, args: string[] = []): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file, ...args], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [...tickdeskNodeFlags(), file, ...args], { stdio: 'inherit' });
     child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${basename(file)} exited with ${code ?? signal}`))));
   });
 }

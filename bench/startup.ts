@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { buildRenderer, rendererIsStale } from '../src/engine/ui-build';
 import { Journal } from '../src/engine/store/journal';
+import { tickdeskNodeFlags } from './compiled';
 import { fmt } from './util';
 
 const BIN = new URL('../bin/tickdesk.mjs', import.meta.url).pathname;
@@ -29,7 +30,7 @@ function stop(child: ChildProcess): Promise<void> {
 /** `serve --demo` → its URL printed → the page's chart has a bar. */
 async function firstCandle(browser: import('playwright-core').Browser): Promise<{ url: number; candle: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, 'serve', '--demo', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...tickdeskNodeFlags(), BIN, 'serve', '--demo', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -57,7 +58,7 @@ async function firstCommit(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'tickdesk-startup-'));
   const path = join(dir, 'j.sqlite');
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, 'record', '--journal', path, '--duration', '30s'], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const child = spawn(process.execPath, [...tickdeskNodeFlags(), BIN, 'record', '--journal', path, '--duration', '30s'], { stdio: ['ignore', 'ignore', 'ignore'] });
   try {
     for (;;) {
       if (performance.now() - t0 > 60_000) throw new Error('no tick committed in 60 s');

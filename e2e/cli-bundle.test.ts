@@ -4,9 +4,9 @@
 // copy of the repository so that this checkout's own out/cli is left alone.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Journal } from '../src/engine/store/journal';
@@ -88,5 +88,39 @@ test('a recording through the bundle: migrations found from out/cli, ticks commi
     assert.equal(entries, (j.db.prepare('SELECT count(*) AS n FROM ticks WHERE id <= ?').get(upto) as { n: number }).n);
   } finally {
     j.close();
+  }
+});
+
+test("the tickdesk command runs with its shebang's Node flags (V8's smaller young generation), run directly or through npx", async () => {
+  const first = readFileSync(join(REPO, 'bin', 'tickdesk.mjs'), 'utf8').split('\n', 1)[0];
+  assert.equal(first, '#!/usr/bin/env -S node --max-semi-space-size=8');
+  for (const [cmd, args] of [
+    [join(REPO, 'bin', 'tickdesk.mjs'), []],
+    ['npx', ['tickdesk']],
+  ] as const) {
+    const journal = join(copy, `flags-${basename(cmd)}.sqlite`);
+    const child = spawn(cmd, [...args, 'record', '--journal', journal, '--duration', '20s'], { cwd: REPO, stdio: 'ignore' });
+    try {
+      // The recording process: node running the command (env execs it; npx starts it as a child).
+      let cmdline = '';
+      for (const end = Date.now() + 15_000; !cmdline && Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+        for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+          let line = '';
+          try {
+            line = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          } catch {
+            continue; // gone
+          }
+          const argv = line.split('\0');
+          if (argv.includes(journal) && basename(argv[0]) === 'node' && /\/tickdesk(\.mjs)?$/.test(argv[2] ?? '')) cmdline = line;
+        }
+      }
+      assert.ok(cmdline, `no node process recording to ${journal}`);
+      // node --max-semi-space-size=8 …/bin/tickdesk.mjs (or npx's link to it, node_modules/.bin/tickdesk) record …
+      assert.equal(cmdline.split('\0')[1], '--max-semi-space-size=8');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
   }
 });
