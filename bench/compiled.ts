@@ -1,29 +1,19 @@
 // Runs a bench's engine part as the product runs it: compiled (esbuild, as bin/cli-bundle.mjs
 // compiles the CLI and electron-vite the desktop engine), not through tsx, whose loader thread and
 // transformed sources add ~45 MB to a process that imports the engine (122 vs 77 MB idle). The
-// entry and the replicator's worker are compiled into out/bench/, the packages left as imports.
+// entry and the replicator's worker are compiled into out/bench/ by the CLI's own compile().
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { compile } from '../bin/cli-bundle.mjs';
 import { REPO_ROOT } from '../src/engine/paths';
 
 const OUT = join(REPO_ROOT, 'out', 'bench');
 
-/** Compiles `entry` (a path under bench/) and the replicator's worker into out/bench; the compiled entry's path. */
+/** Compiles `entry` (a path under bench/) and the replicator's worker into out/bench, as the CLI is compiled; the compiled entry's path. */
 export async function compileBenchEntry(entry: string): Promise<string> {
-  const { build } = await import('esbuild');
   const name = basename(entry, '.ts');
-  await build({
-    entryPoints: { [name]: entry, 'replicator-worker': join(REPO_ROOT, 'src/engine/store/replicator-worker.ts') },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outdir: OUT,
-    logLevel: 'warning',
-  });
-  writeFileSync(join(OUT, 'package.json'), '{ "type": "module" }\n');
+  await compile({ [name]: entry, 'replicator-worker': join(REPO_ROOT, 'src/engine/store/replicator-worker.ts') }, OUT);
   return join(OUT, `${name}.js`);
 }
 

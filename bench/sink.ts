@@ -10,39 +10,11 @@ import { Journal } from '../src/engine/store/journal';
 import { from as copyFrom } from 'pg-copy-streams';
 import { COPY_BINARY_TRAILER, COPY_TICKS_BINARY_HEADER, TickBinaryEncoder } from '../src/engine/store/copy-binary';
 import { COPY_TICKS_BINARY_SQL, COPY_TICKS_SQL, copyEscape, copyText, insertTicks, Replicator, tickCopyLine, tickInsertValues } from '../src/engine/store/replicator';
-import { cleanupDatabases, freshDatabase } from '../src/engine/store/testing';
+import { cleanupDatabases, flood, freshDatabase, fullTick } from '../src/engine/store/testing';
 import { initSchema } from '../src/engine/store/timescale';
-import type { NewInstrument, Tick } from '../src/shared/model';
+import type { NewInstrument } from '../src/shared/model';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-const BOOK = new Float64Array(30).map((_, i) => 100 + i);
-
-/** A full tick with 5-level depth, the i-th of its instrument list. */
-function fullTick(instrumentId: number, i: number, ts: number): Tick {
-  return {
-    instrumentId,
-    tsExchange: ts,
-    tsReceived: ts,
-    ltp: 100 + (i % 500) * 0.05,
-    ltq: 5,
-    atp: 101.5,
-    volume: i,
-    volDelta: 5,
-    oi: 1000,
-    totalBuyQty: 5000,
-    totalSellQty: 6000,
-    open: 100,
-    high: 125,
-    low: 99,
-    close: 100.5,
-    bid: 100,
-    ask: 100.05,
-    bidQty: 10,
-    askQty: 12,
-    depth5: BOOK,
-  };
-}
 
 function instrumentsOf(j: Journal, n: number): number[] {
   const list: NewInstrument[] = Array.from({ length: n }, (_, k) => ({ broker: 'sim', token: String(1000 + k), exchange: 'NSE', segment: 'NSE', symbol: `SYM${k}`, tickSize: 0.05, lotSize: 1 }));
@@ -101,23 +73,10 @@ async function busyLoop(dir: string, url: string, thread: 'worker' | 'main', rat
   const rep = new Replicator({ journal: j, url, sourceId: `busy-${thread}`, thread });
   rep.start();
   while (rep.stats.state !== 'connected') await sleep(5);
-  const perTurn = Math.round((rate * turnMs) / 1000);
-  let on = true;
-  let i = 0;
-  let turns = 0;
-  const turn = () => {
-    if (!on) return;
-    const t = performance.now();
-    for (let k = 0; k < perTurn; k++, i++) j.append(fullTick(ids[i % ids.length], i, Date.now()));
-    j.flush();
-    turns++;
-    while (performance.now() - t < turnMs);
-    setImmediate(turn);
-  };
   const t0 = performance.now();
-  turn();
+  const producer = flood(j, ids, Math.round((rate * turnMs) / 1000), turnMs);
   await sleep(ms);
-  on = false;
+  const turns = producer.stop();
   const s = (performance.now() - t0) / 1000;
   const run = { committed: j.committed / s, replicated: rep.stats.replicated / s, backlog: rep.snapshot().backlogRows, turns };
   while (rep.snapshot().backlogRows > 0) await sleep(20);

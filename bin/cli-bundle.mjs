@@ -10,7 +10,7 @@
 //
 //   node bin/cli-bundle.mjs     builds the bundle now if it is stale (npm test does, before its tests)
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -30,7 +30,10 @@ function newestMtime(dir) {
   return newest;
 }
 
-/** True when out/cli/main.js exists and is newer than every source; false without sources (a packaged copy: use what is there). */
+/**
+ * True when out/cli/main.js exists and is newer than every source; true without sources (a packaged
+ * copy: use what is there). src/engine/paths.ts freshCliBundleFile applies the same rule from TypeScript.
+ */
 export function bundleIsFresh() {
   const main = join(CLI_OUT, 'main.js');
   if (!existsSync(main)) return false;
@@ -42,24 +45,23 @@ export function bundleIsFresh() {
   return built >= newest;
 }
 
+/**
+ * Compiles `entries` (name → source path) as the engine ships outside Electron: one ES module per
+ * entry in `outdir` (with a package.json saying so), node_modules left as imports (native
+ * better-sqlite3, pg's optional parts, vite for the page build). The benches compile with it too.
+ */
+export async function compile(entries, outdir) {
+  const { build } = await import('esbuild');
+  await build({ entryPoints: entries, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outdir, logLevel: 'silent' });
+  writeFileSync(join(outdir, 'package.json'), '{ "type": "module" }\n');
+}
+
 /** Compiles the bundle into a directory of its own, then renames each file into out/cli (main.js last). */
 export async function buildBundle() {
-  const { build } = await import('esbuild');
   const tmp = join(ROOT, 'out', `cli.tmp-${process.pid}-${Date.now()}`);
   try {
-    await build({
-      entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([k, v]) => [k, join(ROOT, v)])),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      // node_modules stay node_modules (native better-sqlite3, pg's optional parts, tsx for the renderer build).
-      packages: 'external',
-      outdir: tmp,
-      logLevel: 'silent',
-    });
+    await compile(Object.fromEntries(Object.entries(ENTRIES).map(([k, v]) => [k, join(ROOT, v)])), tmp);
     mkdirSync(CLI_OUT, { recursive: true });
-    writeFileSync(join(tmp, 'package.json'), '{ "type": "module" }\n');
     for (const f of ['package.json', 'replicator-worker.js', 'main.js']) renameSync(join(tmp, f), join(CLI_OUT, f));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -80,7 +82,8 @@ export async function loadMain() {
   return (await import(pathToFileURL(join(ROOT, 'src/engine/cli/main.ts')).href)).main;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+// Run as a script (by its own name: a bench compiled with this module inside is not it).
+if (basename(process.argv[1] ?? '') === 'cli-bundle.mjs') {
   if (!bundleIsFresh()) await buildBundle();
   console.log(`CLI bundle: ${dirname(join(CLI_OUT, 'main.js'))} (fresh)`);
 }

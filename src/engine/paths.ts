@@ -31,7 +31,8 @@ export function newestMtime(dir: string, keep: (name: string) => boolean = () =>
 /**
  * A file of the CLI's bundle (out/cli, made by bin/cli-bundle.mjs from src/engine and src/shared)
  * when the bundle is newer than every one of those sources, else null: code running from the
- * sources can then start the same compiled worker the CLI and the desktop app start.
+ * sources can then start the same compiled worker the CLI and the desktop app start. The rule is
+ * bin/cli-bundle.mjs's bundleIsFresh (which runs before any TypeScript can, so it cannot be this).
  */
 export function freshCliBundleFile(name: string, root: string = REPO_ROOT): string | null {
   const main = join(root, 'out', 'cli', 'main.js');

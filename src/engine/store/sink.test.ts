@@ -14,7 +14,7 @@ import { Recorder } from '../recorder';
 import { Journal, RECORDER_NOT_RUNNING } from './journal';
 import { defaultSourceId, Replicator, type SinkState } from './replicator';
 import { initSchema } from './timescale';
-import { cleanupDatabases, freshDatabase, journalChecksums, pgChecksums, withClient } from './testing';
+import { cleanupDatabases, flood, freshDatabase, journalChecksums, pgChecksums, withClient } from './testing';
 import type { CandleInterval } from '../../shared/model';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -676,26 +676,9 @@ test('a producer that never idles on the same event loop: the replicator keeps u
   // As a flooding feed does: each turn of the event loop appends and commits 5,000 full ticks
   // (20,000/s) and holds the loop until 250 ms have passed; it never idles. On this thread the
   // replicator took a turn per round trip and per 5,000 rows read, and sent about a quarter of it.
-  const book = new Float64Array(30).map((_, i) => 100 + i);
-  let on = true;
-  let k = 0;
-  let turns = 0;
-  const turn = () => {
-    if (!on) return;
-    const t0 = performance.now();
-    for (let n = 0; n < 5000; n++, k++) {
-      const now = Date.now();
-      journal.append({ instrumentId: ids[k % ids.length], tsExchange: now, tsReceived: now, ltp: 100 + (k % 500) * 0.05, ltq: 5, atp: 101.5, volume: k, volDelta: 5,
-        oi: 1000, totalBuyQty: 5000, totalSellQty: 6000, open: 100, high: 125, low: 99, close: 100.5, bid: 100, ask: 100.05, bidQty: 10, askQty: 12, depth5: book });
-    }
-    journal.flush();
-    turns++;
-    while (performance.now() - t0 < 250);
-    setImmediate(turn);
-  };
-  turn();
+  const producer = flood(journal, ids, 5000, 250);
   await new Promise((r) => setTimeout(r, 6000));
-  on = false;
+  const turns = producer.stop();
   const committed = journal.committed;
   const replicated = rep.stats.replicated;
   assert.ok(turns >= 12, `${turns} turns`);

@@ -2,6 +2,7 @@
 // computed the same way on the journal and on PostgreSQL. Used by tests only.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { Tick } from '../../shared/model';
 import type { Journal } from './journal';
 
 const dropList: Array<() => Promise<unknown>> = [];
@@ -62,3 +63,58 @@ export async function pgChecksums(c: pg.Client, sourceId: string): Promise<Map<s
   return new Map(r.rows.map((x: { k: string; n: string; s: string }) => [x.k, { n: Number(x.n), sum: Math.round(Number(x.s)) }]));
 }
 
+
+const BOOK = new Float64Array(30).map((_, i) => 100 + i);
+
+/** A full tick with a 5-level book, the i-th of a run (price, volume and exchange time follow i). */
+export function fullTick(instrumentId: number, i: number, ts: number): Tick {
+  return {
+    instrumentId,
+    tsExchange: ts,
+    tsReceived: ts,
+    ltp: 100 + (i % 500) * 0.05,
+    ltq: 5,
+    atp: 101.5,
+    volume: i,
+    volDelta: 5,
+    oi: 1000,
+    totalBuyQty: 5000,
+    totalSellQty: 6000,
+    open: 100,
+    high: 125,
+    low: 99,
+    close: 100.5,
+    bid: 100,
+    ask: 100.05,
+    bidQty: 10,
+    askQty: 12,
+    depth5: BOOK,
+  };
+}
+
+/**
+ * A producer that never idles, as a flooding feed does: each turn of this thread's event loop
+ * appends and commits `perTurn` full ticks (over `ids` in turn, stamped now) and holds the loop
+ * until `holdMs` have passed, then queues the next turn. stop() ends it and says how many turns ran.
+ */
+export function flood(journal: Journal, ids: readonly number[], perTurn: number, holdMs: number): { stop(): number } {
+  let on = true;
+  let i = 0;
+  let turns = 0;
+  const turn = () => {
+    if (!on) return;
+    const t = performance.now();
+    for (let k = 0; k < perTurn; k++, i++) journal.append(fullTick(ids[i % ids.length], i, Date.now()));
+    journal.flush();
+    turns++;
+    while (performance.now() - t < holdMs);
+    setImmediate(turn);
+  };
+  turn();
+  return {
+    stop() {
+      on = false;
+      return turns;
+    },
+  };
+}
