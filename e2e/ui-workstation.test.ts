@@ -99,7 +99,8 @@ test('daily bars are labelled by date, not 00:00', async () => {
 
 test('watchlist: options told apart with CE/PE, Vol whole, Indian grouping, no "-0.00%"', async () => {
   const options: string[] = [];
-  for (const q of ['NIFTY 24400 CE', 'NIFTY 24450 CE', 'NIFTY 24450 PE']) {
+  const [below, atm] = nearMoneyStrikes();
+  for (const q of [`NIFTY ${below} CE`, `NIFTY ${atm} CE`, `NIFTY ${atm} PE`]) {
     options.push(await optionSymbol(q));
     await addInstrument(q, options.at(-1)!);
   }
@@ -149,6 +150,17 @@ test('watchlist: options told apart with CE/PE, Vol whole, Indian grouping, no "
   // A known value: NIFTY above 10,000 reads with its thousands comma.
   assert.match(await text('[data-testid=watch-row][data-symbol="NSE:NIFTY 50"] [data-testid=watch-ltp]'), /^\d{2},\d{3}\.\d{2}$/);
 });
+
+/**
+ * Two NIFTY strikes at the money of the chain the demo lists: its spot follows the clock, so fixed
+ * strikes fall outside the chain at some hours. The middle of the listed strikes is the money (the
+ * chain is centred on it); the demo listed its chain seconds ago, one 50-point step either way at most.
+ */
+function nearMoneyStrikes(): [number, number] {
+  const strikes = [...new Set(defaultUniverse().filter((i) => i.name === 'NIFTY' && i.instrumentType === 'CE').map((i) => i.strike!))].sort((a, b) => a - b);
+  const mid = strikes[Math.floor(strikes.length / 2)];
+  return [mid - 50, mid];
+}
 
 /** The trading symbol search finds for an option query. */
 async function optionSymbol(query: string): Promise<string> {
