@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+import { preloadApp, RENDERER_BUILD } from './src/engine/ui-build';
 
 export default defineConfig({
   main: {
@@ -27,7 +28,10 @@ export default defineConfig({
   },
   renderer: {
     root: 'src/renderer',
-    build: { rollupOptions: { input: resolve('src/renderer/index.html') } },
-    plugins: [react()],
+    // As `tickdesk serve` builds it (src/engine/ui-build.ts): minified (electron-vite leaves the
+    // renderer unminified; the page's script is compiled before the first candle), the workstation's
+    // chunk asked for from the HTML.
+    build: { ...RENDERER_BUILD, rollupOptions: { input: resolve('src/renderer/index.html') } },
+    plugins: [react(), preloadApp()],
   },
 });

@@ -1,6 +1,7 @@
 // Broker-neutral domain model: what every adapter produces and every consumer reads.
 import { z } from 'zod';
 import { BrokerId } from './brokers';
+import { CANDLE_INTERVALS, INTERVAL_SECONDS } from './intervals';
 import { IST_OFFSET_S } from './ist';
 
 /** The broker an instrument belongs to: its adapter's protocol (brokers.ts BrokerId, an open name). */
@@ -147,21 +148,10 @@ export interface DepthSnapshot {
   orders: Uint32Array;
 }
 
-export const CandleInterval = z.enum(['1s', '1m', '3m', '5m', '10m', '15m', '25m', '30m', '1h', '1d']);
+export const CandleInterval = z.enum(CANDLE_INTERVALS);
 export type CandleInterval = z.infer<typeof CandleInterval>;
 
-export const INTERVAL_SECONDS: Record<CandleInterval, number> = {
-  '1s': 1,
-  '1m': 60,
-  '3m': 180,
-  '5m': 300,
-  '10m': 600,
-  '15m': 900,
-  '25m': 1500,
-  '30m': 1800,
-  '1h': 3600,
-  '1d': 86400,
-};
+export { INTERVAL_SECONDS };
 
 /** IST is UTC+05:30 with no daylight saving; candle buckets align to IST wall-clock boundaries. */
 export { IST_OFFSET_S };

@@ -3,7 +3,7 @@
 // client or a web page sends (a malformed request line, a bad escape, a foreign Host header, an
 // oversize or non-UTF-8 frame) gets an error answer or a closed socket, never the process's end.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -11,6 +11,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES } from '../../shared/bridge';
 import { serveBridge, type BridgeOptions, type EngineChannel } from './server';
+import { StaticFiles } from './static-files';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -102,6 +103,26 @@ function staticFile(root: string, realRoot: string, rel: string): string | null 
   }
 }
 
+/** Regular files under `dir` (at most `limit`; none when it is missing): what the server warms. */
+function listFiles(dir: string, limit = 256): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (out.length >= limit) return;
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.isFile()) out.push(join(d, e.name));
+    }
+  };
+  if (dir) walk(dir);
+  return out;
+}
+
 export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   const token = opts.token ?? randomBytes(18).toString('base64url');
   const host = opts.host ?? '127.0.0.1';
@@ -112,6 +133,9 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   } catch {
     // Not built yet: every request is a 404 until it is.
   }
+  // The page's files in memory, gzipped, before the browser asks (static-files.ts).
+  const files = new StaticFiles();
+  files.warm(listFiles(realRoot));
   let hosts = new Set<string>();
   const hostOk = (req: IncomingMessage) => hosts.has((req.headers.host ?? '').toLowerCase());
   const sockets = new Set<Socket>();
@@ -125,16 +149,23 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     if (rel === '/' || !extname(rel)) rel = '/index.html';
     const file = staticFile(root, realRoot, rel);
     if (!file) return void text(404, 'not found');
-    res.writeHead(200, {
-      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'Content-Security-Policy': CSP,
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'Cache-Control': rel === '/index.html' ? 'no-store' : 'max-age=3600',
-    });
-    if (req.method === 'HEAD') res.end();
-    // A file removed between the check and the read ends this response, not the process.
-    else createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    files.get(file, req.headers['accept-encoding']).then(
+      ({ body, encoding }) => {
+        res.writeHead(200, {
+          'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'Content-Length': body.length,
+          ...(encoding ? { 'Content-Encoding': encoding } : {}),
+          Vary: 'Accept-Encoding',
+          'Content-Security-Policy': CSP,
+          'X-Content-Type-Options': 'nosniff',
+          'Referrer-Policy': 'no-referrer',
+          'Cache-Control': rel === '/index.html' ? 'no-store' : 'max-age=3600',
+        });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      },
+      // A file removed between the check and the read ends this response, not the process.
+      () => res.destroy(),
+    );
   });
   http.on('connection', (s) => {
     sockets.add(s);

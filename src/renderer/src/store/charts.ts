@@ -8,7 +8,8 @@
 // change across engine restarts; engine-link resolves the key).
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
-import { INTERVAL_SECONDS, type CandleInterval, type Instrument } from '../../../shared/model';
+import { INTERVAL_SECONDS } from '../../../shared/intervals';
+import type { CandleInterval, Instrument } from '../../../shared/model';
 
 export type Grid = 1 | 2 | 4;
 export const GRIDS: readonly Grid[] = [1, 2, 4];
