@@ -2,7 +2,7 @@
 // The display formats every panel uses: Indian grouping, K / L / Cr, neutral zero, IST times.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { barTime, crosshairTime, decimalsFor, direction, expiryShort, grouped, istClock, pct, price, qty, qtyFull, signed } from './format';
+import { barTime, crosshairTime, decimalsFor, direction, expiryShort, grouped, istClock, pct, price, qty, qtyFull, signed, tickMarkLabel } from './format';
 
 test('prices: Indian digit grouping at the instrument decimals', () => {
   assert.equal(price(24140.75), '24,140.75');
@@ -100,4 +100,37 @@ test('decimals from the tick size; expiries as traders say them', () => {
   assert.equal(decimalsFor(0.0025), 4);
   assert.equal(decimalsFor(1), 2);
   assert.equal(expiryShort('2025-12-24'), '24 Dec');
+});
+
+test('time-axis labels: the chart library’s own text (its toLocaleString, the oracle) without its cost', () => {
+  // lightweight-charts' default (v5 horz-scale-behavior-time formatTickmark): the time's UTC parts
+  // as a local Date, toLocaleString(locale, options by mark type).
+  const options: Intl.DateTimeFormatOptions[] = [
+    { year: 'numeric' },
+    { month: 'short' },
+    { day: 'numeric' },
+    { hour12: false, hour: '2-digit', minute: '2-digit' },
+    { hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit' },
+  ];
+  const library = (t: number, type: number) => {
+    const e = new Date(t * 1000);
+    return new Date(e.getUTCFullYear(), e.getUTCMonth(), e.getUTCDate(), e.getUTCHours(), e.getUTCMinutes(), e.getUTCSeconds()).toLocaleString('en-US', options[type]);
+  };
+  let rnd = 7;
+  const next = () => (rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  let checked = 0;
+  for (let k = 0; k < 3000; k++) {
+    const t = Math.floor(1.6e9 + next() * 3e8); // 2020-2029
+    const type = k % 5;
+    const hour = new Date(t * 1000).getUTCHours();
+    if (type >= 3 && hour === 0) continue; // the library's "24:05" (below)
+    assert.equal(tickMarkLabel(t, type), library(t, type), `${t} type ${type}`);
+    checked++;
+  }
+  assert.ok(checked > 2500);
+  // 2026-12-01 00:05:07 and 09:15:00 (IST as UTC): the hour after midnight is 00, not 24.
+  assert.equal(tickMarkLabel(Date.UTC(2026, 11, 1, 0, 5, 7) / 1000, 3), '00:05');
+  assert.equal(tickMarkLabel(Date.UTC(2026, 11, 1, 0, 5, 7) / 1000, 4), '00:05:07');
+  assert.equal(tickMarkLabel(Date.UTC(2026, 11, 1, 9, 15) / 1000, 3), '09:15');
+  assert.equal(tickMarkLabel(Date.UTC(2026, 11, 1) / 1000, 1), 'Dec');
 });

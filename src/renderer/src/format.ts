@@ -126,6 +126,31 @@ export function barTime(tSec: number, interval: CandleInterval): string {
   return `${p.dd} ${p.mon} ${interval === '1s' ? p.hhmmss : p.hhmm}`;
 }
 
+/**
+ * A label on the chart's time axis, for a time already moved to IST wall clock (the chart's times
+ * are IST as if UTC). lightweight-charts' own labels call toLocaleString per label and paint: the
+ * biggest item of a chart's first paint (~100 ms for four charts here) and of every repaint of the
+ * axis. Same text as its labels for an en-US page ("2026", "Dec", "1", "09:15", "09:15:30"), except
+ * the hour after midnight, which it prints as "24:05" and this as "00:05".
+ * `type` is lightweight-charts' TickMarkType: 0 year, 1 month, 2 day of month, 3 time, 4 with seconds.
+ */
+export function tickMarkLabel(tIstSec: number, type: number): string {
+  const d = new Date(tIstSec * 1000);
+  switch (type) {
+    case 0:
+      return String(d.getUTCFullYear());
+    case 1:
+      return MONTHS[d.getUTCMonth()];
+    case 2:
+      return String(d.getUTCDate());
+    case 3:
+      return `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+    default:
+      return `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  }
+}
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
 /** The crosshair's label on the time axis, in IST, with the year: "Tue 02 Dec '25 10:41". */
 export function crosshairTime(tSec: number, interval: CandleInterval): string {
   const p = istParts(tSec * 1000);

@@ -14,12 +14,15 @@ import {
   type IPriceLine,
   type ISeriesApi,
   type LogicalRange,
+  type TickMarkType,
+  type Time,
   type UTCTimestamp,
 } from 'lightweight-charts';
 import type { Bar } from '../../../../shared/api';
 import { IST_OFFSET_S } from '../../../../shared/ist';
-import { INTERVAL_SECONDS, type CandleInterval } from '../../../../shared/model';
-import { barTime, crosshairTime, direction, grouped, pct, price, qty } from '../../format';
+import { INTERVAL_SECONDS } from '../../../../shared/intervals';
+import type { CandleInterval } from '../../../../shared/model';
+import { barTime, crosshairTime, direction, grouped, pct, price, qty, tickMarkLabel } from '../../format';
 import { cancelFrameTask, onNextFrame } from '../../frame';
 import { onThemeChange, palette, type Palette } from '../../theme';
 import { newLineId, type TrendLine } from './drawings';
@@ -138,7 +141,8 @@ export class ChartView {
       crosshair: { mode: CrosshairMode.Normal },
       rightPriceScale: { borderColor: c.axisBorder, scaleMargins: { top: 0.08, bottom: 0.22 } },
       // A few empty bars on the right keep the newest time label clear of the price axis.
-      timeScale: { borderColor: c.axisBorder, timeVisible: true, secondsVisible: false, rightOffset: 6 },
+      // Its labels from format.ts's tickMarkLabel: the library's own call toLocaleString per label and paint.
+      timeScale: { borderColor: c.axisBorder, timeVisible: true, secondsVisible: false, rightOffset: 6, tickMarkFormatter: (t: Time, type: TickMarkType) => (typeof t === 'number' ? tickMarkLabel(t, type) : null) },
       localization: { timeFormatter: (t: number) => crosshairTime(t - IST_OFFSET_S, this.interval) },
       layout: { background: { type: ColorType.Solid, color: c.bg }, textColor: c.axisText, fontSize: 11, attributionLogo: opts.attribution ?? true },
     });
@@ -567,8 +571,12 @@ function roundTo(p: number, tick: number): number {
   return Number((Math.round(p / tick) * tick).toFixed(6));
 }
 
+/** The node's text, rewritten in place: a new text node for every change would cost a style recalc besides the layout. */
 function set(node: HTMLElement, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
+  const t = node.firstChild;
+  if (t instanceof Text && !t.nextSibling) {
+    if (t.data !== text) t.data = text;
+  } else if (node.textContent !== text) node.textContent = text;
 }
 
 function candle(b: Bar) {
