@@ -1,5 +1,4 @@
 // `tickdesk db init --url postgres://...`: apply Tickdesk's schema (idempotent).
-import pg from 'pg';
 import { parseArgs } from 'node:util';
 import { initSchema } from '../store/timescale';
 import { UsageError } from './args';
@@ -31,6 +30,7 @@ export async function dbCommand(argv: string[]): Promise<number> {
   // Checked before connecting: a typo must not reach the database's retention policies.
   const compressAfterDays = days(values['compress-after-days'], 'compress-after-days');
   const retainDays = days(values['retain-days'], 'retain-days');
+  const { default: pg } = await import('pg'); // only here: every other command starts without it
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {

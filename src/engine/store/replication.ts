@@ -15,14 +15,23 @@
 // writes posted back to the thread that owns the journal (see replicator.ts).
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import type { Client, ClientBase } from 'pg';
 import type { Instrument } from '../../shared/model';
 import { Backoff, type BackoffOptions } from '../feed/backoff';
 import { COPY_BINARY_TRAILER, COPY_TICKS_BINARY_HEADER, TickBinaryEncoder } from './copy-binary';
 import type { Journal, JournalStream } from './journal';
 import { SINK_TICK_COLUMNS, TICK_COLUMNS } from './tick-columns';
 import { schemaVersion } from './timescale';
+
+/**
+ * pg and pg-copy-streams, loaded when a sink first connects (or COPY is first used): loaded with
+ * the engine, they cost every CLI start ~0.1 s (pg probes its runtime as it loads), sink or not.
+ */
+type SinkDrivers = { pg: typeof import('pg').default; copyFrom: typeof import('pg-copy-streams').from };
+let drivers: Promise<SinkDrivers> | null = null;
+export function sinkDrivers(): Promise<SinkDrivers> {
+  return (drivers ??= Promise.all([import('pg'), import('pg-copy-streams')]).then(([p, c]) => ({ pg: p.default, copyFrom: c.from })));
+}
 
 /** 'refused': this journal must not go to this source (see the detail); nothing is sent or pruned. */
 export type SinkState = 'connecting' | 'connected' | 'disconnected' | 'refused' | 'stopped';
@@ -152,7 +161,7 @@ export function tickInsertValues(r: unknown[], remoteId: number, sourceId: strin
 }
 
 /** Multi-row INSERT of tick rows, in pages that stay under PostgreSQL's 65,535 parameters. */
-export async function insertTicks(client: pg.ClientBase, values: unknown[][], pageRows = 1000): Promise<void> {
+export async function insertTicks(client: ClientBase, values: unknown[][], pageRows = 1000): Promise<void> {
   const cols = SINK_TICK_COLUMNS.length;
   for (let i = 0; i < values.length; i += pageRows) {
     const page = values.slice(i, i + pageRows);
@@ -166,7 +175,8 @@ export async function insertTicks(client: pg.ClientBase, values: unknown[][], pa
 }
 
 /** Sends `body` through COPY on an open client. */
-export function copyText(client: pg.ClientBase, sql: string, body: string): Promise<void> {
+export async function copyText(client: ClientBase, sql: string, body: string): Promise<void> {
+  const { copyFrom } = await sinkDrivers();
   return new Promise((resolve, reject) => {
     const stream = client.query(copyFrom(sql));
     stream.on('error', reject);
@@ -185,7 +195,7 @@ export const CHUNK_ROWS = { worker: 2000, main: 5000 } as const;
 /** One replicator's connection, watermarks and batches; run by Replicator on one thread or another. */
 export class ReplicationLoop {
   private running = false;
-  private client: pg.Client | null = null;
+  private client: Client | null = null;
   private readonly backoff: Backoff;
   private readonly remoteIds = new Map<number, number>();
   private readonly sink: string;
@@ -268,6 +278,7 @@ export class ReplicationLoop {
     const journal = this.journal;
     const refused = journal.sinkRefusal(this.sink);
     if (refused) throw new SinkRefused(refused);
+    const { pg } = await sinkDrivers();
     const client = new pg.Client({ connectionString: this.opts.url, connectionTimeoutMillis: 5000, keepAlive: true, statement_timeout: 60_000 });
     client.on('error', () => {}); // surfaced by the failing query instead
     this.client = client;
@@ -309,14 +320,14 @@ export class ReplicationLoop {
   }
 
   /** The journal this source id belongs to in the database, if any. */
-  private async boundJournal(client: pg.Client): Promise<{ journalId: string; host: string; path: string; since: Date } | null> {
+  private async boundJournal(client: Client): Promise<{ journalId: string; host: string; path: string; since: Date } | null> {
     const r = await client.query('SELECT journal_id, host, journal_path, bound_at FROM sink_sources WHERE source_id = $1', [this.opts.sourceId]);
     const b = r.rows[0] as { journal_id: string; host: string; journal_path: string; bound_at: Date } | undefined;
     return b ? { journalId: b.journal_id, host: b.host, path: b.journal_path, since: b.bound_at } : null;
   }
 
   /** Binds this source id to this journal; refused when another journal bound it first. */
-  private async bind(client: pg.Client): Promise<void> {
+  private async bind(client: Client): Promise<void> {
     const journal = this.journal;
     const r = await client.query(
       'INSERT INTO sink_sources (source_id, journal_id, host, journal_path) VALUES ($1, $2, $3, $4) ON CONFLICT (source_id) DO NOTHING',
@@ -353,7 +364,7 @@ export class ReplicationLoop {
    * Maps journal instruments to the database's ids, 1,000 per statement (a recorder of thousands of
    * instruments against a remote database must not pay a round trip each).
    */
-  private async mapInstruments(client: pg.Client, localIds: Iterable<number>): Promise<void> {
+  private async mapInstruments(client: Client, localIds: Iterable<number>): Promise<void> {
     const missing = [...new Set(localIds)].filter((id) => !this.remoteIds.has(id));
     for (let i = 0; i < missing.length; i += 1000) {
       const page = missing.slice(i, i + 1000).map((id) => {
@@ -437,9 +448,10 @@ export class ReplicationLoop {
    * while the next is encoded, and an encoder is used again only once its chunk is in the kernel's
    * socket buffer, so that a batch holds two chunks' memory and allocates none as it goes.
    */
-  private async copyBatch(client: pg.Client, batchRows: number, upTo: number): Promise<{ last: number; sent: number }> {
+  private async copyBatch(client: Client, batchRows: number, upTo: number): Promise<{ last: number; sent: number }> {
     const journal = this.journal;
     const encoders = (this.encoders ??= [new TickBinaryEncoder(this.opts.sourceId), new TickBinaryEncoder(this.opts.sourceId)]);
+    const { copyFrom } = await sinkDrivers();
     const stream = client.query(copyFrom(COPY_TICKS_BINARY_SQL));
     const done = new Promise<void>((resolve, reject) => {
       stream.on('finish', resolve);
@@ -481,7 +493,7 @@ export class ReplicationLoop {
   }
 
   /** Order-book snapshots: text COPY with their own watermark, in their own transaction. */
-  private async syncDepth(client: pg.Client): Promise<number> {
+  private async syncDepth(client: Client): Promise<number> {
     const journal = this.journal;
     if (journal.maxDepthId() <= this.lastDepthId) return 0;
     const rows = journal.depthAfter(this.lastDepthId, 5000);
@@ -512,7 +524,7 @@ export class ReplicationLoop {
    * Backfilled candles: upserted (a bucket fetched again replaces the old one), with their own
    * watermark (the journal's write sequence) in the same transaction.
    */
-  private async syncCandles(client: pg.Client): Promise<number> {
+  private async syncCandles(client: Client): Promise<number> {
     const journal = this.journal;
     if (journal.maxCandleSeq() <= this.lastCandleSeq) return 0;
     const rows = journal.candlesAfter(this.lastCandleSeq, 5000);
@@ -542,7 +554,7 @@ export class ReplicationLoop {
   }
 
   /** Runs `work` in one transaction: all of it commits, or none. */
-  private async inTransaction(client: pg.Client, work: () => Promise<void>): Promise<void> {
+  private async inTransaction(client: Client, work: () => Promise<void>): Promise<void> {
     await client.query('BEGIN');
     try {
       await work();
@@ -558,7 +570,7 @@ export class ReplicationLoop {
    * value this loop read (`from`): if anyone else moved it meanwhile, the transaction fails and the
    * loop reads the database's watermark again (nothing is sent twice).
    */
-  private async markProgress(client: pg.Client, stream: JournalStream, from: number, last: number, rows: number): Promise<void> {
+  private async markProgress(client: Client, stream: JournalStream, from: number, last: number, rows: number): Promise<void> {
     const r = await client.query(
       `INSERT INTO sink_progress (source_id, stream, last_id, rows, updated_at) VALUES ($1, $2, $3, $4, now())
        ON CONFLICT (source_id, stream) DO UPDATE SET last_id = EXCLUDED.last_id, rows = sink_progress.rows + EXCLUDED.rows, updated_at = now()
@@ -569,7 +581,7 @@ export class ReplicationLoop {
       throw new Error(`source "${this.opts.sourceId}": the database's ${stream} watermark moved past ${from} under another replicator; reading it again`);
   }
 
-  private async syncGaps(client: pg.Client): Promise<void> {
+  private async syncGaps(client: Client): Promise<void> {
     const gaps = this.journal.gapsForSync(this.gapWatermark, this.openGaps);
     if (gaps.length === 0) return;
     const top = Math.max(this.gapWatermark, ...gaps.map((g) => g.id));
