@@ -441,3 +441,34 @@ test('a frame of 200 full quotes goes as one message, serialized once and not cu
   assert.deepEqual(msg.data!.map((q) => q.instrumentId), ids);
   assert.ok(msg.data!.every((q) => q.ltp === 24_140.55));
 });
+
+test('a server whose engine is still starting serves the page at once and takes the WebSocket when the engine is up (503 if it never comes up)', async () => {
+  let up!: () => void;
+  const ready = new Promise<void>((r) => (up = r));
+  const early = await startUiServer({ service, staticDir, port: 0, ready });
+  try {
+    assert.equal((await fetch(`http://127.0.0.1:${early.port}/`)).status, 200, 'the page while the engine starts');
+    const ws = new WebSocket(`ws://127.0.0.1:${early.port}/bridge?token=${early.token}`);
+    let opened = false;
+    ws.on('open', () => (opened = true));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(opened, false, 'no bridge before the engine is up');
+    up();
+    await until(() => opened, 'the bridge once the engine is up');
+    const answer = new Promise<any>((resolve) => ws.on('message', (d: Buffer) => JSON.parse(d.toString()).id === 1 && resolve(JSON.parse(d.toString()))));
+    ws.send(JSON.stringify({ id: 1, method: 'searchInstruments', params: { query: 'INFY', limit: 1 } }));
+    assert.equal((await answer).result[0].symbol, 'INFY');
+    ws.close();
+    // A token that is not this server's is refused at once, engine up or not.
+    assert.equal((await open(`ws://127.0.0.1:${early.port}/bridge?token=nope`)).status, 401);
+  } finally {
+    await early.close();
+  }
+  const failed = await startUiServer({ service, staticDir, port: 0, ready: Promise.reject(new Error('login failed')) });
+  try {
+    assert.equal((await open(`ws://127.0.0.1:${failed.port}/bridge?token=${failed.token}`)).status, 503);
+    assert.equal((await fetch(`http://127.0.0.1:${failed.port}/`)).status, 200);
+  } finally {
+    await failed.close();
+  }
+});

@@ -34,6 +34,11 @@ export interface UiServerOptions {
   port?: number;
   token?: string;
   bridge?: BridgeOptions;
+  /**
+   * WebSockets are taken once this settles (the page is served at once): `serve` prints its URL
+   * while the engine is still starting, and the page loads meanwhile. Rejected: 503.
+   */
+  ready?: Promise<unknown>;
 }
 
 export interface UiServer {
@@ -187,6 +192,17 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     const origin = req.headers.origin;
     const sameOrigin = !origin || origin === `http://${req.headers.host}`;
     if (url.pathname !== '/bridge' || !tokenOk(url.searchParams.get('token'), token) || !sameOrigin) return refuse('401 Unauthorized');
+    if (opts.ready) {
+      opts.ready.then(
+        () => !socket.destroyed && upgrade(req, socket, head),
+        () => !socket.destroyed && refuse('503 Service Unavailable'),
+      );
+      return;
+    }
+    upgrade(req, socket, head);
+  });
+  opts.ready?.catch(() => {}); // a failed start is each WebSocket's 503, not an unhandled rejection
+  const upgrade = (req: IncomingMessage, socket: Socket, head: Buffer) =>
     wss.handleUpgrade(req, socket, head, (ws) => {
       // ws has already answered a frame over maxPayload (1009) or text that is not UTF-8 (1007)
       // with a close; the event only reports it, and unheard it would end the process.
@@ -201,7 +217,6 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
         opts.bridge,
       );
     });
-  });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(opts.port ?? 0, host, () => resolve());

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startUiServer } from '../bridge/http';
+import type { EngineChannel } from '../bridge/server';
 import { brokers, findBroker, orList } from '../brokers/registry';
 import { installLastResort } from '../last-resort';
 import { Recorder } from '../recorder';
@@ -75,29 +76,52 @@ async function serve(values: Parameters<typeof recorderOptions>[0] & { host?: st
       throw e;
     }
   }
-  await startWithProgress(recorder);
-  const service = new EngineService(recorder);
-  service.start();
+  // The page is served while the engine starts (its feed, the instrument list): the browser loads
+  // and compiles the page meanwhile, and its WebSocket is taken once the engine is up.
+  const engine: { service?: EngineService } = {};
+  const started = startWithProgress(recorder).then(() => {
+    engine.service = new EngineService(recorder);
+    engine.service.start();
+  });
+  started.catch(() => {}); // answered below, after the server is up or not
   let server: Awaited<ReturnType<typeof startUiServer>>;
   try {
-    server = await startUiServer({ service, staticDir: RENDERER_OUT, host, port });
+    server = await startUiServer({ service: later(() => engine.service!), staticDir: RENDERER_OUT, host, port, ready: started });
   } catch (e) {
     // Taken meanwhile (or another listen error): stop recording too, and say so.
-    service.stop();
+    await started.catch(() => {});
+    engine.service?.stop();
     await recorder.stop(5000);
     afterStop();
     throw listenError(e, host, port);
   }
   console.log(`Tickdesk UI: ${server.url}`);
+  try {
+    await started;
+  } catch (e) {
+    await server.close();
+    afterStop();
+    throw e;
+  }
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     console.log(`warning: bound to ${host}: anyone who can reach it and has the URL's token can see your data`);
   }
   await runUntilStopped(recorder, opts.journalPath, durationMs, async () => {
     await server.close();
-    service.stop();
+    engine.service!.stop();
   });
   afterStop();
   return 0;
+}
+
+/** The engine's channel for pages, read when a page first uses it (after the engine has started). */
+function later(get: () => EngineService): EngineChannel {
+  return {
+    attachPage: (p) => get().attachPage(p),
+    detachPage: (p) => get().detachPage(p),
+    call: ((page, method, params) => get().call(page, method, params)) as EngineChannel['call'],
+    status: () => get().status(),
+  };
 }
 
 /** Resolves when HOST:PORT can be listened on (port 0 always can); throws what listen would. */
