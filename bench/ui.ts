@@ -35,6 +35,12 @@ const SPLIT = process.env.BENCH_UI_SPLIT === '1';
 const PART = process.env.BENCH_UI_PART ?? 'ab';
 const drainedAt = new Map<string, number>();
 
+/**
+ * BENCH_UI_RENDERER=/path/to/built/renderer: serve that build instead of out/renderer (two builds,
+ * e.g. a change and its base, measured back to back on the same machine).
+ */
+const RENDERER_DIR = process.env.BENCH_UI_RENDERER;
+
 /** PROFILE_DIR=/tmp/p: the page's CPU profile of each part (ui-a.cpuprofile, ui-b.cpuprofile), for a summary by self time. */
 const PROFILE_DIR = process.env.PROFILE_DIR;
 
@@ -74,8 +80,8 @@ async function readableRenderer(dir: string): Promise<string> {
 }
 
 async function setup() {
-  if (!PROFILE_DIR && rendererIsStale()) await buildRenderer();
-  const staticDir = PROFILE_DIR ? await readableRenderer(PROFILE_DIR) : RENDERER_OUT;
+  if (!PROFILE_DIR && !RENDERER_DIR && rendererIsStale()) await buildRenderer();
+  const staticDir = PROFILE_DIR ? await readableRenderer(PROFILE_DIR) : (RENDERER_DIR ?? RENDERER_OUT);
   const dir = mkdtempSync(join(tmpdir(), 'tickdesk-uibench-'));
   // The simulator only provides the instrument master here (rate 0): the bench is the market.
   const recorder = new Recorder({

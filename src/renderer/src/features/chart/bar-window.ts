@@ -1,10 +1,11 @@
 // What a chart hands the chart library, and when. lightweight-charts rebuilds its render data from
-// every bar a series holds on each update (13 series with the indicators on): 2,000 bars cost a
-// frame tens of milliseconds, 600 a few. So a chart draws a window of its bars: the newest
-// CHART_BARS when it opens, growing with live bars and cut back to CHART_BARS when it passes
-// MAX_DRAWN while the user watches the live edge; scrolling left draws the older ones again (from
-// memory, then from the journal). The chart keeps every bar it has for the legend and the
-// indicators, which are computed over all of them: only what is drawn is windowed.
+// every bar a series holds on each update (13 series with every indicator on, when 2,000 bars cost
+// a frame tens of milliseconds and 600 a few; 5 since indicator-lines.ts draws a pane's lines as
+// one). So a chart draws a window of its bars: the newest CHART_BARS when it opens, growing with
+// live bars and cut back to CHART_BARS when it passes MAX_DRAWN while the user watches the live
+// edge; scrolling left draws the older ones again (from memory, then from the journal). The chart
+// keeps every bar it has for the legend and the indicators, which are computed over all of them:
+// only what is drawn is windowed.
 // Pure: no DOM, no chart library.
 import type { Bar } from '../../../../shared/api';
 

@@ -2,11 +2,12 @@
 // pane (VWAP, EMA, SMA, Bollinger, Supertrend), RSI and MACD in panes of their own. A full load
 // recomputes once; a live bar costs one update per indicator (O(1)), never a recompute per frame.
 // Colors are the theme's (theme.ts palette().indicator), taken when the indicators are set.
-import { HistogramSeries, LineSeries, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
+import type { CustomSeriesOptions, IChartApi, ISeriesApi, Logical, Time, UTCTimestamp, WhitespaceData } from 'lightweight-charts';
 import type { Bar } from '../../../../shared/api';
 import { createIndicator, type Indicator, type IndicatorOutputs, type IndicatorSpecInput } from '../../../../shared/indicators';
 import { IST_OFFSET_S } from '../../../../shared/ist';
 import { palette } from '../../theme';
+import { IndicatorLinesView, type LinesRow, type PlotLine } from './indicator-lines';
 
 /** The indicators a trader reaches for first, with the usual settings; the menu's order. */
 export const CHART_INDICATORS: ReadonlyArray<{ id: string; label: string; spec: IndicatorSpecInput }> = [
@@ -20,53 +21,80 @@ export const CHART_INDICATORS: ReadonlyArray<{ id: string; label: string; spec: 
 ];
 
 type AnyOut = IndicatorOutputs[keyof IndicatorOutputs];
-type Point = { time: UTCTimestamp; value: number; color?: string };
-type Line = {
-  series: ISeriesApi<'Line'> | ISeriesApi<'Histogram'>;
+type Line = PlotLine & {
   pick: (v: AnyOut) => number;
-  color?: (v: AnyOut) => string;
-  /** Every point computed (over all the chart's bars); the series draws those from the window's start. */
-  points?: Point[];
+  /** A colour per point (Supertrend's direction). */
+  colorOf?: (v: AnyOut) => string;
 };
 interface Plot {
   id: string;
   ind: Indicator<AnyOut>;
   lines: Line[];
+  /** The pane drawn on, and where its lines start among the pane's. */
+  pane: Pane;
+  first: number;
+}
+/** One pane's lines: one custom series (indicator-lines.ts) drawing them all. */
+interface Pane {
+  series: ISeriesApi<'Custom', Time, LinesRow | WhitespaceData<Time>, CustomSeriesOptions>;
+  lines: Line[];
+  /** A row per bar from the first with a value (over all the chart's bars); the series draws those from the window's start. */
+  rows: LinesRow[];
+  /** The row being built for the bar at hand (null: none of the pane's indicators has a value yet). */
+  next: LinesRow | null;
 }
 
 const ist = (t: number) => (t + IST_OFFSET_S) as UTCTimestamp;
-const point = (l: Line, t: number, v: AnyOut): Point => (l.color ? { time: ist(t), value: l.pick(v), color: l.color(v) } : { time: ist(t), value: l.pick(v) });
 
-/** The points from time `t` (s, null: all) on. */
-function pointsFrom(points: Point[], t: number | null): Point[] {
-  if (t === null || !points.length || points[0].time >= ist(t)) return points;
+/** The rows from time `t` (s, null: all) on. */
+function rowsFrom(rows: LinesRow[], t: number | null): LinesRow[] {
+  if (t === null || !rows.length || (rows[0].time as number) >= ist(t)) return rows;
   let lo = 0;
-  let hi = points.length;
+  let hi = rows.length;
   const at = ist(t);
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (points[mid].time < at) lo = mid + 1;
+    if ((rows[mid].time as number) < at) lo = mid + 1;
     else hi = mid;
   }
-  return points.slice(lo);
+  return rows.slice(lo);
 }
 
 export class IndicatorPlots {
   private plots: Plot[] = [];
+  private panes: Pane[] = [];
   private lastT: number | null = null;
 
   constructor(private readonly chart: IChartApi) {}
 
   /** The ids shown (CHART_INDICATORS), computed over these bars and drawn from time `from` (s; null: all). */
   set(ids: readonly string[], bars: readonly Bar[], from: number | null = null): void {
-    for (const p of this.plots) for (const l of p.lines) this.chart.removeSeries(l.series);
+    for (const p of this.panes) this.chart.removeSeries(p.series);
     this.plots = [];
+    this.panes = [];
     // Panes below the price: RSI first, then MACD, numbered as they are asked for.
-    let pane = 1;
+    const byPane: Array<Array<{ id: string; ind: Indicator<AnyOut>; lines: Line[] }>> = [[]];
     for (const def of CHART_INDICATORS.filter((d) => ids.includes(d.id))) {
-      const ind = createIndicator(def.spec) as Indicator<AnyOut>;
-      this.plots.push({ id: def.id, ind, lines: this.linesFor(def.id, def.spec.kind === 'rsi' || def.spec.kind === 'macd' ? pane++ : 0) });
+      const own = def.spec.kind === 'rsi' || def.spec.kind === 'macd';
+      if (own) byPane.push([]);
+      byPane[own ? byPane.length - 1 : 0].push({ id: def.id, ind: createIndicator(def.spec) as Indicator<AnyOut>, lines: this.linesFor(def.id) });
     }
+    // One series a pane, the price pane's first: the panes and the lines' order as a series a line made them.
+    const plots: Plot[] = [];
+    byPane.forEach((list, index) => {
+      if (!list.length) return;
+      const lines = list.flatMap((p) => p.lines);
+      const view = new IndicatorLinesView(lines, (i) => this.chart.timeScale().logicalToCoordinate(i as Logical) ?? NaN);
+      const pane: Pane = { series: this.chart.addCustomSeries(view, {}, index), lines, rows: [], next: null };
+      this.panes.push(pane);
+      let first = 0;
+      for (const p of list) {
+        plots.push({ ...p, pane, first });
+        first += p.lines.length;
+      }
+    });
+    // The menu's order (the legend's values, the page's data-indicators).
+    this.plots = CHART_INDICATORS.flatMap((d) => plots.filter((p) => p.id === d.id));
     this.load(bars, from);
   }
 
@@ -80,39 +108,47 @@ export class IndicatorPlots {
    */
   load(bars: readonly Bar[], from: number | null = null): void {
     this.lastT = bars.at(-1)?.t ?? null;
-    for (const p of this.plots) {
-      p.ind = createIndicator(p.ind.spec) as Indicator<AnyOut>;
-      const points: Point[][] = p.lines.map(() => []);
-      for (const b of bars) {
-        const v = p.ind.push(b);
-        if (v !== undefined) p.lines.forEach((l, k) => points[k].push(point(l, b.t, v)));
-      }
-      p.lines.forEach((l, k) => {
-        l.points = points[k];
-        l.series.setData(pointsFrom(points[k], from));
-      });
+    for (const p of this.plots) p.ind = createIndicator(p.ind.spec) as Indicator<AnyOut>;
+    for (const pane of this.panes) pane.rows = [];
+    for (const b of bars) {
+      this.compute(b, false);
+      for (const pane of this.panes) if (pane.next) pane.rows.push(pane.next);
     }
+    for (const pane of this.panes) pane.series.setData(rowsFrom(pane.rows, from));
   }
 
   /** Draws the points computed from time `from` (s; null: all) on: the chart's window moved. */
   show(from: number | null): void {
-    for (const p of this.plots) for (const l of p.lines) l.series.setData(pointsFrom(l.points ?? [], from));
+    for (const pane of this.panes) pane.series.setData(rowsFrom(pane.rows, from));
   }
 
   /** A live bar: the same bar again is an update, a newer one a push. */
   update(b: Bar): void {
     const same = this.lastT === b.t;
     this.lastT = b.t;
+    this.compute(b, same);
+    for (const pane of this.panes) {
+      const row = pane.next;
+      if (!row) continue;
+      const rows = pane.rows;
+      if (rows.length && rows[rows.length - 1].time === row.time) rows[rows.length - 1] = row;
+      else rows.push(row);
+      pane.series.update(row);
+    }
+  }
+
+  /** Each pane's row for bar `b` (pane.next), its indicators pushed the bar (or, `same`, updated with it). */
+  private compute(b: Bar, same: boolean): void {
+    for (const pane of this.panes) pane.next = null;
     for (const p of this.plots) {
       const v = same ? p.ind.update(b) : p.ind.push(b);
       if (v === undefined) continue;
-      for (const l of p.lines) {
-        const pt = point(l, b.t, v);
-        const pts = (l.points ??= []);
-        if (pts.length && pts[pts.length - 1].time === pt.time) pts[pts.length - 1] = pt;
-        else pts.push(pt);
-        l.series.update(pt);
-      }
+      const pane = p.pane;
+      const row = (pane.next ??= { time: ist(b.t), values: pane.lines.map(() => NaN) });
+      p.lines.forEach((l, k) => {
+        row.values[p.first + k] = l.pick(v);
+        if (l.colorOf) (row.colors ??= [])[p.first + k] = l.colorOf(v);
+      });
     }
   }
 
@@ -121,13 +157,10 @@ export class IndicatorPlots {
     return Object.fromEntries(this.plots.map((p) => [p.id, p.ind.value()]));
   }
 
-  private linesFor(id: string, pane: number): Line[] {
+  private linesFor(id: string): Line[] {
     const p = palette();
     const c = p.indicator;
-    const line = (color: string, pick: (v: AnyOut) => number, width: 1 | 2 = 1, paneIndex = pane): Line => ({
-      series: this.chart.addSeries(LineSeries, { color, lineWidth: width, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false }, paneIndex),
-      pick,
-    });
+    const line = (color: string, pick: (v: AnyOut) => number, width: 1 | 2 = 1): Line => ({ color, width, pick });
     switch (id) {
       case 'vwap':
         return [line(c.vwap, (v) => v as number, 2)];
@@ -143,15 +176,12 @@ export class IndicatorPlots {
         ];
       case 'st10':
         // Green under the price in an uptrend, red over it in a downtrend.
-        return [{ ...line(p.up, (v) => (v as IndicatorOutputs['supertrend']).value, 2), color: (v) => ((v as IndicatorOutputs['supertrend']).direction === 'up' ? p.up : p.down) }];
+        return [{ ...line(p.up, (v) => (v as IndicatorOutputs['supertrend']).value, 2), colorOf: (v) => ((v as IndicatorOutputs['supertrend']).direction === 'up' ? p.up : p.down) }];
       case 'rsi14':
         return [line(c.rsi, (v) => v as number)];
       case 'macd':
         return [
-          {
-            series: this.chart.addSeries(HistogramSeries, { color: c.hist, priceLineVisible: false, lastValueVisible: false }, pane),
-            pick: (v) => (v as IndicatorOutputs['macd']).histogram,
-          },
+          { color: c.hist, width: 1, histogram: true, pick: (v) => (v as IndicatorOutputs['macd']).histogram },
           line(c.macd, (v) => (v as IndicatorOutputs['macd']).macd),
           line(c.signal, (v) => (v as IndicatorOutputs['macd']).signal),
         ];

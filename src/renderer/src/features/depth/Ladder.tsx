@@ -140,8 +140,13 @@ export function Ladder() {
         `${s.levels} levels · spread ${Number.isFinite(s.spread) ? grouped(s.spread, dec) : '—'} · ` +
         `imbalance ${(s.imbalance * 100).toFixed(0)}%` +
         (sameInstrument && vap.since > 0 ? sinceLabel() : '');
-      // Touch the DOM only when the text changes: each change costs a layout.
-      if (next !== text && headerRef.current) headerRef.current.textContent = text = next;
+      // Touch the DOM only when the text changes: each change costs a layout (in place: a new text node would cost a style recalc too).
+      if (next !== text && headerRef.current) {
+        const node = headerRef.current.firstChild;
+        if (node instanceof Text && text) node.data = next;
+        else headerRef.current.textContent = next;
+        text = next;
+      }
     };
 
     // Trades from the tape: live.tape is newest first; a new array is a new watch (its recent
