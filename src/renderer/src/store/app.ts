@@ -146,6 +146,28 @@ function layoutStorage(): PersistStorage<Persisted> {
   };
 }
 
+/**
+ * What is kept of a state: the lists and the instruments they hold. The persist middleware asks
+ * for it on every change, quotes included (dozens of messages a second): while none of the kept
+ * fields changed, the last answer is the answer (and layoutStorage then writes nothing).
+ */
+let lastKept: { from: Pick<AppState, 'watchlist' | 'lists' | 'activeList' | 'selectedId' | 'interval' | 'instruments'>; kept: Persisted } | null = null;
+export function persistedOf(s: AppState): Persisted {
+  const f = lastKept?.from;
+  if (lastKept && f && f.watchlist === s.watchlist && f.lists === s.lists && f.activeList === s.activeList && f.selectedId === s.selectedId && f.interval === s.interval && f.instruments === s.instruments) return lastKept.kept;
+  const held = new Set(s.lists.flatMap((l) => l.ids));
+  const kept: Persisted = {
+    watchlist: s.watchlist,
+    lists: s.lists,
+    activeList: s.activeList,
+    selectedId: s.selectedId,
+    interval: s.interval,
+    instruments: Object.fromEntries([...held].filter((id) => s.instruments[id]).map((id) => [id, s.instruments[id]])),
+  };
+  lastKept = { from: { watchlist: s.watchlist, lists: s.lists, activeList: s.activeList, selectedId: s.selectedId, interval: s.interval, instruments: s.instruments }, kept };
+  return kept;
+}
+
 export const useApp = create<AppState>()(
   persist(
     (set, get) => ({
@@ -270,17 +292,7 @@ export const useApp = create<AppState>()(
         const stored = (p ?? {}) as Partial<Persisted>;
         return { ...current, ...stored, ...restoreLists(stored) };
       },
-      partialize: (s): Persisted => {
-        const kept = new Set(s.lists.flatMap((l) => l.ids));
-        return {
-          watchlist: s.watchlist,
-          lists: s.lists,
-          activeList: s.activeList,
-          selectedId: s.selectedId,
-          interval: s.interval,
-          instruments: Object.fromEntries([...kept].filter((id) => s.instruments[id]).map((id) => [id, s.instruments[id]])),
-        };
-      },
+      partialize: persistedOf,
     },
   ),
 );

@@ -4,6 +4,7 @@
 // Delete follow the order shown; everything is stored again.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Quote } from '../../../../shared/api';
 import type { Instrument } from '../../../../shared/model';
 
 const items = new Map<string, string>();
@@ -12,7 +13,7 @@ items.set('tickdesk.layout.v1', JSON.stringify({ state: { watchlist: [11, 12, 13
 Object.assign(globalThis, {
   localStorage: { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), removeItem: (k: string) => void items.delete(k) },
 });
-const { useApp, restoreLists } = await import('../../store/app');
+const { useApp, restoreLists, persistedOf } = await import('../../store/app');
 const stored = () => JSON.parse(items.get('tickdesk.layout.v1')!) as { version: number; state: Record<string, unknown> };
 
 const ins = (id: number, symbol: string): Instrument => ({ id, broker: 'kite', token: String(id), exchange: 'NSE', segment: 'NSE', symbol, tickSize: 0.05, lotSize: 1 }) as Instrument;
@@ -101,4 +102,30 @@ test('damaged stored lists are mended, never thrown on', () => {
   const r = restoreLists({ lists: [null, { id: 'a', name: '', ids: [3], columns: ['ask'], sort: { key: 'ask', dir: 'up' } }, { id: 'a' }], activeList: 'zz' });
   assert.deepEqual(r.lists, [{ id: 'a', name: 'a', ids: [3], columns: ['ask'], sort: null }]);
   assert.equal(r.activeList, 'a');
+});
+
+test('quotes (dozens of messages a second) neither write the stored state nor rebuild what is kept; a list change does', () => {
+  const a = useApp.getState;
+  let writes = 0;
+  const set = (globalThis as unknown as { localStorage: { setItem: (k: string, v: string) => void } }).localStorage;
+  const setItem = set.setItem;
+  set.setItem = (k, v) => {
+    writes++;
+    setItem(k, v);
+  };
+  try {
+    const kept = persistedOf(a());
+    const quote = (id: number, ltp: number) => ({ instrumentId: id, ltp }) as unknown as Quote;
+    for (let k = 0; k < 200; k++) a().applyQuotes([quote(21, 100 + k), quote(22, 200 + k)]);
+    assert.equal(a().quotes[21].ltp, 299);
+    assert.equal(writes, 0, 'no write for a quote');
+    assert.equal(persistedOf(a()), kept, 'the same kept state, not rebuilt');
+    a().addToWatchlist(ins(24, 'INFY'));
+    assert.equal(writes, 1);
+    assert.notEqual(persistedOf(a()), kept);
+    assert.deepEqual(stored().state.watchlist, a().watchlist);
+    assert.deepEqual(Object.keys(stored().state.instruments as object).map(Number).sort(), [...new Set(a().lists.flatMap((l) => l.ids))].filter((id) => a().instruments[id]).sort());
+  } finally {
+    set.setItem = setItem;
+  }
 });
