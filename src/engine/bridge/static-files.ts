@@ -35,7 +35,13 @@ export class StaticFiles {
 
   /** Reads (and starts compressing) `file` if it is not held or changed on disk. */
   private entry(file: string): Entry {
-    const st = statSync(file);
+    let st;
+    try {
+      st = statSync(file);
+    } catch (e) {
+      this.files.delete(file); // gone (a rebuild renamed it): not held any longer
+      throw e;
+    }
     const have = this.files.get(file);
     if (have && have.mtimeMs === st.mtimeMs && have.size === st.size) return have;
     const body = readFileSync(file);
