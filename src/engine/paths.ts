@@ -17,14 +17,19 @@ export function findRepoRoot(from: string): string | null {
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const REPO_ROOT = findRepoRoot(here) ?? join(here, '..', '..');
 
+/** Everything under `dir` but its folders (files, links), depth first; throws if `dir` cannot be read. */
+export function* filesUnder(dir: string): Generator<{ path: string; name: string; isFile: boolean }> {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) yield* filesUnder(path);
+    else yield { path, name: e.name, isFile: e.isFile() };
+  }
+}
+
 /** The newest modification time of the files under `dir` that `keep` accepts (all by default), ms. */
 export function newestMtime(dir: string, keep: (name: string) => boolean = () => true): number {
   let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p, keep));
-    else if (keep(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
+  for (const f of filesUnder(dir)) if (keep(f.name)) newest = Math.max(newest, statSync(f.path).mtimeMs);
   return newest;
 }
 

@@ -445,7 +445,7 @@ test('a frame of 200 full quotes goes as one message, serialized once and not cu
 test('a server whose engine is still starting serves the page at once and takes the WebSocket when the engine is up (503 if it never comes up)', async () => {
   let up!: () => void;
   const ready = new Promise<void>((r) => (up = r));
-  const early = await startUiServer({ service, staticDir, port: 0, ready });
+  const early = await startUiServer({ service: ready.then(() => service), staticDir, port: 0 });
   try {
     assert.equal((await fetch(`http://127.0.0.1:${early.port}/`)).status, 200, 'the page while the engine starts');
     const ws = new WebSocket(`ws://127.0.0.1:${early.port}/bridge?token=${early.token}`);
@@ -464,7 +464,7 @@ test('a server whose engine is still starting serves the page at once and takes 
   } finally {
     await early.close();
   }
-  const failed = await startUiServer({ service, staticDir, port: 0, ready: Promise.reject(new Error('login failed')) });
+  const failed = await startUiServer({ service: Promise.reject(new Error('login failed')), staticDir, port: 0 });
   try {
     assert.equal((await open(`ws://127.0.0.1:${failed.port}/bridge?token=${failed.token}`)).status, 503);
     assert.equal((await fetch(`http://127.0.0.1:${failed.port}/`)).status, 200);

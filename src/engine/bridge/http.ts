@@ -3,13 +3,14 @@
 // client or a web page sends (a malformed request line, a bad escape, a foreign Host header, an
 // oversize or non-UTF-8 frame) gets an error answer or a closed socket, never the process's end.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES } from '../../shared/bridge';
+import { filesUnder } from '../paths';
 import { serveBridge, type BridgeOptions, type EngineChannel } from './server';
 import { StaticFiles } from './static-files';
 
@@ -28,17 +29,16 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 export interface UiServerOptions {
-  service: EngineChannel;
+  /**
+   * The engine. A promise: the page is served at once and WebSockets are taken once it resolves
+   * (`serve` prints its URL while the engine is still starting; the page loads meanwhile). Rejected: 503.
+   */
+  service: EngineChannel | Promise<EngineChannel>;
   staticDir: string;
   host?: string;
   port?: number;
   token?: string;
   bridge?: BridgeOptions;
-  /**
-   * WebSockets are taken once this settles (the page is served at once): `serve` prints its URL
-   * while the engine is still starting, and the page loads meanwhile. Rejected: 503.
-   */
-  ready?: Promise<unknown>;
 }
 
 export interface UiServer {
@@ -111,20 +111,14 @@ function staticFile(root: string, realRoot: string, rel: string): string | null 
 /** Regular files under `dir` (at most `limit`; none when it is missing): what the server warms. */
 function listFiles(dir: string, limit = 256): string[] {
   const out: string[] = [];
-  const walk = (d: string) => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
+  try {
+    for (const f of filesUnder(dir)) {
+      if (out.length >= limit) break;
+      if (f.isFile) out.push(f.path);
     }
-    for (const e of entries) {
-      if (out.length >= limit) return;
-      if (e.isDirectory()) walk(join(d, e.name));
-      else if (e.isFile()) out.push(join(d, e.name));
-    }
-  };
-  if (dir) walk(dir);
+  } catch {
+    // not built yet (or unreadable): nothing to warm
+  }
   return out;
 }
 
@@ -192,23 +186,20 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     const origin = req.headers.origin;
     const sameOrigin = !origin || origin === `http://${req.headers.host}`;
     if (url.pathname !== '/bridge' || !tokenOk(url.searchParams.get('token'), token) || !sameOrigin) return refuse('401 Unauthorized');
-    if (opts.ready) {
-      opts.ready.then(
-        () => !socket.destroyed && upgrade(req, socket, head),
-        () => !socket.destroyed && refuse('503 Service Unavailable'),
-      );
-      return;
-    }
-    upgrade(req, socket, head);
+    if (!(opts.service instanceof Promise)) return upgrade(opts.service, req, socket, head);
+    opts.service.then(
+      (service) => !socket.destroyed && upgrade(service, req, socket, head),
+      () => !socket.destroyed && refuse('503 Service Unavailable'),
+    );
   });
-  opts.ready?.catch(() => {}); // a failed start is each WebSocket's 503, not an unhandled rejection
-  const upgrade = (req: IncomingMessage, socket: Socket, head: Buffer) =>
+  if (opts.service instanceof Promise) opts.service.catch(() => {}); // a failed start is each WebSocket's 503, not an unhandled rejection
+  const upgrade = (service: EngineChannel, req: IncomingMessage, socket: Socket, head: Buffer) =>
     wss.handleUpgrade(req, socket, head, (ws) => {
       // ws has already answered a frame over maxPayload (1009) or text that is not UTF-8 (1007)
       // with a close; the event only reports it, and unheard it would end the process.
       ws.on('error', () => server.badFrames++);
       serveBridge(
-        opts.service,
+        service,
         {
           send: (text) => ws.readyState === ws.OPEN && ws.send(text),
           onMessage: (fn) => ws.on('message', (d) => fn(d.toString())),

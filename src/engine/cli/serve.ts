@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startUiServer } from '../bridge/http';
-import type { EngineChannel } from '../bridge/server';
 import { brokers, findBroker, orList } from '../brokers/registry';
 import { installLastResort } from '../last-resort';
 import { Recorder } from '../recorder';
@@ -78,26 +77,26 @@ async function serve(values: Parameters<typeof recorderOptions>[0] & { host?: st
   }
   // The page is served while the engine starts (its feed, the instrument list): the browser loads
   // and compiles the page meanwhile, and its WebSocket is taken once the engine is up.
-  const engine: { service?: EngineService } = {};
   const started = startWithProgress(recorder).then(() => {
-    engine.service = new EngineService(recorder);
-    engine.service.start();
+    const service = new EngineService(recorder);
+    service.start();
+    return service;
   });
   started.catch(() => {}); // answered below, after the server is up or not
   let server: Awaited<ReturnType<typeof startUiServer>>;
   try {
-    server = await startUiServer({ service: later(() => engine.service!), staticDir: RENDERER_OUT, host, port, ready: started });
+    server = await startUiServer({ service: started, staticDir: RENDERER_OUT, host, port });
   } catch (e) {
     // Taken meanwhile (or another listen error): stop recording too, and say so.
-    await started.catch(() => {});
-    engine.service?.stop();
+    (await started.catch(() => null))?.stop();
     await recorder.stop(5000);
     afterStop();
     throw listenError(e, host, port);
   }
   console.log(`Tickdesk UI: ${server.url}`);
+  let service: EngineService;
   try {
-    await started;
+    service = await started;
   } catch (e) {
     await server.close();
     afterStop();
@@ -108,20 +107,10 @@ async function serve(values: Parameters<typeof recorderOptions>[0] & { host?: st
   }
   await runUntilStopped(recorder, opts.journalPath, durationMs, async () => {
     await server.close();
-    engine.service!.stop();
+    service.stop();
   });
   afterStop();
   return 0;
-}
-
-/** The engine's channel for pages, read when a page first uses it (after the engine has started). */
-function later(get: () => EngineService): EngineChannel {
-  return {
-    attachPage: (p) => get().attachPage(p),
-    detachPage: (p) => get().detachPage(p),
-    call: ((page, method, params) => get().call(page, method, params)) as EngineChannel['call'],
-    status: () => get().status(),
-  };
 }
 
 /** Resolves when HOST:PORT can be listened on (port 0 always can); throws what listen would. */

@@ -151,10 +151,11 @@ function layoutStorage(): PersistStorage<Persisted> {
  * for it on every change, quotes included (dozens of messages a second): while none of the kept
  * fields changed, the last answer is the answer (and layoutStorage then writes nothing).
  */
-let lastKept: { from: Pick<AppState, 'watchlist' | 'lists' | 'activeList' | 'selectedId' | 'interval' | 'instruments'>; kept: Persisted } | null = null;
+const KEPT = ['watchlist', 'lists', 'activeList', 'selectedId', 'interval', 'instruments'] as const;
+let lastKept: { from: unknown[]; kept: Persisted } | null = null;
 export function persistedOf(s: AppState): Persisted {
-  const f = lastKept?.from;
-  if (lastKept && f && f.watchlist === s.watchlist && f.lists === s.lists && f.activeList === s.activeList && f.selectedId === s.selectedId && f.interval === s.interval && f.instruments === s.instruments) return lastKept.kept;
+  const from = KEPT.map((k) => s[k]);
+  if (lastKept && from.every((v, i) => v === lastKept!.from[i])) return lastKept.kept;
   const held = new Set(s.lists.flatMap((l) => l.ids));
   const kept: Persisted = {
     watchlist: s.watchlist,
@@ -164,7 +165,7 @@ export function persistedOf(s: AppState): Persisted {
     interval: s.interval,
     instruments: Object.fromEntries([...held].filter((id) => s.instruments[id]).map((id) => [id, s.instruments[id]])),
   };
-  lastKept = { from: { watchlist: s.watchlist, lists: s.lists, activeList: s.activeList, selectedId: s.selectedId, interval: s.interval, instruments: s.instruments }, kept };
+  lastKept = { from, kept };
   return kept;
 }
 
