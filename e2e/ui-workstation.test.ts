@@ -245,6 +245,13 @@ test('layout: one header line at 1280×720, a usable chart at 1024, bigger panel
 
 test('side panels resize by drag, and the sizes survive a reload', async () => {
   const width = (sel: string) => page.locator(sel).evaluate((el) => el.getBoundingClientRect().width);
+  // A drag's last pointermove is rendered by React's scheduler, not within the event: wait for it.
+  const widthBecomes = async (sel: string, want: number, what: string) => {
+    let last = NaN;
+    await untilAsync(async () => Math.abs((last = await width(sel)) - want) <= 1, what, 5_000).catch(() => {
+      assert.fail(`${what}: ${sel} is ${last} px, expected ${want}`);
+    });
+  };
   const w0 = await width('.watchlist');
   const r0 = await width('.app > .right');
   const drag = async (handle: string, dx: number) => {
@@ -256,17 +263,19 @@ test('side panels resize by drag, and the sizes survive a reload', async () => {
     await page.mouse.up();
   };
   await drag('split-watch', 80);
+  await widthBecomes('.watchlist', w0 + 80, 'the watchlist 80 px wider');
   await drag('split-right', -60);
-  assert.ok(Math.abs((await width('.watchlist')) - (w0 + 80)) <= 1, 'the watchlist 80 px wider');
-  assert.ok(Math.abs((await width('.app > .right')) - (r0 + 60)) <= 1, 'the right column 60 px wider');
+  await widthBecomes('.app > .right', r0 + 60, 'the right column 60 px wider');
+  assert.ok(Math.abs((await width('.watchlist')) - (w0 + 80)) <= 1, 'the watchlist kept its width');
   await page.reload();
   await page.waitForSelector('[data-testid=watch-row]');
   assert.ok(Math.abs((await width('.watchlist')) - (w0 + 80)) <= 1, 'remembered after a reload');
-  assert.ok(Math.abs((await width('.app > .right')) - (r0 + 60)) <= 1);
+  assert.ok(Math.abs((await width('.app > .right')) - (r0 + 60)) <= 1, 'the right column remembered after a reload');
   // Double-click: back to the default.
   await page.dblclick('[data-testid=split-watch]');
   await page.dblclick('[data-testid=split-right]');
-  assert.ok(Math.abs((await width('.watchlist')) - w0) <= 1);
+  await widthBecomes('.watchlist', w0, 'double-click restores the default');
+  await widthBecomes('.app > .right', r0, 'double-click restores the default');
 });
 
 test('a stopped engine: every live panel says "stale since", pills and ticks/s reset; back when it resumes', async () => {
