@@ -45,7 +45,23 @@ test('a task posted while a frame runs waits for the next frame', () => {
   assert.deepEqual(ran, ['turn 1', 'legend', 'turn 2']);
   frame();
   assert.deepEqual(ran, ['turn 1', 'legend', 'turn 2', 'turn 3']);
+  frame(); // the frame asked for by the last one finds nothing to do
   assert.equal(callbacks.length, 0, 'no frame asked for once the queue is empty');
+});
+
+test("the scheduler's callback comes before the frame callbacks its tasks ask for", () => {
+  const ran: string[] = [];
+  // A chart library: given a bar, it asks for its own frame to draw.
+  const library = () => requestAnimationFrame(() => ran.push('library draws'));
+  onNextFrame('chart', () => {
+    ran.push('chart update 1');
+    library();
+    onNextFrame('legend', () => ran.push('legend'));
+  });
+  frame();
+  assert.deepEqual(ran, ['chart update 1']);
+  frame();
+  assert.deepEqual(ran, ['chart update 1', 'legend', 'library draws'], 'the text is written before the library draws');
 });
 
 test('a cancelled task does not run', () => {

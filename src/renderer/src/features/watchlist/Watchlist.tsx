@@ -23,6 +23,24 @@ const WIDE_LTP_CH = 10.6;
 /** The chain renders for its own data (every 2 s), not with the watchlist. */
 const Chain = memo(OptionChain);
 
+/** Rows this far outside the list's view are written as if on screen (a scroll shows them ready). */
+const ON_SCREEN_MARGIN = '300px 0px';
+const writerOf = new WeakMap<Element, RowWriter>();
+let onScreen: IntersectionObserver | null = null;
+
+/** Tells `writer` whether its row is on screen, as the list scrolls; returns the undo. */
+function followOnScreen(row: Element, writer: RowWriter): () => void {
+  onScreen ??= new IntersectionObserver((entries) => {
+    for (const e of entries) writerOf.get(e.target)?.setOnScreen(e.isIntersecting);
+  }, { rootMargin: ON_SCREEN_MARGIN });
+  writerOf.set(row, writer);
+  onScreen.observe(row);
+  return () => {
+    onScreen?.unobserve(row);
+    writerOf.delete(row);
+  };
+}
+
 /**
  * One instrument. React renders its structure; the values are written by a RowWriter
  * (quote-cells.ts) as quotes come (live.ts), so a price change renders nothing.
@@ -52,8 +70,10 @@ const Row = memo(function Row({ ins, selected, columns }: { ins: Instrument; sel
     const writer = new RowWriter(ins, cells, ltp, flash);
     writer.write(useApp.getState().quotes[ins.id]);
     const off = live.onQuote(ins.id, (q) => writer.write(q));
+    const unfollow = followOnScreen(row, writer);
     return () => {
       off();
+      unfollow();
       for (const t of texts) t.remove();
     };
   }, [ins, columns]);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Quote } from '../../../../shared/api';
 import type { Instrument } from '../../../../shared/model';
+import { FLASH_MS } from './flash';
 import { FLASH_EVERY_MS, RowWriter, type CellNode, type QuoteCell, type TextNode } from './quote-cells';
 
 /** A DOM node double that counts the writes it gets. */
@@ -49,8 +50,11 @@ function row() {
     { column: 'volume', toned: vol, base: 'num last', text: volText },
   ];
   let now = 0;
-  const writer = new RowWriter(ins, cells, ltp, flash, () => now);
-  return { writer, ltp, ltpText, chg, chgText, vol, volText, flash, at: (ms: number) => (now = ms) };
+  /** The flashes started: 'up' or 'down', on the row's flash element. */
+  const flashes: string[] = [];
+  const flasher = { start: (el: CellNode, up: boolean) => (assert.equal(el, flash), flashes.push(up ? 'up' : 'down')) };
+  const writer = new RowWriter(ins, cells, ltp, flash, () => now, flasher);
+  return { writer, ltp, ltpText, chg, chgText, vol, volText, flash, flashes, at: (ms: number) => (now = ms) };
 }
 
 const q = (ltp: number, extra: Partial<Quote> = {}): Quote => ({ instrumentId: 7, ts: 0, ltp, close: 1800, changePct: ((ltp - 1800) * 100) / 1800, volume: 2_50_000, ...extra });
@@ -92,21 +96,44 @@ test('only what changed is written', () => {
   assert.equal(r.ltp.writes, before[4], 'no class or attribute write on the LTP');
 });
 
-test('the flash: the direction of the change, restarted at most once per FLASH_EVERY_MS, never on the first price', () => {
+test('the flash: the direction of the change, started at most once per FLASH_EVERY_MS, never on the first price', () => {
+  assert.ok(FLASH_EVERY_MS > FLASH_MS, 'a flash ends before the next may start');
   const r = row();
   r.at(1000);
   r.writer.write(q(1820));
-  assert.equal(r.flash.writes, 0, 'the first price does not flash');
+  assert.deepEqual(r.flashes, [], 'the first price does not flash');
   r.at(1100);
   r.writer.write(q(1821));
-  assert.equal(r.flash.className, 'flash up a');
+  assert.deepEqual(r.flashes, ['up']);
   r.at(1100 + FLASH_EVERY_MS - 1);
   r.writer.write(q(1819));
-  assert.equal(r.flash.writes, 1, 'within the period: no new flash');
+  assert.deepEqual(r.flashes, ['up'], 'within the period: no new flash');
   r.at(1100 + FLASH_EVERY_MS);
   r.writer.write(q(1818));
-  assert.equal(r.flash.className, 'flash down b', 'the other keyframes restart the animation');
+  assert.deepEqual(r.flashes, ['up', 'down']);
   r.at(5000);
   r.writer.write(q(1818));
-  assert.equal(r.flash.writes, 2, 'an unchanged price does not flash');
+  assert.deepEqual(r.flashes, ['up', 'down'], 'an unchanged price does not flash');
+  assert.equal(r.flash.writes, 0, 'the writer leaves the flash element to the flasher');
+});
+
+test('off screen: quotes kept, nothing written; back on screen: the newest shown at once, without a flash', () => {
+  const r = row();
+  r.at(1000);
+  r.writer.write(q(1820));
+  r.writer.setOnScreen(false);
+  const before = [r.ltpText.writes, r.chgText.writes, r.volText.writes, r.ltp.writes];
+  r.at(3000);
+  r.writer.write(q(1825, { volume: 3_00_000 }));
+  r.writer.write(q(1830, { volume: 3_10_000 }));
+  assert.deepEqual([r.ltpText.writes, r.chgText.writes, r.volText.writes, r.ltp.writes], before, 'off screen: no write at all');
+  assert.equal(r.ltpText.data, '1,820.00');
+  r.writer.setOnScreen(true);
+  assert.equal(r.ltpText.data, '1,830.00');
+  assert.equal(r.ltp.attrs['data-ltp'], '1830');
+  assert.equal(r.volText.data, '3.10L');
+  assert.deepEqual(r.flashes, [], 'a change not seen happen does not flash');
+  r.at(5000);
+  r.writer.write(q(1831));
+  assert.deepEqual(r.flashes, ['up'], 'the next change on screen does');
 });

@@ -2,13 +2,19 @@
 // instruments, which columns, the selection) and never re-renders for a price. At 10,000 ticks a
 // second every row changes every frame; a React render of 200 rows per frame costs the page more
 // than the whole frame has, a text write per changed cell does not. Each cell is written only when
-// its text or colour changes, and the LTP flash is restarted here (once per FLASH_EVERY_MS at most).
+// its text or colour changes, and the LTP flash is started here (once per FLASH_EVERY_MS at most).
 import type { Quote } from '../../../../shared/api';
 import type { Instrument } from '../../../../shared/model';
 import { COLUMNS, type WatchColumn } from './columns';
+import { pageFlasher } from './flash';
 
-/** A row flashes at most once per this period (a flash lasts 700 ms, styles.css), so it always fades out. */
+/** A row flashes at most once per this period (longer than a flash, FLASH_MS), so it always fades out. */
 export const FLASH_EVERY_MS = 1000;
+
+/** What starts a flash on a cell (flash.ts Flasher). */
+export interface FlashStarter {
+  start(el: CellNode, up: boolean): void;
+}
 
 /** What a writer touches of a cell: the DOM's Element and Text satisfy these. */
 export interface CellNode {
@@ -33,10 +39,12 @@ export class RowWriter {
   private readonly shown: Array<{ text: string; tone: string }>;
   private prevLtp: number | undefined = undefined;
   private flashedAt = -Infinity;
-  private alt = false;
   private ltpAttr: string | null = null;
   /** The quote shown last (undefined before the first write). */
   private shownQuote: Quote | undefined | null = null;
+  /** The newest quote, shown or not. */
+  private latest: Quote | undefined = undefined;
+  private onScreen = true;
 
   /**
    * @param ltp the LTP's value element (data-ltp is written on it), when the LTP column is shown
@@ -48,12 +56,28 @@ export class RowWriter {
     private readonly ltp: CellNode | null,
     private readonly flash: CellNode | null,
     private readonly now: () => number = () => performance.now(),
+    private readonly flasher: FlashStarter = pageFlasher,
   ) {
     this.shown = cells.map(() => ({ text: '\0', tone: '\0' }));
   }
 
+  /**
+   * Off screen (scrolled away), quotes are kept, not written: at 10,000 ticks a second over 200 rows
+   * most of the writes were to rows nobody sees. Back on screen, the newest is shown (no flash: the
+   * change was not seen happen).
+   */
+  setOnScreen(on: boolean): void {
+    if (on === this.onScreen) return;
+    this.onScreen = on;
+    if (!on) return;
+    this.prevLtp = this.latest?.ltp;
+    this.write(this.latest);
+  }
+
   /** Shows `q` (undefined: no quote yet); touches only what differs from what is shown. */
   write(q: Quote | undefined): void {
+    this.latest = q;
+    if (!this.onScreen) return;
     const was = this.shownQuote;
     this.shownQuote = q;
     for (let i = 0; i < this.cells.length; i++) {
@@ -77,10 +101,8 @@ export class RowWriter {
     }
     const now = this.now();
     if (this.flash && ltp !== undefined && this.prevLtp !== undefined && ltp !== this.prevLtp && now - this.flashedAt >= FLASH_EVERY_MS) {
-      // A CSS animation restarted by switching between two identical keyframes (no reflow forced);
-      // it ends transparent, so the cell never stays coloured however fast the ticks come.
-      this.alt = !this.alt;
-      this.flash.className = `flash ${ltp > this.prevLtp ? 'up' : 'down'} ${this.alt ? 'a' : 'b'}`;
+      // It ends clear before the next may start, so the cell never stays coloured however fast the ticks come.
+      this.flasher.start(this.flash, ltp > this.prevLtp);
       this.flashedAt = now;
     }
     this.prevLtp = ltp;
