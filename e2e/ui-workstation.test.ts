@@ -190,6 +190,40 @@ test('the LTP flash fades once: no cell stays coloured', async () => {
   for (const [i, c] of samples.clear.entries()) assert.ok(c / samples.n > 0.25, `flash ${i} clear ${c} of ${samples.n} samples`);
 });
 
+test('rows scrolled far out of view are not written; back in view they show the newest price at once', async () => {
+  // The first row stays in view; a 3,000 px gap puts the others far below it (past the 300 px the
+  // list writes ahead). While there, their cells must not change at all; back, they must be current.
+  const style = await page.addStyleTag({ content: '.watch-scroll tbody tr:first-child { margin-bottom: 3000px; }' });
+  await page.waitForTimeout(300); // the intersection observer's answer for the moved rows
+  const counts = await page.evaluate(async () => {
+    const rows = [...document.querySelectorAll<HTMLElement>('[data-testid=watch-row]')];
+    const writes = rows.map(() => 0);
+    const obs = new MutationObserver((records) => {
+      for (const r of records) {
+        const i = rows.findIndex((row) => row.contains(r.target));
+        if (i >= 0) writes[i]++;
+      }
+    });
+    obs.observe(document.body, { subtree: true, characterData: true, attributes: true, attributeFilter: ['data-ltp'] });
+    await new Promise((r) => setTimeout(r, 2500));
+    obs.disconnect();
+    return { writes, ltps: rows.map((r) => r.querySelector('[data-testid=watch-ltp]')?.getAttribute('data-ltp') ?? '') };
+  });
+  assert.ok(counts.writes[0] > 0, `the row in view is written (${counts.writes.join(', ')})`);
+  assert.deepEqual(counts.writes.slice(1), counts.writes.slice(1).map(() => 0), 'rows far out of view: no write');
+  await style.evaluate((el) => el.remove());
+  // Back in view: every row takes up its prices again (each moves within a few seconds in the demo).
+  await untilAsync(
+    async () => {
+      const now = await page.$$eval('[data-testid=watch-row] [data-testid=watch-ltp]', (els) => els.map((e) => e.getAttribute('data-ltp') ?? ''));
+      return now.slice(1).every((v, i) => v !== counts.ltps[i + 1]);
+    },
+    'the rows back in view show newer prices',
+    10_000,
+  );
+  assert.deepEqual(errors, []);
+});
+
 test('layout: one header line at 1280×720, a usable chart at 1024, bigger panels at 2560', async () => {
   const measure = () =>
     page.evaluate(() => {
@@ -252,8 +286,18 @@ test('side panels resize by drag, and the sizes survive a reload', async () => {
       assert.fail(`${what}: ${sel} is ${last} px, expected ${want}`);
     });
   };
-  const w0 = await width('.watchlist');
-  const r0 = await width('.app > .right');
+  // The last test put the window back to 1600 px: the panels' widths follow it a render later.
+  const settled = async (sel: string) => {
+    let prev = -1;
+    let w = await width(sel);
+    for (let i = 0; i < 50 && w !== prev; i++) {
+      await page.waitForTimeout(100);
+      [prev, w] = [w, await width(sel)];
+    }
+    return w;
+  };
+  const w0 = await settled('.watchlist');
+  const r0 = await settled('.app > .right');
   const drag = async (handle: string, dx: number) => {
     const b = (await page.locator(`[data-testid=${handle}]`).boundingBox())!;
     await page.mouse.move(b.x + b.width / 2, b.y + 200);
