@@ -211,7 +211,7 @@ test('rows scrolled far out of view are not written; back in view they show the 
   });
   assert.ok(counts.writes[0] > 0, `the row in view is written (${counts.writes.join(', ')})`);
   assert.deepEqual(counts.writes.slice(1), counts.writes.slice(1).map(() => 0), 'rows far out of view: no write');
-  await style.evaluate((el) => el.remove());
+  await style.evaluate((el) => (el as HTMLStyleElement).remove());
   // Back in view: every row takes up its prices again (each moves within a few seconds in the demo).
   await untilAsync(
     async () => {
