@@ -6,10 +6,9 @@
 // next frame.
 //  A frame with tasks asks for the next one before running them, so that this scheduler's callback
 // comes before those its tasks cause (a chart's library asks for its own frame when it is given a
-// bar): next frame, the views write their text first and the charts draw after, within one style
-// and layout (the chart library sets canvas fonts, which forces a layout when the page has changed
-// since the last one: two layouts a frame when the text came after), and a bar given to a chart is
-// drawn in the same frame. A frame that finds nothing to do asks for no more.
+// bar): next frame, the views write their text before the charts draw, and while a chart is drawing
+// every frame a bar given to it is drawn in that same frame, not the one after (the library's frame,
+// asked for earlier, already comes after this one). A frame that finds nothing to do asks for no more.
 
 const BUDGET_MS = 4;
 const queue = new Map<string, () => void>();

@@ -409,8 +409,8 @@ export class ChartView {
   /**
    * Live bar updates, applied once per frame (or per `setUpdateEvery`), the newest version of each
    * bar winning (bar-window.ts PendingBars): however many messages come between two frames, the
-   * library takes one update per bar, and draws it in the frame after (its own animation frame),
-   * apart from the ladder's and the legends' work in this one.
+   * library takes one update per bar, and draws it in its own animation frame: this one when it is
+   * already drawing every frame (frame.ts runs before it), else the next.
    */
   update(list: Bar[]): void {
     if (!list.length) return;
