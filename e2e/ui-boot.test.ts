@@ -67,3 +67,22 @@ test('the engine connection opens before React runs; the chunk comes with the HT
   for (const a of assets) assert.equal(a.encoding, 'gzip', `${a.url} (${a.type})`);
   await page.close();
 });
+
+test('a search typed before the engine connection is up is answered once it is, without typing again', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  // The page's socket to the engine is held back (as while `serve` is still starting the engine).
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  await page.routeWebSocket(/\/bridge/, async (ws) => {
+    await released;
+    ws.connectToServer();
+  });
+  await page.goto(url);
+  await page.fill('[data-testid=search-input]', 'infy');
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('[data-testid=search-result]').count(), 0, 'no engine yet: no results');
+  release();
+  await untilAsync(async () => (await page.locator('[data-testid=search-result][data-symbol="NSE:INFY"]').count()) > 0, 'INFY found once connected', 15_000);
+  assert.equal(await page.inputValue('[data-testid=search-input]'), 'infy');
+  await page.close();
+});

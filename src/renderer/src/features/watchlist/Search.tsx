@@ -17,6 +17,9 @@ export function Search() {
   const add = useApp((s) => s.addToWatchlist);
   const select = useApp((s) => s.select);
   const seq = useRef(0);
+  // `serve` shows the page while the engine is still starting: what was typed before the
+  // connection was up is searched again once it is (it found nothing then).
+  const connected = useApp((s) => s.connection === 'connected');
 
   useEffect(() => {
     const my = ++seq.current;
@@ -28,7 +31,7 @@ export function Search() {
       }
     }, 80);
     return () => clearTimeout(t);
-  }, [query]);
+  }, [query, connected]);
 
   const choose = (ins: Instrument) => {
     add(ins);
