@@ -23,6 +23,7 @@ import { IST_OFFSET_S } from '../../../../shared/ist';
 import { INTERVAL_SECONDS } from '../../../../shared/intervals';
 import type { CandleInterval } from '../../../../shared/model';
 import { barTime, crosshairTime, direction, grouped, pct, price, qty, tickMarkLabel } from '../../format';
+import { setText } from '../../dom-text';
 import { cancelFrameTask, onNextFrame } from '../../frame';
 import { onThemeChange, palette, type Palette } from '../../theme';
 import { newLineId, type TrendLine } from './drawings';
@@ -538,13 +539,13 @@ export class ChartView {
     const d = this.decimals;
     const prev = this.previous(b.t);
     const change = prev ? ((b.c - prev.c) / prev.c) * 100 : undefined;
-    set(n.time, barTime(b.t, this.interval));
-    set(n.o, price(b.o, d));
-    set(n.h, price(b.h, d));
-    set(n.l, price(b.l, d));
-    set(n.c, price(b.c, d));
-    set(n.v, qty(b.v));
-    set(n.chg, change === undefined ? '' : pct(change));
+    setText(n.time, barTime(b.t, this.interval));
+    setText(n.o, price(b.o, d));
+    setText(n.h, price(b.h, d));
+    setText(n.l, price(b.l, d));
+    setText(n.c, price(b.c, d));
+    setText(n.v, qty(b.v));
+    setText(n.chg, change === undefined ? '' : pct(change));
     const dir = b.c > b.o ? 'up' : b.c < b.o ? 'down' : 'flat';
     if (n.c.className !== dir) n.c.className = dir;
     const cdir = direction(change);
@@ -571,13 +572,6 @@ function roundTo(p: number, tick: number): number {
   return Number((Math.round(p / tick) * tick).toFixed(6));
 }
 
-/** The node's text, rewritten in place: a new text node for every change would cost a style recalc besides the layout. */
-function set(node: HTMLElement, text: string): void {
-  const t = node.firstChild;
-  if (t instanceof Text && !t.nextSibling) {
-    if (t.data !== text) t.data = text;
-  } else if (node.textContent !== text) node.textContent = text;
-}
 
 function candle(b: Bar) {
   return { time: ist(b.t), open: b.o, high: b.h, low: b.l, close: b.c };

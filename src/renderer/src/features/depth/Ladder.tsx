@@ -5,6 +5,7 @@
 // its header, where the broker offers full depth, the switch that picks the book's levels.
 import { useEffect, useRef } from 'react';
 import { bridge } from '../../engine-link';
+import { setText } from '../../dom-text';
 import { decimalsFor, grouped, istClock } from '../../format';
 import { cancelFrameTask, onNextFrame } from '../../frame';
 import { useApp } from '../../store/app';
@@ -109,7 +110,7 @@ export function Ladder() {
       const drawn = drawLadder(ctx, size.width, size.height, d?.book ?? null, d?.levels ?? 0, view.current, sameInstrument ? vap : null, shown);
       if (!d) {
         // An instrument without depth (an index): no numbers left over from the previous one.
-        if (text && headerRef.current) headerRef.current.textContent = text = '';
+        if (text && headerRef.current) setText(headerRef.current, (text = ''));
         for (const k of Object.keys(written)) setData(k, NaN);
         return;
       }
@@ -140,13 +141,8 @@ export function Ladder() {
         `${s.levels} levels · spread ${Number.isFinite(s.spread) ? grouped(s.spread, dec) : '—'} · ` +
         `imbalance ${(s.imbalance * 100).toFixed(0)}%` +
         (sameInstrument && vap.since > 0 ? sinceLabel() : '');
-      // Touch the DOM only when the text changes: each change costs a layout (in place: a new text node would cost a style recalc too).
-      if (next !== text && headerRef.current) {
-        const node = headerRef.current.firstChild;
-        if (node instanceof Text && text) node.data = next;
-        else headerRef.current.textContent = next;
-        text = next;
-      }
+      // Touch the DOM only when the text changes: each change costs a layout.
+      if (next !== text && headerRef.current) setText(headerRef.current, (text = next));
     };
 
     // Trades from the tape: live.tape is newest first; a new array is a new watch (its recent
