@@ -305,6 +305,41 @@ test('a trend line: T, two clicks; kept across a reload and an interval change; 
   const legend = `${pane(0)} [data-testid=chart-legend]`;
   await page.mouse.move(box.x + box.width / 2, box.y - 40); // off the chart: the legend back on the live bar
   await untilAsync(async () => (await attr(legend, 'data-hover')) === '0', 'the legend on the live bar');
+  // Off the chart the library's crosshair layers (each pane's and axis's second canvas) are hidden,
+  // the drawn layers shown, and the line is still there: it is drawn on the pane's own layer.
+  const layers = () => page.locator(chart).evaluate((el) => [...el.querySelectorAll('canvas')].map((c) => `${c.previousElementSibling?.tagName === 'CANVAS' ? 'top' : 'main'} ${getComputedStyle(c).visibility}`));
+  const off = await layers();
+  assert.ok(off.filter((l) => l.startsWith('top')).length >= 3, `crosshair layers: ${off.join(', ')}`);
+  assert.deepEqual([...new Set(off)].sort(), ['main visible', 'top hidden']);
+  const lineAt = (x: number, y: number) =>
+    page.locator(chart).evaluate(
+      (el, [px, py]) => {
+        const r = el.getBoundingClientRect();
+        const canvas = [...el.querySelectorAll('canvas')].find((c) => {
+          const b = c.getBoundingClientRect();
+          return c.previousElementSibling?.tagName !== 'CANVAS' && px >= b.left - r.left && px < b.right - r.left && py >= b.top - r.top && py < b.bottom - r.top;
+        })!;
+        const b = canvas.getBoundingClientRect();
+        const dpr = canvas.width / b.width;
+        const d = canvas.getContext('2d')!.getImageData(Math.round((px - (b.left - r.left)) * dpr) - 3, Math.round((py - (b.top - r.top)) * dpr) - 3, 7, 7).data;
+        // The nearest colour to the dark theme's drawing colour (#f0b429) within 3 px.
+        let best = Infinity;
+        for (let i = 0; i < d.length; i += 4) best = Math.min(best, Math.abs(d[i] - 0xf0) + Math.abs(d[i + 1] - 0xb4) + Math.abs(d[i + 2] - 0x29));
+        return best;
+      },
+      [x, y] as const,
+    );
+  const [mx, my] = [(u1 + u2) / 2, (v1 + v2) / 2];
+  assert.ok((await lineAt(mx, my)) < 60, `the line's colour at its middle (${mx}, ${my}) with the pointer off the chart`);
+  // Under the pointer the crosshair layers are shown, and the crosshair is drawn on them.
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.2);
+  await untilAsync(async () => (await layers()).every((l) => l.endsWith('visible')), 'the crosshair layers under the pointer');
+  const crosshairDrawn = await page.locator(chart).evaluate((el) =>
+    [...el.querySelectorAll('canvas')]
+      .filter((c) => c.previousElementSibling?.tagName === 'CANVAS')
+      .some((c) => c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v > 0)),
+  );
+  assert.ok(crosshairDrawn, 'a crosshair drawn on the layers shown');
   await page.mouse.move(box.x + u1, box.y + box.height * 0.5);
   await untilAsync(async () => (await attr(legend, 'data-hover')) === '1', 'the crosshair on the line’s first end');
   await page.waitForTimeout(200);

@@ -7,6 +7,7 @@ import type { Bar, Quote, RequestParams } from '../../shared/api';
 import type { BrokerInfo } from '../../shared/brokers';
 import type { CandleInterval, Instrument } from '../../shared/model';
 import { BridgeClient, connect, pageToken, serverAnswers } from './bridge/client';
+import { noteMessage } from './frame';
 import { useApp } from './store/app';
 import { bindChartsToApp, keyOf, shownSlots, useCharts } from './store/charts';
 import { live } from './store/live';
@@ -208,6 +209,7 @@ function applyQuotes(qs: Quote[]): void {
 }
 
 function attach(c: BridgeClient): void {
+  c.onReceive = noteMessage;
   c.on('quotes', applyQuotes);
   c.on('status', (s) => useApp.getState().setStatus(s));
   c.on('candles', (e) => {

@@ -1,20 +1,28 @@
 /* eslint-disable no-restricted-imports -- a unit test: it runs under Node, not in the page */
 // The frame scheduler: one run per key per frame with its newest task, and tasks posted during a
-// frame wait for the next (a chart's turn is one chart a frame).
+// frame wait for the next; turns (paced chart redraws) one a frame, in frames carrying a message.
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 
-// A fake animation frame: callbacks wait until frame() runs them.
+// A fake animation frame: callbacks wait until frame() runs them, 16 ms of a fake clock apart.
 let callbacks: Array<() => void> = [];
+let clock = 1000;
 const g = globalThis as unknown as { requestAnimationFrame: (cb: () => void) => number };
 g.requestAnimationFrame = (cb) => callbacks.push(cb);
+performance.now = () => clock;
 function frame(): void {
+  clock += 16;
   const due = callbacks;
   callbacks = [];
   for (const cb of due) cb();
 }
+/** The engine's message handled between two frames. */
+function message(): void {
+  clock += 1;
+  noteMessage();
+}
 
-const { cancelFrameTask, onNextFrame } = await import('./frame');
+const { cancelFrameTask, dropTurn, noteMessage, onNextFrame, takeTurn } = await import('./frame');
 
 beforeEach(() => {
   frame(); // nothing left over from the previous test
@@ -70,4 +78,43 @@ test('a cancelled task does not run', () => {
   cancelFrameTask('tape');
   frame();
   assert.deepEqual(ran, []);
+});
+
+test('turns: one a frame in the order asked, each in a frame that carries an engine message', () => {
+  const ran: string[] = [];
+  const chart = (n: number) => () => ran.push(`chart ${n}`);
+  const [c1, c2, c3] = [chart(1), chart(2), chart(3)];
+  message(); // the previous frame handled nothing: this one carries a message
+  takeTurn(c1);
+  takeTurn(c2);
+  takeTurn(c1); // already waiting: once
+  frame();
+  assert.deepEqual(ran, ['chart 1'], 'with a message: at once');
+  frame();
+  assert.deepEqual(ran, ['chart 1'], 'no message since the last frame: it waits');
+  message();
+  frame();
+  assert.deepEqual(ran, ['chart 1', 'chart 2'], 'the next message frame');
+  takeTurn(c3);
+  frame();
+  assert.deepEqual(ran, ['chart 1', 'chart 2'], 'waits one frame for a message…');
+  frame();
+  assert.deepEqual(ran, ['chart 1', 'chart 2', 'chart 3'], '…and no more: an engine with nothing to say does not hold the charts back');
+  frame();
+  assert.equal(callbacks.length, 0, 'no frame asked for once the turns are done');
+});
+
+test('turns: a dropped turn does not run (a chart closed while waiting)', () => {
+  const ran: string[] = [];
+  const a = () => ran.push('a');
+  const b = () => ran.push('b');
+  message();
+  takeTurn(a);
+  takeTurn(b);
+  dropTurn(a);
+  frame();
+  assert.deepEqual(ran, ['b']);
+  frame();
+  frame();
+  assert.deepEqual(ran, ['b']);
 });

@@ -9,18 +9,26 @@
 // bar): next frame, the views write their text before the charts draw, and while a chart is drawing
 // every frame a bar given to it is drawn in that same frame, not the one after (the library's frame,
 // asked for earlier, already comes after this one). A frame that finds nothing to do asks for no more.
+//  Paced redraws take turns (takeTurn, below): one a frame, placed between the engine's messages.
 
 const BUDGET_MS = 4;
 const queue = new Map<string, () => void>();
 let raf = 0;
+/** When this frame's run began, and the previous one's (performance.now()). */
+let frameAt = -Infinity;
+let previousFrameAt = -Infinity;
+/** When the engine's latest message was handled. */
+let messageAt = -Infinity;
 
 function run(): void {
+  previousFrameAt = frameAt;
+  frameAt = performance.now();
   if (queue.size === 0) {
     raf = 0;
     return;
   }
   raf = requestAnimationFrame(run);
-  const start = performance.now();
+  const start = frameAt;
   for (const key of [...queue.keys()]) {
     const task = queue.get(key);
     if (!task) continue; // cancelled by an earlier task of this frame
@@ -37,4 +45,43 @@ export function onNextFrame(key: string, task: () => void): void {
 
 export function cancelFrameTask(key: string): void {
   queue.delete(key);
+}
+
+/** The engine link calls this for each message it handles (turns below prefer the frames that carry one). */
+export function noteMessage(): void {
+  messageAt = performance.now();
+}
+
+/**
+ * Turns: paced redraws (a chart's live bars, chart-view.ts) run one a frame, in the order they
+ * were asked for, each in a frame that carries an engine message's work (one was handled since the
+ * previous frame) or after waiting one frame for it. A chart library draws what it is given in
+ * the next frame, and the bridge sends a message about every other frame (33 ms): a redraw given
+ * with a message's work is drawn in the quiet frame after it, instead of on top of the next
+ * message's, which is what made the page's heaviest frames (the UI bench, part A).
+ */
+const turns: Array<() => void> = [];
+const TURN_KEY = 'turn';
+let waited = false;
+
+export function takeTurn(task: () => void): void {
+  if (!turns.includes(task)) turns.push(task);
+  onNextFrame(TURN_KEY, nextTurn);
+}
+
+export function dropTurn(task: () => void): void {
+  const at = turns.indexOf(task);
+  if (at >= 0) turns.splice(at, 1);
+}
+
+function nextTurn(): void {
+  if (!turns.length) return;
+  if (messageAt <= previousFrameAt && !waited) {
+    waited = true;
+    onNextFrame(TURN_KEY, nextTurn);
+    return;
+  }
+  waited = false;
+  turns.shift()!();
+  if (turns.length) onNextFrame(TURN_KEY, nextTurn);
 }

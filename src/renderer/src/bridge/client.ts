@@ -28,6 +28,8 @@ export class BridgeClient {
   closed = false;
   /** When the engine last sent anything (ms): the engine's status comes every second. */
   lastReceived = Date.now();
+  /** Called for each message as it arrives, before its events (the page's frame scheduler notes it). */
+  onReceive: () => void = () => {};
 
   constructor(private readonly transport: Transport) {
     transport.onMessage((text) => this.receive(text));
@@ -65,6 +67,7 @@ export class BridgeClient {
 
   private receive(text: string): void {
     this.lastReceived = Date.now();
+    this.onReceive();
     let msg:
       | { id?: number; result?: unknown; error?: { code: string; message: string }; event?: string; data?: unknown; events?: Array<[string, unknown]> }
       | undefined;

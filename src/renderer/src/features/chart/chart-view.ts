@@ -24,7 +24,7 @@ import { INTERVAL_SECONDS } from '../../../../shared/intervals';
 import type { CandleInterval } from '../../../../shared/model';
 import { barTime, crosshairTime, direction, grouped, pct, price, qty, tickMarkLabel } from '../../format';
 import { setText } from '../../dom-text';
-import { cancelFrameTask, onNextFrame } from '../../frame';
+import { cancelFrameTask, dropTurn, onNextFrame, takeTurn } from '../../frame';
 import { onThemeChange, palette, type Palette } from '../../theme';
 import { newLineId, type TrendLine } from './drawings';
 import { CHART_BARS, extendedStart, MAX_DRAWN, OLDER_AT, PendingBars, trimmedStart } from './bar-window';
@@ -69,26 +69,6 @@ const LINE_HIT_PX = 5;
 const TREND_HIT_PX = 6;
 
 let views = 0;
-
-/**
- * Charts drawn at a slower pace (setUpdateEvery) take turns, one a frame: four charts given the
- * same ticks would otherwise all redraw in one frame, four times the work of any other. The turns
- * are the page's frame tasks (frame.ts): a turn posted while one runs waits for the next frame.
- */
-const turns: Array<() => void> = [];
-const TURN_KEY = 'chart-turn';
-function takeTurn(apply: () => void): void {
-  if (!turns.includes(apply)) turns.push(apply);
-  onNextFrame(TURN_KEY, nextTurn);
-}
-function nextTurn(): void {
-  turns.shift()?.();
-  if (turns.length) onNextFrame(TURN_KEY, nextTurn);
-}
-function dropTurn(apply: () => void): void {
-  const at = turns.indexOf(apply);
-  if (at >= 0) turns.splice(at, 1);
-}
 
 export class ChartView {
   readonly chart: IChartApi;
@@ -400,8 +380,9 @@ export class ChartView {
   }
 
   /**
-   * Live bars are drawn at most this often (ms; 0: every frame). A chart beside the focused one
-   * needs no 60 redraws a second, and four charts redrawn every frame cost the frame its budget.
+   * Live bars are drawn at most this often (ms; 0: every frame): a bar after a quiet spell at the
+   * next turn, a burst at this pace. Each redraw repaints every pane and axis of the chart, so a
+   * chart redrawn with every message of a busy instrument costs the page more than all else in it.
    */
   setUpdateEvery(ms: number): void {
     this.updateEvery = ms;

@@ -32,7 +32,9 @@ export class TrendLines implements ISeriesPrimitive<Time> {
     private color: string,
   ) {
     const renderer: IPrimitivePaneRenderer = { draw: (target) => this.draw(target) };
-    this.views = [{ zOrder: () => 'top', renderer: () => renderer }];
+    // Over the candles on the pane's own layer: the library's top layer (the crosshair's) is shown
+    // only under the pointer (chart.css), and a line must stay when the pointer leaves.
+    this.views = [{ zOrder: () => 'normal', renderer: () => renderer }];
   }
 
   attached(p: SeriesAttachedParameter<Time, SeriesType>): void {
