@@ -329,17 +329,23 @@ test('a trend line: T, two clicks; kept across a reload and an interval change; 
       },
       [x, y] as const,
     );
-  const [mx, my] = [(u1 + u2) / 2, (v1 + v2) / 2];
-  assert.ok((await lineAt(mx, my)) < 60, `the line's colour at its middle (${mx}, ${my}) with the pointer off the chart`);
-  // Under the pointer the crosshair layers are shown, and the crosshair is drawn on them.
+  // (Where the line is drawn, read again each time: the price scale follows live ticks.)
+  const lineDrawn = async () => {
+    const [[x1, y1, x2, y2]] = await xy();
+    return (await lineAt((x1 + x2) / 2, (y1 + y2) / 2)) < 60;
+  };
+  await untilAsync(lineDrawn, "the line's colour at its middle with the pointer off the chart", 5000);
+  // Under the pointer the crosshair layers are shown, and the crosshair is drawn on them (the
+  // library hears the pointer once its layer is shown: Chromium's move after the layout change).
   await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.2);
   await untilAsync(async () => (await layers()).every((l) => l.endsWith('visible')), 'the crosshair layers under the pointer');
-  const crosshairDrawn = await page.locator(chart).evaluate((el) =>
-    [...el.querySelectorAll('canvas')]
-      .filter((c) => c.previousElementSibling?.tagName === 'CANVAS')
-      .some((c) => c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v > 0)),
-  );
-  assert.ok(crosshairDrawn, 'a crosshair drawn on the layers shown');
+  const crosshairDrawn = () =>
+    page.locator(chart).evaluate((el) =>
+      [...el.querySelectorAll('canvas')]
+        .filter((c) => c.previousElementSibling?.tagName === 'CANVAS')
+        .some((c) => c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v > 0)),
+    );
+  await untilAsync(crosshairDrawn, 'a crosshair drawn on the layers shown', 5000);
   await page.mouse.move(box.x + u1, box.y + box.height * 0.5);
   await untilAsync(async () => (await attr(legend, 'data-hover')) === '1', 'the crosshair on the line’s first end');
   await page.waitForTimeout(200);

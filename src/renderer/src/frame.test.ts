@@ -117,4 +117,15 @@ test('turns: a dropped turn does not run (a chart closed while waiting)', () => 
   frame();
   frame();
   assert.deepEqual(ran, ['b']);
+  // Dropped while it waited for a message: the next turn waits afresh, not run at once.
+  takeTurn(a);
+  frame();
+  dropTurn(a);
+  frame();
+  takeTurn(b);
+  frame();
+  assert.deepEqual(ran, ['b'], 'a frame without a message: it waits');
+  message();
+  frame();
+  assert.deepEqual(ran, ['b', 'b']);
 });

@@ -75,7 +75,10 @@ export function dropTurn(task: () => void): void {
 }
 
 function nextTurn(): void {
-  if (!turns.length) return;
+  if (!turns.length) {
+    waited = false; // the turns it waited for were dropped: the next one starts afresh
+    return;
+  }
   if (messageAt <= previousFrameAt && !waited) {
     waited = true;
     onNextFrame(TURN_KEY, nextTurn);

@@ -160,7 +160,7 @@ export function ChartPane({ slot }: { slot: number }) {
               className="chart-caption"
               data-testid="chart-caption"
               data-pace={focused ? 'live' : 'slow'}
-              title={`${label?.title ?? key ?? ''}${focused ? '' : `\nLive bars drawn once a second while another chart has the focus (click this one for ten a second)`}`.trim() || undefined}
+              title={`${label?.title ?? key ?? ''}${focused ? '' : `\nLive bars drawn once a second while another chart has the focus (click this one to draw them up to ten times a second)`}`.trim() || undefined}
             >
               <span className="cap-sym">{caption}</span> <span className="cap-iv">{s.interval === '1d' ? '1D' : s.interval}</span>
             </div>

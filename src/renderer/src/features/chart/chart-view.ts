@@ -432,7 +432,11 @@ export class ChartView {
       this.last = b;
     }
     if (this.drawn > MAX_DRAWN) this.trim();
-    this.showLegend();
+    // The legend now, in the frame the bars are given (not the next): the library draws them in the
+    // next frame, and its axis text (a canvas font) forces a layout of the page when text written
+    // in that frame is waiting for one. The UI bench's heaviest frames were those.
+    cancelFrameTask(this.legendKey);
+    this.paintLegend();
   };
 
   /** Live bars grew the window past MAX_DRAWN: the oldest drawn ones come off while the view is at the live edge. */
