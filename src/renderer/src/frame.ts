@@ -6,9 +6,7 @@
 // next frame.
 //  A frame with tasks asks for the next one before running them, so that this scheduler's callback
 // comes before those its tasks cause (a chart's library asks for its own frame when it is given a
-// bar): next frame, the views write their text before the charts draw, and while a chart is drawing
-// every frame a bar given to it is drawn in that same frame, not the one after (the library's frame,
-// asked for earlier, already comes after this one). A frame that finds nothing to do asks for no more.
+// bar, and draws in it: the frame after). A frame that finds nothing to do asks for no more.
 //  Paced redraws take turns (takeTurn, below): one a frame, placed between the engine's messages.
 
 const BUDGET_MS = 4;

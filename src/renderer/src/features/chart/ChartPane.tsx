@@ -8,7 +8,7 @@ import { useApp } from '../../store/app';
 import { useCharts } from '../../store/charts';
 import { live } from '../../store/live';
 import { instrumentLabel } from '../watchlist/symbol';
-import { ChartView, type LegendNodes, type Tool } from './chart-view';
+import { ChartView, LIVE_PACE_MS, type LegendNodes, type Tool } from './chart-view';
 import { onDrawings, savedLines, savedTrends, saveLines, saveTrends } from './drawings';
 
 /** The chart views on screen by slot (the header's tools and the keys act on the focused one). */
@@ -21,13 +21,6 @@ export function onToolChange(fn: () => void): () => void {
   return () => toolListeners.delete(fn);
 }
 
-/**
- * How often the focused chart (or the only one) draws its live bars at most (ms): a tick after a
- * quiet tenth of a second is drawn in the next frame, a burst ten times a second. Each redraw
- * repaints every pane and price axis of the chart; at the 30 to 60 redraws a second a busy
- * instrument would ask for, that was the page's largest cost per frame (the UI bench, part A).
- */
-const FOCUSED_MS = 100;
 /** How often a chart other than the focused one draws its live bars (ms). */
 const BESIDE_FOCUS_MS = 1000;
 
@@ -129,7 +122,7 @@ export function ChartPane({ slot }: { slot: number }) {
 
   // The focused chart draws its live bars up to ten times a second, the others once a second (their captions say so).
   useEffect(() => {
-    view.current?.setUpdateEvery(focused || !several ? FOCUSED_MS : BESIDE_FOCUS_MS);
+    view.current?.setUpdateEvery(focused || !several ? LIVE_PACE_MS : BESIDE_FOCUS_MS);
     if (!focused) view.current?.setTool(null); // a line half drawn ends when another chart takes the focus
   }, [focused, several]);
 

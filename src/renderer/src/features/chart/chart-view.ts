@@ -70,6 +70,15 @@ const TREND_HIT_PX = 6;
 
 let views = 0;
 
+/**
+ * How often a chart draws its live bars at most (ms), unless told otherwise (the focused chart, or
+ * the only one; ChartPane slows the others): a tick after a quiet tenth of a second is drawn in the
+ * next frame, a burst ten times a second. Each redraw repaints every pane and price axis of the
+ * chart; at the 30 to 60 redraws a second a busy instrument would ask for, that was the page's
+ * largest cost per frame (the UI bench, part A).
+ */
+export const LIVE_PACE_MS = 100;
+
 export class ChartView {
   readonly chart: IChartApi;
   private readonly candles: ISeriesApi<'Candlestick'>;
@@ -99,11 +108,10 @@ export class ChartView {
   private trendList: TrendLine[] = [];
   private tool: Tool = null;
   private draft: Draft | null = null;
-  /** This view's keys in the frame scheduler (one per chart: four charts, four tasks). */
-  private readonly frameKey: string;
+  /** This view's key in the frame scheduler (one per chart: four charts, four legends). */
   private readonly legendKey: string;
   private readonly offTheme: () => void;
-  private updateEvery = 0;
+  private updateEvery = LIVE_PACE_MS;
   private updateTimer: ReturnType<typeof setTimeout> | 0 = 0;
   private appliedAt = 0;
 
@@ -113,7 +121,6 @@ export class ChartView {
     private readonly opts: ChartViewOptions,
   ) {
     const n = ++views;
-    this.frameKey = `chart:${n}`;
     this.legendKey = `chart-legend:${n}`;
     const c = this.colors;
     this.chart = createChart(el, {
@@ -379,25 +386,19 @@ export class ChartView {
     this.plots.load(all, shown[0]?.t ?? null);
   }
 
-  /**
-   * Live bars are drawn at most this often (ms; 0: every frame): a bar after a quiet spell at the
-   * next turn, a burst at this pace. Each redraw repaints every pane and axis of the chart, so a
-   * chart redrawn with every message of a busy instrument costs the page more than all else in it.
-   */
+  /** Live bars are drawn at most this often (ms; LIVE_PACE_MS until set): a bar after a quiet spell at the next turn, a burst at this pace. */
   setUpdateEvery(ms: number): void {
     this.updateEvery = ms;
   }
 
   /**
-   * Live bar updates, applied once per frame (or per `setUpdateEvery`), the newest version of each
-   * bar winning (bar-window.ts PendingBars): however many messages come between two frames, the
-   * library takes one update per bar, and draws it in its own animation frame: this one when it is
-   * already drawing every frame (frame.ts runs before it), else the next.
+   * Live bar updates, applied at most once per `setUpdateEvery` in a turn (frame.ts takeTurn), the
+   * newest version of each bar winning (bar-window.ts PendingBars): however many messages come
+   * between two turns, the library takes one update per bar, and draws it in the next frame.
    */
   update(list: Bar[]): void {
     if (!list.length) return;
     this.pending.add(list);
-    if (this.updateEvery === 0) return onNextFrame(this.frameKey, this.applyPending);
     if (this.updateTimer) return;
     const wait = this.updateEvery - (performance.now() - this.appliedAt);
     if (wait <= 0) takeTurn(this.applyPending);
@@ -411,7 +412,6 @@ export class ChartView {
   dispose(): void {
     clearTimeout(this.updateTimer);
     dropTurn(this.applyPending);
-    cancelFrameTask(this.frameKey);
     cancelFrameTask(this.legendKey);
     this.offTheme();
     this.el.removeEventListener('pointerdown', this.onPointerDown);
@@ -556,7 +556,6 @@ export class ChartView {
 function roundTo(p: number, tick: number): number {
   return Number((Math.round(p / tick) * tick).toFixed(6));
 }
-
 
 function candle(b: Bar) {
   return { time: ist(b.t), open: b.o, high: b.h, low: b.l, close: b.c };
